@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "FeatureMemory",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FeatureMemory", targets: ["FeatureMemory"]),
+        .executable(name: "fmdb", targets: ["fmdb"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        .target(name: "CFeatureMemoryShims"),
+        .target(
+            name: "FeatureMemory",
+            dependencies: [
+                "CLMDB",
+                "CLZ4",
+                "CFeatureMemoryShims",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "fmdb",
+            dependencies: [
+                "FeatureMemory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "FeatureMemoryTests",
+            dependencies: ["FeatureMemory"]
+        ),
+        .testTarget(
+            name: "fmdbTests",
+            dependencies: ["FeatureMemory"]
+        ),
+    ]
+)

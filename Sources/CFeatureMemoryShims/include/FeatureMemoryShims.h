@@ -1,0 +1,24 @@
+#ifndef FEATUREMEMORY_SHIMS_H
+#define FEATUREMEMORY_SHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// CRC-32C (Castagnoli) of `length` bytes, continuing from `crc` (start with 0).
+/// Uses the SSE4.2 instruction when the processor has it, a table otherwise.
+uint32_t fm_crc32c(uint32_t crc, const void *bytes, size_t length);
+
+/// Squared Euclidean distance between two float vectors of `count` elements.
+/// Neither pointer needs float alignment: vectors are read in place from LMDB pages.
+float fm_l2_squared(const void *a, const void *b, size_t count);
+
+/// Dot product of two float vectors of `count` elements.
+float fm_dot(const void *a, const void *b, size_t count);
+
+/// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
+int fm_kernels_use_avx2(void);
+
+/// Whether CRC-32C runs on the SSE4.2 instruction (1) or on the table (0).
+int fm_crc32c_uses_hardware(void);
+
+#endif

@@ -1,0 +1,240 @@
+internal import CLMDB
+import Foundation
+
+/// One open LMDB environment: the map, its reader table, and the tables inside.
+///
+/// Read transactions may run on any thread (`MDB_NOTLS`) and in parallel; write
+/// transactions are serialized. When a write fills the map, the write is aborted,
+/// the map grows (up to an optional cap) and the write runs again.
+final class Environment: @unchecked Sendable {
+    // @unchecked: `pointer` is only used through LMDB calls that are thread-safe for an
+    // environment; resizes are excluded from live transactions by `resizeLock`.
+
+    /// How an environment is opened.
+    struct Configuration: Sendable {
+        /// Map size for a new environment, and the least for an existing one.
+        var initialMapSize: Int = 256 << 20
+        /// The map never grows past this many bytes; nil for no limit.
+        var mapSizeCap: Int? = nil
+        /// Reader slots: concurrent read transactions across all processes.
+        var maxReaders: UInt32 = 1022
+        /// Named tables the environment can hold.
+        var maxTables: UInt32 = 32
+        /// What a commit waits for before it returns.
+        var durability: Durability = .full
+    }
+
+    let pointer: OpaquePointer
+    let path: String
+    let configuration: Configuration
+    /// Reader slots of dead processes cleared when the environment was opened.
+    let staleReadersCleared: Int
+
+    private let resizeLock = ReadWriteLock()
+    private let writerLock = NSLock()
+
+    /// Opens (creating the files if missing) the environment in an existing `directory`.
+    init(directory: String, configuration: Configuration) throws(StoreError) {
+        var envPointer: OpaquePointer?
+        try check(mdb_env_create(&envPointer), "mdb_env_create")
+        guard let envPointer else { throw .storage(.invalid, operation: "mdb_env_create") }
+        // a failed open still owns the handle: close it on every error path below
+        do {
+            try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(configuration.maxTables)), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_maxreaders(envPointer, configuration.maxReaders), "mdb_env_set_maxreaders")
+            let existing = Self.fileSize(atPath: directory + "/data.mdb")
+            var mapSize = max(configuration.initialMapSize, existing)
+            if let cap = configuration.mapSizeCap { mapSize = max(min(mapSize, cap), existing) }
+            try check(mdb_env_set_mapsize(envPointer, mapSize), "mdb_env_set_mapsize")
+            var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NOMEMINIT)
+            switch configuration.durability {
+            case .full: break
+            case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
+            case .noSync: flags |= UInt32(MDB_NOSYNC)
+            }
+            try check(mdb_env_open(envPointer, directory, flags, 0o644), "mdb_env_open \(directory)")
+            var dead: Int32 = 0
+            try check(mdb_reader_check(envPointer, &dead), "mdb_reader_check")
+            staleReadersCleared = Int(dead)
+        } catch {
+            mdb_env_close(envPointer)
+            throw error
+        }
+        self.pointer = envPointer
+        self.path = directory
+        self.configuration = configuration
+    }
+
+    deinit {
+        mdb_env_close(pointer)
+    }
+
+    /// Runs `body` in a read-only snapshot. Any thread; many at once.
+    func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+        while true {
+            let outcome: R? = try resizeLock.withShared {
+                var txnPointer: OpaquePointer?
+                let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txnPointer)
+                if code == MDB_MAP_RESIZED { return nil }
+                try check(code, "mdb_txn_begin (read)")
+                guard let txnPointer else { throw StoreError.storage(.invalid, operation: "mdb_txn_begin") }
+                // read-only: abort only releases the snapshot
+                defer { mdb_txn_abort(txnPointer) }
+                return try body(Transaction(pointer: txnPointer, isReadOnly: true))
+            }
+            if let outcome { return outcome }
+            try adoptResizeByAnotherProcess()
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits when it returns; aborts when it throws.
+    /// Returns after the commit is durable as `Durability` promises.
+    /// `body` may run more than once: when the map fills, the map grows and `body` runs again.
+    func write<R>(_ body: (Transaction) throws -> R) throws -> R {
+        try writerLock.withLock {
+            while true {
+                var ranOutOfMap = false
+                var mapResized = false
+                do {
+                    let outcome: R? = try resizeLock.withShared {
+                        var txnPointer: OpaquePointer?
+                        let code = mdb_txn_begin(pointer, nil, 0, &txnPointer)
+                        if code == MDB_MAP_RESIZED { mapResized = true; return nil }
+                        try check(code, "mdb_txn_begin (write)")
+                        guard let txnPointer else { throw StoreError.storage(.invalid, operation: "mdb_txn_begin") }
+                        let txn = Transaction(pointer: txnPointer, isReadOnly: false)
+                        let result: R
+                        do {
+                            result = try body(txn)
+                        } catch {
+                            ranOutOfMap = txn.ranOutOfMap
+                            mdb_txn_abort(txnPointer)
+                            throw error
+                        }
+                        // after mdb_txn_commit the handle is gone even on failure: never abort it
+                        let commitCode = mdb_txn_commit(txnPointer)
+                        if commitCode == MDB_MAP_FULL { ranOutOfMap = true }
+                        try check(commitCode, "mdb_txn_commit")
+                        return result
+                    }
+                    if let outcome { return outcome }
+                } catch {
+                    guard ranOutOfMap else { throw error }
+                }
+                if mapResized {
+                    try adoptResizeByAnotherProcess()
+                } else {
+                    try growMap()
+                }
+            }
+        }
+    }
+
+    /// Opens (creating when `create`) a named table. Call inside a write transaction that
+    /// commits, or a read transaction for tables that exist. The handle stays valid until close.
+    func openTable(_ name: String, kind: TableKind = [], create: Bool, in txn: Transaction) throws(StoreError) -> Table? {
+        var flags: UInt32 = create ? UInt32(MDB_CREATE) : 0
+        if kind.contains(.duplicateFixedValues) { flags |= UInt32(MDB_DUPSORT) | UInt32(MDB_DUPFIXED) }
+        var handle: MDB_dbi = 0
+        let code = mdb_dbi_open(txn.pointer, name, flags, &handle)
+        if code == MDB_NOTFOUND { return nil }
+        try check(code, "mdb_dbi_open \(name)")
+        return Table(name: name, handle: handle, allowsDuplicates: kind.contains(.duplicateFixedValues))
+    }
+
+    /// Whether the unnamed main table holds nothing: a new environment, or one whose first
+    /// commit never happened. Named tables are entries of the main table.
+    func mainTableIsEmpty(in txn: Transaction) throws(StoreError) -> Bool {
+        var handle: MDB_dbi = 0
+        try check(mdb_dbi_open(txn.pointer, nil, 0, &handle), "mdb_dbi_open (main)")
+        var stat = MDB_stat()
+        try check(mdb_stat(txn.pointer, handle, &stat), "mdb_stat (main)")
+        return stat.ms_entries == 0
+    }
+
+    /// Pages on LMDB's free list (freed by earlier transactions, reused by later writes),
+    /// counted as `mdb_stat -f` does: each free-list record starts with its page count.
+    func freePageCount(in txn: Transaction) throws(StoreError) -> Int {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn.pointer, 0, &cursor), "mdb_cursor_open (free list)")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val(), value = MDB_val()
+        var pages = 0
+        while true {
+            let code = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+            if code == MDB_NOTFOUND { break }
+            try check(code, "mdb_cursor_get (free list)")
+            guard value.mv_size >= MemoryLayout<Int>.size, let data = value.mv_data else { continue }
+            pages += data.loadUnaligned(as: Int.self)
+        }
+        return pages
+    }
+
+    /// The map size, pages in use and readers. The corresponding LMDB calls are `mdb_env_info` and `mdb_env_stat`.
+    func info() throws(StoreError) -> EnvironmentInfo {
+        var info = MDB_envinfo()
+        try check(mdb_env_info(pointer, &info), "mdb_env_info")
+        var stat = MDB_stat()
+        try check(mdb_env_stat(pointer, &stat), "mdb_env_stat")
+        return EnvironmentInfo(
+            mapSize: info.me_mapsize, pageSize: Int(stat.ms_psize), lastPage: info.me_last_pgno,
+            lastTransactionID: info.me_last_txnid, maxReaders: Int(info.me_maxreaders),
+            readersInUse: Int(info.me_numreaders),
+            fileSize: Self.fileSize(atPath: path + "/data.mdb"))
+    }
+
+    /// Clears reader slots left by dead processes; returns how many. The LMDB call is `mdb_reader_check`.
+    func clearStaleReaders() throws(StoreError) -> Int {
+        var dead: Int32 = 0
+        try check(mdb_reader_check(pointer, &dead), "mdb_reader_check")
+        return Int(dead)
+    }
+
+    /// Flushes the data to disk, even under `.noSync`. The corresponding LMDB call is `mdb_env_sync`.
+    func sync() throws(StoreError) {
+        try check(mdb_env_sync(pointer, 1), "mdb_env_sync")
+    }
+
+    /// Writes a consistent copy of the environment into the empty directory `destination`,
+    /// leaving out free pages. The corresponding LMDB call is `mdb_env_copy2` with `MDB_CP_COMPACT`.
+    func copy(toDirectory destination: String, compact: Bool) throws(StoreError) {
+        try check(mdb_env_copy2(pointer, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
+                  "mdb_env_copy2 \(destination)")
+    }
+
+    /// Doubles the map (up to the cap) after a write ran out of space.
+    private func growMap() throws(StoreError) {
+        let current = try info().mapSize
+        var target = max(current * 2, current + (1 << 20))
+        if let cap = configuration.mapSizeCap {
+            guard current < cap else { throw .mapSizeCapReached(cap: cap) }
+            target = min(target, cap)
+        }
+        let code = resizeLock.withExclusive { mdb_env_set_mapsize(pointer, target) }
+        try check(code, "mdb_env_set_mapsize \(target)")
+    }
+
+    /// Takes the larger map another process has set (`MDB_MAP_RESIZED`).
+    private func adoptResizeByAnotherProcess() throws(StoreError) {
+        let code = resizeLock.withExclusive { mdb_env_set_mapsize(pointer, 0) }
+        try check(code, "mdb_env_set_mapsize 0")
+    }
+
+    private static func fileSize(atPath path: String) -> Int {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : 0
+    }
+}
+
+/// Map and reader facts of an environment.
+struct EnvironmentInfo: Sendable {
+    var mapSize: Int
+    var pageSize: Int
+    var lastPage: Int
+    var lastTransactionID: Int
+    var maxReaders: Int
+    var readersInUse: Int
+    var fileSize: Int
+    /// Bytes of the map in use: every page up to the last one written.
+    var usedBytes: Int { (lastPage + 1) * pageSize }
+}

@@ -1,0 +1,49 @@
+/// Names of the values in the `meta` table, and typed access to them.
+enum MetaKey: String, CaseIterable {
+    /// The store's format version (UInt32).
+    case formatVersion = "format_version"
+    /// Floats per vector (UInt32).
+    case dimension
+    /// `Metric.storedCode` (UInt8).
+    case metric
+    /// Creation time, seconds since 1970 (Float64 bits).
+    case createdAt = "created_at"
+    /// Live vectors (UInt64).
+    case count
+    /// The next never-used node id (UInt32).
+    case nextNode = "next_node"
+    /// Float32 bytes of all live vectors (UInt64).
+    case rawVectorBytes = "raw_vector_bytes"
+    /// Payload bytes of all live vector records as stored (UInt64).
+    case storedVectorBytes = "stored_vector_bytes"
+
+    /// The format version this code writes; it reads this one and older ones it knows.
+    static let currentFormatVersion: UInt32 = 1
+}
+
+extension Transaction {
+    /// The integer stored under `key` in `table`, or nil.
+    func integer<T: FixedWidthInteger>(_ key: MetaKey, in table: Table, as type: T.Type = T.self) throws -> T? {
+        try Array(key.rawValue.utf8).withUnsafeBytes { name in
+            try withValue(in: table, forKey: name) { bytes -> T? in
+                bytes.count == MemoryLayout<T>.size ? bytes.littleEndian(at: 0, as: T.self) : nil
+            } ?? nil
+        }
+    }
+
+    /// Stores `value` under `key` in `table`, little-endian.
+    func setInteger<T: FixedWidthInteger>(_ value: T, for key: MetaKey, in table: Table) throws {
+        let le = value.littleEndian
+        try Array(key.rawValue.utf8).withUnsafeBytes { name in
+            try withUnsafeBytes(of: le) { try put($0, forKey: name, in: table) }
+        }
+    }
+
+    /// Adds `delta` (which may be negative) to the counter `key`.
+    func addToCounter(_ key: MetaKey, _ delta: Int, in table: Table) throws {
+        guard delta != 0 else { return }
+        let current = try integer(key, in: table, as: UInt64.self) ?? 0
+        let updated = Int64(bitPattern: current) + Int64(delta)
+        try setInteger(UInt64(max(updated, 0)), for: key, in: table)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// A consistent snapshot of a store, valid only inside `FeatureStore.read` (or `write`).
+public class ReadTransaction {
+    let store: FeatureStore
+    let txn: Transaction
+    private var pooledCodec: VectorCodec?
+    private var isOpen = true
+
+    init(store: FeatureStore, txn: Transaction) {
+        self.store = store
+        self.txn = txn
+    }
+
+    var tables: StoreTables { store.tables }
+
+    /// The codec this transaction decodes with, taken from the store's pool on first use.
+    var codec: VectorCodec {
+        if let pooledCodec { return pooledCodec }
+        let codec = store.codecs.take()
+        pooledCodec = codec
+        return codec
+    }
+
+    /// Ends the transaction's use: later calls throw instead of touching a dead LMDB handle.
+    func finish() {
+        isOpen = false
+        if let pooledCodec { store.codecs.give(pooledCodec) }
+        pooledCodec = nil
+    }
+
+    @inline(__always)
+    func ensureOpen() throws(StoreError) {
+        guard isOpen else { throw .invalidArgument("transaction used after its read or write block ended") }
+    }
+
+    /// The number of vectors in the store.
+    public var count: Int {
+        get throws {
+            try ensureOpen()
+            return Int(try txn.integer(.count, in: tables.meta, as: UInt64.self) ?? 0)
+        }
+    }
+
+    /// Whether a vector is stored under `id`.
+    public func contains(_ id: UInt64) throws -> Bool {
+        try ensureOpen()
+        return try node(for: id) != nil
+    }
+
+    /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.
+    public func get(_ id: UInt64) throws -> StoredVector {
+        try ensureOpen()
+        guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
+        return try storedVector(node: node, id: id)
+    }
+
+    /// The vector stored under `id`; throws `StoreError.unknownID` when none.
+    public func vector(for id: UInt64) throws -> [Float] {
+        try ensureOpen()
+        guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
+        return try vector(ofNode: node)
+    }
+
+    /// The metadata stored with `id`; throws `StoreError.unknownID` when none.
+    public func metadata(for id: UInt64) throws -> VectorMetadata {
+        try ensureOpen()
+        guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
+        return try metadataFields(ofNode: node).metadata
+    }
+
+    /// Visits stored vectors in ascending id order from `startID` until `body` returns false.
+    public func forEach(startingAt startID: UInt64 = 0, _ body: (StoredVector) throws -> Bool) throws {
+        try ensureOpen()
+        try txn.withCursor(on: tables.keys) { cursor in
+            try startID.withBigEndianBytes { start in
+                try cursor.forEach(from: start) { entry in
+                    let (id, node) = try Self.decodeKeyEntry(entry)
+                    return try body(storedVector(node: node, id: id))
+                }
+            }
+        }
+    }
+
+    /// Up to `limit` ids in ascending order from `startID`.
+    public func ids(startingAt startID: UInt64 = 0, limit: Int = .max) throws -> [UInt64] {
+        try ensureOpen()
+        var ids: [UInt64] = []
+        guard limit > 0 else { return ids }
+        try txn.withCursor(on: tables.keys) { cursor in
+            try startID.withBigEndianBytes { start in
+                try cursor.forEach(from: start) { entry in
+                    ids.append(try Self.decodeKeyEntry(entry).id)
+                    return ids.count < limit
+                }
+            }
+        }
+        return ids
+    }
+
+    /// The ids of every vector labelled `label`, ascending.
+    public func ids(withLabel label: String) throws -> [UInt64] {
+        try ensureOpen()
+        try VectorValidation.validate(label: label)
+        var ids: [UInt64] = []
+        try forEachNode(withLabel: label) { node in ids.append(try externalID(ofNode: node)) }
+        return ids.sorted()
+    }
+
+    /// The `count` stored vectors nearest to `query`, nearest first, by exhaustive search.
+    public func nearest(to query: [Float], count k: Int) throws -> [SearchResult] {
+        try ensureOpen()
+        let queryNorm = try VectorValidation.validate(query, dimension: store.dimension, metric: store.metric)
+        try VectorValidation.validate(count: k)
+        let found = try query.withUnsafeBytes { queryBytes in
+            try ExactSearch.nearest(
+                to: queryBytes.baseAddress!, norm: queryNorm, count: k, in: self)
+        }
+        return try found.map { SearchResult(id: try externalID(ofNode: $0.node), distance: $0.distance) }
+    }
+
+    // MARK: internals shared with writes, search and verification
+
+    /// The node holding `id`, or nil.
+    func node(for id: UInt64) throws -> UInt32? {
+        try id.withBigEndianBytes { key in
+            try txn.withValue(in: tables.keys, forKey: key) { value -> UInt32 in
+                guard let node = UInt32(bigEndianKey: value) else {
+                    throw StoreError.corruptEntry(table: "keys", key: "\(id)")
+                }
+                return node
+            }
+        }
+    }
+
+    /// The external id of `node`, from its metadata record.
+    func externalID(ofNode node: UInt32) throws -> UInt64 {
+        let id = try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.patterns, forKey: key) { try MetadataRecord.id(of: $0, node: node) }
+        }
+        guard let id else { throw StoreError.corruptRecord(node: node) }
+        return id
+    }
+
+    /// The decoded metadata record of `node`.
+    func metadataFields(ofNode node: UInt32) throws -> MetadataRecord.Fields {
+        let fields = try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.patterns, forKey: key) { try MetadataRecord.decode($0, node: node) }
+        }
+        guard let fields else { throw StoreError.corruptRecord(node: node) }
+        return fields
+    }
+
+    /// The decoded vector of `node`.
+    func vector(ofNode node: UInt32) throws -> [Float] {
+        let vector = try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.vectors, forKey: key) { try codec.decodeArray($0, node: node) }
+        }
+        guard let vector else { throw StoreError.corruptRecord(node: node) }
+        return vector
+    }
+
+    /// Calls `body` with each node labelled `label`.
+    func forEachNode(withLabel label: String, _ body: (UInt32) throws -> Void) throws {
+        try txn.withCursor(on: tables.labels) { cursor in
+            try Array(label.utf8).withUnsafeBytes { key in
+                try cursor.forEach(from: key) { entry in
+                    guard entry.key.elementsEqual(key) else { return false }
+                    guard let node = UInt32(bigEndianKey: entry.value) else {
+                        throw StoreError.corruptEntry(table: "labels", key: label)
+                    }
+                    try body(node)
+                    return true
+                }
+            }
+        }
+    }
+
+    private func storedVector(node: UInt32, id: UInt64) throws -> StoredVector {
+        let fields = try metadataFields(ofNode: node)
+        guard fields.id == id else { throw StoreError.corruptRecord(node: node) }
+        return StoredVector(id: id, vector: try vector(ofNode: node), metadata: fields.metadata)
+    }
+
+    /// Id and node of a `keys` entry.
+    static func decodeKeyEntry(_ entry: Cursor.Entry) throws -> (id: UInt64, node: UInt32) {
+        guard let id = UInt64(bigEndianKey: entry.key), let node = UInt32(bigEndianKey: entry.value) else {
+            throw StoreError.corruptEntry(table: "keys", key: "\(Array(entry.key))")
+        }
+        return (id, node)
+    }
+}
+
+extension MetadataRecord.Fields {
+    /// The public view of the fields.
+    var metadata: VectorMetadata {
+        VectorMetadata(
+            label: label, userData: userData, support: support, confidence: confidence,
+            createdAt: created, updatedAt: updated)
+    }
+}

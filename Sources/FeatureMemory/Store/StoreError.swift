@@ -1,0 +1,85 @@
+/// Why an operation failed; the store is unchanged.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The vector's length is not the store's dimension.
+    case dimensionMismatch(expected: Int, actual: Int)
+    /// The vector has no elements.
+    case emptyVector
+    /// The element at `index` is NaN or infinite.
+    case nonFinite(index: Int)
+    /// The vector is zero, which the cosine metric cannot compare.
+    case zeroVector
+    /// The vector's length does not fit in float32.
+    case vectorTooLarge
+    /// No vector is stored under this id.
+    case unknownID(UInt64)
+    /// A label is empty, too long or otherwise unusable.
+    case invalidLabel(String)
+    /// An argument is out of range; the text says which and why.
+    case invalidArgument(String)
+    /// The record of internal node `node` failed its checksum or layout check.
+    case corruptRecord(node: UInt32)
+    /// An index entry (for example `keys` for an id) is malformed.
+    case corruptEntry(table: String, key: String)
+    /// The item at `index` of a batch failed; the whole batch was rolled back.
+    indirect case batchItem(index: Int, StoreError)
+    /// The store was written by a newer format than this library reads.
+    case newerFormat(found: UInt32, supported: UInt32)
+    /// There is no store at the path and creating one was not asked for.
+    case storeNotFound(path: String)
+    /// The directory holds an LMDB environment that is not a FeatureMemory store.
+    case notAStore(path: String)
+    /// A new store needs a dimension.
+    case missingDimension
+    /// The store was created with another dimension or metric than the one asked for.
+    case configurationMismatch(field: String, stored: String, requested: String)
+    /// The map reached its size cap; raise the cap to write more.
+    case mapSizeCapReached(cap: Int)
+    /// A file could not be read or written.
+    case io(path: String, reason: String)
+    /// LMDB failed; `operation` names the call.
+    case storage(LMDBCode, operation: String)
+
+    /// One line saying what went wrong and, where it helps, what to do.
+    public var description: String {
+        switch self {
+        case let .dimensionMismatch(expected, actual):
+            "vector has \(actual) dimensions; this store holds \(expected)"
+        case .emptyVector:
+            "vector is empty"
+        case let .nonFinite(index):
+            "vector element \(index) is not a finite number (NaN or infinity)"
+        case .zeroVector:
+            "vector is all zeros; the cosine metric cannot compare it"
+        case .vectorTooLarge:
+            "vector is too large: its length overflows float32"
+        case let .unknownID(id):
+            "no vector with id \(id)"
+        case let .invalidLabel(reason):
+            "invalid label: \(reason)"
+        case let .invalidArgument(reason):
+            "invalid argument: \(reason)"
+        case let .corruptRecord(node):
+            "record of node \(node) is damaged (checksum or layout mismatch); run `fmdb verify`"
+        case let .corruptEntry(table, key):
+            "entry \(key) of table \(table) is damaged; run `fmdb verify`"
+        case let .batchItem(index, error):
+            "batch item \(index): \(error) (nothing in the batch was written)"
+        case let .newerFormat(found, supported):
+            "store format \(found) is newer than this version reads (\(supported)); upgrade FeatureMemory"
+        case let .storeNotFound(path):
+            "no store at \(path)"
+        case let .notAStore(path):
+            "\(path) holds an LMDB environment that is not a FeatureMemory store"
+        case .missingDimension:
+            "creating a store needs a dimension"
+        case let .configurationMismatch(field, stored, requested):
+            "store has \(field) \(stored); \(requested) was requested"
+        case let .mapSizeCapReached(cap):
+            "store reached its map size cap of \(cap) bytes; reopen with a larger cap to write more"
+        case let .io(path, reason):
+            "\(path): \(reason)"
+        case let .storage(code, operation):
+            "\(operation) failed: \(code)"
+        }
+    }
+}

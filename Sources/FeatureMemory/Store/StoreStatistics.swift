@@ -1,0 +1,70 @@
+/// Counts, sizes and page use of a store, as `fmdb stats` shows them.
+public struct StoreStatistics: Sendable, Codable, Equatable {
+    /// The store's on-disk format version.
+    public var formatVersion: UInt32
+    /// Floats per vector.
+    public var dimension: Int
+    /// The distance metric.
+    public var metric: Metric
+    /// Live vectors.
+    public var count: Int
+    /// Bytes the live vectors take as float32.
+    public var rawVectorBytes: Int
+    /// Bytes their payloads take as stored (compressed or raw), headers excluded.
+    public var storedVectorBytes: Int
+    /// `rawVectorBytes / storedVectorBytes`; 1 when nothing compresses, 0 for an empty store.
+    public var compressionRatio: Double
+    /// Vector records stored LZ4-compressed.
+    public var compressedRecords: Int
+    /// Size of `data.mdb` on disk.
+    public var fileBytes: Int
+    /// Bytes of the map in use (pages up to the last one written).
+    public var usedBytes: Int
+    /// The current map size; it grows when a write fills it.
+    public var mapBytes: Int
+    /// The LMDB page size.
+    public var pageSize: Int
+    /// Pages freed by deletes and updates, reused by later writes.
+    public var freePages: Int
+    /// Reader slots in use (all processes), and their number.
+    public var readersInUse: Int
+    /// Reader slots available.
+    public var maxReaders: Int
+    /// Stale reader slots of dead processes cleared at open.
+    public var staleReadersCleared: Int
+    /// The last committed transaction's id.
+    public var lastTransactionID: Int
+    /// Page use per table.
+    public var tables: [TableStatistics]
+}
+
+extension FeatureStore {
+    /// Counts, sizes and page use, read in one snapshot.
+    public func statistics() throws -> StoreStatistics {
+        let info = try environment.info()
+        return try read { reader in
+            let txn = reader.txn
+            let meta = tables.meta
+            let raw = Int(try txn.integer(.rawVectorBytes, in: meta, as: UInt64.self) ?? 0)
+            let stored = Int(try txn.integer(.storedVectorBytes, in: meta, as: UInt64.self) ?? 0)
+            var compressed = 0
+            try txn.withCursor(on: tables.vectors) { cursor in
+                try cursor.forEach { entry in
+                    if VectorCodec.codec(of: entry.value) == .shuffledLZ4 { compressed += 1 }
+                    return true
+                }
+            }
+            let tableStats = try tables.all.map { table throws(StoreError) in try txn.statistics(of: table) }
+            let freePages = try environment.freePageCount(in: txn)
+            return StoreStatistics(
+                formatVersion: formatVersion, dimension: dimension, metric: metric, count: try reader.count,
+                rawVectorBytes: raw, storedVectorBytes: stored,
+                compressionRatio: stored > 0 ? Double(raw) / Double(stored) : 0,
+                compressedRecords: compressed, fileBytes: info.fileSize, usedBytes: info.usedBytes,
+                mapBytes: info.mapSize, pageSize: info.pageSize, freePages: freePages,
+                readersInUse: info.readersInUse, maxReaders: info.maxReaders,
+                staleReadersCleared: environment.staleReadersCleared,
+                lastTransactionID: info.lastTransactionID, tables: tableStats)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// The tables of a store (see DESIGN.md, "On disk"), opened once per environment.
+struct StoreTables: Sendable {
+    /// Format version, dimension, metric, counters.
+    let meta: Table
+    /// External id (UInt64 big-endian) → node id (UInt32 big-endian).
+    let keys: Table
+    /// Node id → vector record.
+    let vectors: Table
+    /// Node id → metadata record (external id, label, support, confidence, times, user data).
+    let patterns: Table
+    /// Label → node ids (sorted duplicates).
+    let labels: Table
+    /// Node ids freed by deletes, reused before new ones are drawn.
+    let freeNodes: Table
+
+    /// Opens every table, creating missing ones when `create` (inside a write transaction).
+    /// Returns nil when a table is missing and `create` is false.
+    static func open(in environment: Environment, txn: Transaction, create: Bool) throws(StoreError) -> StoreTables? {
+        guard let meta = try environment.openTable("meta", create: create, in: txn),
+              let keys = try environment.openTable("keys", create: create, in: txn),
+              let vectors = try environment.openTable("vectors", create: create, in: txn),
+              let patterns = try environment.openTable("patterns", create: create, in: txn),
+              let labels = try environment.openTable("labels", kind: .duplicateFixedValues, create: create, in: txn),
+              let freeNodes = try environment.openTable("free_nodes", create: create, in: txn)
+        else { return nil }
+        return StoreTables(meta: meta, keys: keys, vectors: vectors, patterns: patterns, labels: labels, freeNodes: freeNodes)
+    }
+
+    /// All tables, for statistics.
+    var all: [Table] { [meta, keys, vectors, patterns, labels, freeNodes] }
+}

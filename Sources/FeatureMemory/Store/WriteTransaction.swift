@@ -1,0 +1,167 @@
+import Foundation
+
+/// A write transaction: reads see its own changes; everything commits together when the
+/// `FeatureStore.write` block returns, or nothing does when it throws.
+public final class WriteTransaction: ReadTransaction {
+    /// Stores `vector` under `id` with its label and user data, replacing whatever `id` held
+    /// (support, confidence and creation time of an existing id are kept).
+    public func put(_ vector: [Float], for id: UInt64, label: String? = nil, userData: Data? = nil) throws {
+        try ensureOpen()
+        let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
+        try VectorValidation.validate(label: label)
+        try VectorValidation.validate(userData: userData)
+        let now = Date().timeIntervalSince1970
+        let userData = userData?.isEmpty == true ? nil : userData
+        if let node = try node(for: id) {
+            var fields = try metadataFields(ofNode: node)
+            try writeVector(vector, norm: norm, node: node, replacing: true)
+            try relabel(node: node, from: fields.label, to: label)
+            fields.label = label
+            fields.userData = userData
+            fields.updated = now
+            try writeMetadata(fields, node: node)
+        } else {
+            let node = try allocateNode()
+            try node.withBigEndianBytes { value in
+                try id.withBigEndianBytes { key in try txn.put(value, forKey: key, in: tables.keys) }
+            }
+            try writeVector(vector, norm: norm, node: node, replacing: false)
+            try relabel(node: node, from: nil, to: label)
+            try writeMetadata(
+                .init(id: id, label: label, userData: userData, support: 1, confidence: 1, created: now, updated: now),
+                node: node)
+            try txn.addToCounter(.count, 1, in: tables.meta)
+        }
+    }
+
+    /// Stores `item`, as `put(_:for:label:userData:)`.
+    public func put(_ item: VectorItem) throws {
+        try put(item.vector, for: item.id, label: item.label, userData: item.userData)
+    }
+
+    /// Replaces the vector of an existing `id`, keeping its metadata; throws `unknownID` when none.
+    public func update(_ id: UInt64, vector: [Float]) throws {
+        try ensureOpen()
+        let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
+        guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
+        var fields = try metadataFields(ofNode: node)
+        try writeVector(vector, norm: norm, node: node, replacing: true)
+        fields.updated = Date().timeIntervalSince1970
+        try writeMetadata(fields, node: node)
+    }
+
+    /// Sets or (with nil) removes the label of an existing `id`.
+    public func setLabel(_ label: String?, for id: UInt64) throws {
+        try ensureOpen()
+        try VectorValidation.validate(label: label)
+        try changeMetadata(of: id) { fields in
+            try relabel(node: fields.node, from: fields.fields.label, to: label)
+            fields.fields.label = label
+        }
+    }
+
+    /// Sets or (with nil) removes the user data of an existing `id`.
+    public func setUserData(_ userData: Data?, for id: UInt64) throws {
+        try ensureOpen()
+        try VectorValidation.validate(userData: userData)
+        try changeMetadata(of: id) { $0.fields.userData = userData?.isEmpty == true ? nil : userData }
+    }
+
+    /// Sets the support count and confidence of an existing `id` (used by pattern learning).
+    public func setSupport(_ support: UInt32, confidence: Float, for id: UInt64) throws {
+        try ensureOpen()
+        guard confidence.isFinite, (0...1).contains(confidence) else {
+            throw StoreError.invalidArgument("confidence must be within 0…1, got \(confidence)")
+        }
+        try changeMetadata(of: id) {
+            $0.fields.support = support
+            $0.fields.confidence = confidence
+        }
+    }
+
+    /// Removes `id` and everything stored with it; throws `unknownID` when none.
+    public func delete(_ id: UInt64) throws {
+        try ensureOpen()
+        guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
+        let fields = try metadataFields(ofNode: node)
+        let oldPayload = try storedPayloadSize(ofNode: node)
+        try id.withBigEndianBytes { key in _ = try txn.delete(key, in: tables.keys) }
+        try node.withBigEndianBytes { key in
+            _ = try txn.delete(key, in: tables.vectors)
+            _ = try txn.delete(key, in: tables.patterns)
+            try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: key, in: tables.freeNodes)
+        }
+        try relabel(node: node, from: fields.label, to: nil)
+        try txn.addToCounter(.count, -1, in: tables.meta)
+        try txn.addToCounter(.rawVectorBytes, -store.dimension * 4, in: tables.meta)
+        try txn.addToCounter(.storedVectorBytes, -oldPayload, in: tables.meta)
+    }
+
+    // MARK: internals
+
+    private struct NodeFields {
+        var node: UInt32
+        var fields: MetadataRecord.Fields
+    }
+
+    private func changeMetadata(of id: UInt64, _ change: (inout NodeFields) throws -> Void) throws {
+        guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
+        var current = NodeFields(node: node, fields: try metadataFields(ofNode: node))
+        try change(&current)
+        current.fields.updated = Date().timeIntervalSince1970
+        try writeMetadata(current.fields, node: node)
+    }
+
+    /// A node id for a new vector: a freed one when there is one, else a never-used one.
+    private func allocateNode() throws -> UInt32 {
+        let reused = try txn.withCursor(on: tables.freeNodes) { cursor -> UInt32? in
+            guard let entry = try cursor.first() else { return nil }
+            guard let node = UInt32(bigEndianKey: entry.key) else {
+                throw StoreError.corruptEntry(table: "free_nodes", key: "\(Array(entry.key))")
+            }
+            try cursor.deleteCurrent()
+            return node
+        }
+        if let reused { return reused }
+        let next = try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0
+        guard next < UInt32.max else { throw StoreError.invalidArgument("the store holds the most vectors it can (2³² − 1)") }
+        try txn.setInteger(next + 1, for: .nextNode, in: tables.meta)
+        return next
+    }
+
+    private func writeVector(_ vector: [Float], norm: Float, node: UInt32, replacing: Bool) throws {
+        let oldPayload = replacing ? try storedPayloadSize(ofNode: node) : 0
+        let newPayload = try vector.withUnsafeBufferPointer { values in
+            let record = codec.encode(values, norm: norm)
+            try node.withBigEndianBytes { key in try txn.put(record, forKey: key, in: tables.vectors) }
+            return record.count - VectorRecord.headerSize
+        }
+        if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }
+        try txn.addToCounter(.storedVectorBytes, newPayload - oldPayload, in: tables.meta)
+    }
+
+    private func storedPayloadSize(ofNode node: UInt32) throws -> Int {
+        try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.vectors, forKey: key) { max($0.count - VectorRecord.headerSize, 0) }
+        } ?? 0
+    }
+
+    private func writeMetadata(_ fields: MetadataRecord.Fields, node: UInt32) throws {
+        let record = MetadataRecord.encode(fields)
+        try node.withBigEndianBytes { key in
+            try record.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.patterns) }
+        }
+    }
+
+    private func relabel(node: UInt32, from old: String?, to new: String?) throws {
+        guard old != new else { return }
+        try node.withBigEndianBytes { value in
+            if let old {
+                try Array(old.utf8).withUnsafeBytes { _ = try txn.delete($0, value: value, in: tables.labels) }
+            }
+            if let new {
+                try Array(new.utf8).withUnsafeBytes { try txn.put(value, forKey: $0, in: tables.labels) }
+            }
+        }
+    }
+}
