@@ -1,0 +1,40 @@
+import Foundation
+
+/// ANN-benchmarks "texmex" integer files (`.ivecs`): ground-truth neighbour lists.
+public enum IVecsFile {
+    /// Every row of `path`.
+    public static func read(path: String) throws(VectorFileError) -> [[Int32]] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw .io(path: path, reason: (error as NSError).localizedDescription)
+        }
+        var rows: [[Int32]] = []
+        var offset = 0
+        while offset < data.count {
+            guard offset + 4 <= data.count else { throw .malformed(path: path, row: rows.count, reason: "truncated row header") }
+            let d = Int(data.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int32.self)) })
+            guard d >= 0, offset + 4 + 4 * d <= data.count else {
+                throw .malformed(path: path, row: rows.count, reason: "row of \(d) values runs past the end")
+            }
+            rows.append(data.withUnsafeBytes { bytes in
+                (0..<d).map { Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4 + 4 * $0, as: Int32.self)) }
+            })
+            offset += 4 + 4 * d
+        }
+        return rows
+    }
+
+    /// Writes `rows` to `path`.
+    public static func write(_ rows: [[Int32]], path: String) throws(VectorFileError) {
+        var bytes: [UInt8] = []
+        for row in rows {
+            withUnsafeBytes(of: Int32(row.count).littleEndian) { bytes += $0 }
+            for x in row { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            throw .io(path: path, reason: "cannot write the file")
+        }
+    }
+}

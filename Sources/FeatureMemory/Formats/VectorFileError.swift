@@ -1,0 +1,21 @@
+/// Why a vector file could not be read or written.
+public enum VectorFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file could not be opened, read or written.
+    case io(path: String, reason: String)
+    /// The file is not valid in its format; `row` is 0-based where known.
+    case malformed(path: String, row: Int?, reason: String)
+    /// The file is valid but uses a variant this reader does not support.
+    case unsupported(path: String, reason: String)
+    /// The format could not be told from the file name.
+    case unknownFormat(path: String)
+
+    /// One line naming the file, the row and the problem.
+    public var description: String {
+        switch self {
+        case let .io(path, reason): "\(path): \(reason)"
+        case let .malformed(path, row, reason): "\(path)\(row.map { ", row \($0)" } ?? ""): \(reason)"
+        case let .unsupported(path, reason): "\(path): unsupported: \(reason)"
+        case let .unknownFormat(path): "\(path): cannot tell the format from the name; pass --format fvecs|npy|jsonl"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// Writes rows to a vector file, buffered. Call `finish()` to flush and close.
+public final class VectorFileWriter {
+    /// The file's path.
+    public let path: String
+    /// The file's format.
+    public let format: VectorFileFormat
+    /// Floats per row.
+    public let dimension: Int
+
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var rowsWritten = 0
+    private let expectedRows: Int?
+
+    /// Creates (or truncates) `path`. The npy format needs `rowCount` up front for its header.
+    public init(path: String, format: VectorFileFormat, dimension: Int, rowCount: Int?) throws(VectorFileError) {
+        if format == .npy && rowCount == nil {
+            throw .unsupported(path: path, reason: "writing .npy needs the row count up front")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path)
+        else { throw .io(path: path, reason: "cannot create the file") }
+        self.path = path
+        self.format = format
+        self.dimension = dimension
+        self.handle = handle
+        self.expectedRows = rowCount
+        buffer.reserveCapacity(1 << 20)
+        if format == .npy, let rowCount { buffer += Self.npyHeader(rows: rowCount, columns: dimension) }
+    }
+
+    /// Appends one row. `id` and `label` are written by JSON lines only.
+    public func write(_ vector: [Float], id: UInt64? = nil, label: String? = nil) throws(VectorFileError) {
+        guard vector.count == dimension else {
+            throw .malformed(path: path, row: rowsWritten, reason: "row has \(vector.count) values; the file has \(dimension)")
+        }
+        switch format {
+        case .fvecs:
+            append(UInt32(truncatingIfNeeded: dimension))
+            for x in vector { append(x.bitPattern) }
+        case .npy:
+            for x in vector { append(x.bitPattern) }
+        case .jsonl:
+            var line = "{"
+            if let id { line += "\"id\":\(id)," }
+            line += "\"vector\":[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+            if let label { line += ",\"label\":" + Self.jsonString(label) }
+            line += "}\n"
+            buffer += Array(line.utf8)
+        }
+        rowsWritten += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Flushes what is buffered and closes the file.
+    public func finish() throws(VectorFileError) {
+        if let expectedRows, format == .npy, expectedRows != rowsWritten {
+            throw .malformed(path: path, row: rowsWritten, reason: "wrote \(rowsWritten) rows; the header says \(expectedRows)")
+        }
+        try flush()
+        do { try handle.close() } catch { throw .io(path: path, reason: "\(error)") }
+    }
+
+    private func flush() throws(VectorFileError) {
+        guard !buffer.isEmpty else { return }
+        do { try handle.write(contentsOf: buffer) } catch { throw .io(path: path, reason: "\(error)") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func append(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { buffer += $0 }
+    }
+
+    /// A version 1.0 header, padded so the data starts on a 64-byte boundary.
+    static func npyHeader(rows: Int, columns: Int) -> [UInt8] {
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+        let unpadded = 10 + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(dict.utf8.count)
+        return NPYHeader.magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(dict.utf8)
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

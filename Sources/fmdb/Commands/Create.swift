@@ -1,0 +1,56 @@
+import ArgumentParser
+import FeatureMemory
+import Foundation
+
+extension FMDB {
+    /// `fmdb create STORE --dim N --metric l2|cosine|ip`
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an empty store.")
+
+        @OptionGroup var location: StoreArguments
+
+        @Option(name: .customLong("dim"), help: "Floats per vector.")
+        var dimension: Int
+
+        @Option(help: "Distance metric: l2 (squared Euclidean), cosine or ip (inner product).")
+        var metric: Metric = .l2
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func run() throws {
+            if FileManager.default.fileExists(atPath: location.store + "/data.mdb") {
+                throw CLIError("a store already exists at \(location.store)")
+            }
+            let store = try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, create: true))
+            if json {
+                try Output.printJSON(StoreSummary(store: store, count: 0))
+            } else {
+                print("created \(location.store): dimension \(store.dimension), metric \(store.metric.rawValue)")
+            }
+        }
+    }
+}
+
+/// A one-line error for conditions the command itself finds.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What `create` and `info` report.
+struct StoreSummary: Encodable {
+    var path: String
+    var formatVersion: UInt32
+    var dimension: Int
+    var metric: String
+    var count: Int
+
+    init(store: FeatureStore, count: Int) {
+        path = store.directory.path
+        formatVersion = store.formatVersion
+        dimension = store.dimension
+        metric = store.metric.rawValue
+        self.count = count
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import FeatureMemory
+import Foundation
+
+extension FMDB {
+    /// `fmdb search STORE --queries FILE [--k 10] [--exact] --json`
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find the nearest stored vectors to each query.",
+            discussion: """
+                Queries come from a file (--queries) or from a stored vector (--id; the vector itself is among the results). \
+                Results go to stdout, one query per line; timings go to stderr. \
+                With --json each line is {"query": i, "ids": [...], "distances": [...]}.
+                """)
+
+        @OptionGroup var location: StoreArguments
+
+        @Option(help: "A file of query vectors (fvecs, npy or jsonl).")
+        var queries: String?
+
+        @Option(help: "The format of the queries file (default: from its extension).")
+        var format: VectorFileFormat?
+
+        @Option(help: "Search with the vector stored under this id.")
+        var id: UInt64?
+
+        @Option(help: "Results per query.")
+        var k: Int = 10
+
+        @Flag(help: "Exhaustive search (exact results).")
+        var exact = false
+
+        @Flag(help: "One JSON object per query per line.")
+        var json = false
+
+        func validate() throws {
+            guard (queries == nil) != (id == nil) else { throw ValidationError("give exactly one of --queries FILE or --id ID") }
+            guard k > 0 else { throw ValidationError("--k must be at least 1") }
+        }
+
+        func run() throws {
+            let store = try location.open()
+            let vectors: [[Float]]
+            if let queries {
+                vectors = try VectorFileReader(path: queries, format: format).readAll().map(\.vector)
+            } else if let id {
+                vectors = [try store.get(id).vector]
+            } else {
+                vectors = []
+            }
+            var latencies: [Double] = []
+            latencies.reserveCapacity(vectors.count)
+            let clock = ContinuousClock()
+            for (index, query) in vectors.enumerated() {
+                var results: [SearchResult] = []
+                let elapsed = try clock.measure {
+                    results = try store.nearest(to: query, count: k)
+                }
+                latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+                if json {
+                    try Output.printJSON(SearchLine(
+                        query: index, queryId: id, ids: results.map(\.id), distances: results.map(\.distance)))
+                } else {
+                    let hits = results.map { "\($0.id) (\(String(format: "%.4f", $0.distance)))" }.joined(separator: ", ")
+                    print("query \(index): \(hits)")
+                }
+            }
+            if !latencies.isEmpty {
+                let sorted = latencies.sorted()
+                let p50 = sorted[sorted.count / 2]
+                let p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+                let total = latencies.reduce(0, +)
+                Output.note(String(format: "%d queries, k=%d, %@: p50 %.3f ms, p99 %.3f ms, %.1f queries/s",
+                                   latencies.count, k, "exact", p50, p99, Double(latencies.count) / (total / 1e3)))
+            }
+        }
+    }
+}
+
+/// One line of `search --json`.
+struct SearchLine: Encodable {
+    var query: Int
+    var queryId: UInt64?
+    var ids: [UInt64]
+    var distances: [Float]
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import FeatureMemory
+import Foundation
+
+extension FMDB {
+    /// `fmdb stats STORE`
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show counts, sizes, compression ratio, page use per table and readers.")
+
+        @OptionGroup var location: StoreArguments
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func run() throws {
+            let store = try location.open()
+            let s = try store.statistics()
+            if json {
+                try Output.printJSON(s)
+                return
+            }
+            print("""
+                vectors:            \(s.count) × \(s.dimension) (\(s.metric.rawValue)), format \(s.formatVersion)
+                vector bytes:       \(Output.bytes(s.rawVectorBytes)) as float32, \(Output.bytes(s.storedVectorBytes)) stored
+                compression ratio:  \(String(format: "%.3f", s.compressionRatio)) (\(s.compressedRecords) of \(s.count) records LZ4-compressed)
+                file:               \(Output.bytes(s.fileBytes)) on disk, \(Output.bytes(s.usedBytes)) in use, map \(Output.bytes(s.mapBytes))
+                pages:              \(s.pageSize) bytes each, \(s.freePages) free for reuse
+                readers:            \(s.readersInUse) of \(s.maxReaders) slots in use, \(s.staleReadersCleared) stale cleared at open
+                last transaction:   \(s.lastTransactionID)
+                """)
+            let header = "table".padding(toLength: 12, withPad: " ", startingAt: 0)
+            print("\n\(header)  entries   depth  branch    leaf  overflow      bytes")
+            for t in s.tables {
+                print(t.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                      + String(format: "  %7d  %6d  %6d  %6d  %8d  %9@", t.entries, t.depth, t.branchPages, t.leafPages,
+                               t.overflowPages, Output.bytes(t.bytes)))
+            }
+        }
+    }
+}
