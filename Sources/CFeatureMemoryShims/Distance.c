@@ -15,7 +15,7 @@ static int use_avx2 = 0;
 __attribute__((constructor)) static void fm_kernels_init(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
 #endif
 }
 

@@ -8,6 +8,9 @@
 /// Uses the SSE4.2 instruction when the processor has it, a table otherwise.
 uint32_t fm_crc32c(uint32_t crc, const void *bytes, size_t length);
 
+/// CRC-32C by table lookups only: the reference the hardware path is tested against.
+uint32_t fm_crc32c_portable(uint32_t crc, const void *bytes, size_t length);
+
 /// Squared Euclidean distance between two float vectors of `count` elements.
 /// Neither pointer needs float alignment: vectors are read in place from LMDB pages.
 float fm_l2_squared(const void *a, const void *b, size_t count);

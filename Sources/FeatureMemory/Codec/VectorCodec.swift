@@ -27,7 +27,7 @@ final class VectorCodec {
     }
 
     /// The record for `vector` (already validated: `dimension` finite values).
-    /// Compressed when that makes it smaller, raw otherwise.
+    /// Compressed when that saves at least an eighth of the bytes, raw otherwise.
     func encode(_ vector: UnsafeBufferPointer<Float>, norm: Float) -> UnsafeRawBufferPointer {
         precondition(vector.count == dimension, "encode: vector was not validated")
         let source = UnsafeRawBufferPointer(vector)
@@ -43,7 +43,9 @@ final class VectorCodec {
             payload.assumingMemoryBound(to: CChar.self), Int32(rawBytes), Int32(capacity)))
         let codec: VectorRecord.Codec
         let payloadSize: Int
-        if compressed > 0 && compressed < rawBytes {
+        // Compress only when it saves at least an eighth: a smaller gain rarely saves a page
+        // and costs an LZ4 decode on every read of the record.
+        if compressed > 0 && compressed <= rawBytes - rawBytes / 8 {
             codec = .shuffledLZ4
             payloadSize = compressed
         } else {

@@ -41,11 +41,20 @@ final class Transaction {
     }
 
     /// Stores `value` under `key`, replacing what was there (for a duplicate table, adding it).
+    /// With `appending`, a key above every other one is appended (`MDB_APPEND`), which fills
+    /// pages instead of splitting them in half; other keys fall back to a plain put.
     /// The corresponding LMDB call is `mdb_put`.
-    func put(_ value: UnsafeRawBufferPointer, forKey key: UnsafeRawBufferPointer, in table: Table) throws(StoreError) {
+    func put(
+        _ value: UnsafeRawBufferPointer, forKey key: UnsafeRawBufferPointer, in table: Table, appending: Bool = false
+    ) throws(StoreError) {
         var keyVal = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var valueVal = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        let code = mdb_put(pointer, table.handle, &keyVal, &valueVal, 0)
+        var code = appending && !table.allowsDuplicates
+            ? mdb_put(pointer, table.handle, &keyVal, &valueVal, UInt32(MDB_APPEND)) : MDB_KEYEXIST
+        if code == MDB_KEYEXIST {
+            // not the last key (or not asked to append): an ordinary put
+            code = mdb_put(pointer, table.handle, &keyVal, &valueVal, 0)
+        }
         try noteMapFull(code)
         try check(code, "mdb_put \(table.name)")
     }

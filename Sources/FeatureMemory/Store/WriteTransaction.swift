@@ -23,13 +23,13 @@ public final class WriteTransaction: ReadTransaction {
         } else {
             let node = try allocateNode()
             try node.withBigEndianBytes { value in
-                try id.withBigEndianBytes { key in try txn.put(value, forKey: key, in: tables.keys) }
+                try id.withBigEndianBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
             }
             try writeVector(vector, norm: norm, node: node, replacing: false)
             try relabel(node: node, from: nil, to: label)
             try writeMetadata(
                 .init(id: id, label: label, userData: userData, support: 1, confidence: 1, created: now, updated: now),
-                node: node)
+                node: node, isNew: true)
             try txn.addToCounter(.count, 1, in: tables.meta)
         }
     }
@@ -133,7 +133,9 @@ public final class WriteTransaction: ReadTransaction {
         let oldPayload = replacing ? try storedPayloadSize(ofNode: node) : 0
         let newPayload = try vector.withUnsafeBufferPointer { values in
             let record = codec.encode(values, norm: norm)
-            try node.withBigEndianBytes { key in try txn.put(record, forKey: key, in: tables.vectors) }
+            try node.withBigEndianBytes { key in
+                try txn.put(record, forKey: key, in: tables.vectors, appending: !replacing)
+            }
             return record.count - VectorRecord.headerSize
         }
         if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }
@@ -146,10 +148,10 @@ public final class WriteTransaction: ReadTransaction {
         } ?? 0
     }
 
-    private func writeMetadata(_ fields: MetadataRecord.Fields, node: UInt32) throws {
+    private func writeMetadata(_ fields: MetadataRecord.Fields, node: UInt32, isNew: Bool = false) throws {
         let record = MetadataRecord.encode(fields)
         try node.withBigEndianBytes { key in
-            try record.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.patterns) }
+            try record.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.patterns, appending: isNew) }
         }
     }
 
