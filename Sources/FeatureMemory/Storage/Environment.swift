@@ -32,6 +32,9 @@ final class Environment: @unchecked Sendable {
 
     private let resizeLock = ReadWriteLock()
     private let writerLock = NSLock()
+    /// Held around every transaction that opens tables: `mdb_dbi_open` must not run in two
+    /// transactions of one process at once.
+    let tableLock = NSLock()
 
     /// Opens (creating the files if missing) the environment in an existing `directory`.
     init(directory: String, configuration: Configuration) throws(StoreError) {
@@ -84,6 +87,34 @@ final class Environment: @unchecked Sendable {
             }
             if let outcome { return outcome }
             try adoptResizeByAnotherProcess()
+        }
+    }
+
+    /// Runs `body` in a read-only transaction that is committed rather than aborted, so table
+    /// handles opened in it stay open for the environment (LMDB closes them on abort). For
+    /// opening tables without taking the writer lock, which another process may hold.
+    func readKeepingTables<R>(_ body: (Transaction) throws -> R) throws -> R {
+        try tableLock.withLock {
+            while true {
+                let outcome: R? = try resizeLock.withShared {
+                    var txnPointer: OpaquePointer?
+                    let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txnPointer)
+                    if code == MDB_MAP_RESIZED { return nil }
+                    try check(code, "mdb_txn_begin (read)")
+                    guard let txnPointer else { throw StoreError.storage(.invalid, operation: "mdb_txn_begin") }
+                    let result: R
+                    do {
+                        result = try body(Transaction(pointer: txnPointer, isReadOnly: true))
+                    } catch {
+                        mdb_txn_abort(txnPointer)
+                        throw error
+                    }
+                    try check(mdb_txn_commit(txnPointer), "mdb_txn_commit (read)")
+                    return result
+                }
+                if let outcome { return outcome }
+                try adoptResizeByAnotherProcess()
+            }
         }
     }
 

@@ -51,42 +51,44 @@ public final class FeatureStore: Sendable {
         configuration.durability = options.durability
         let environment = try EnvironmentRegistry.shared.environment(directory: path, configuration: configuration).environment
 
-        // Table handles are opened in a write transaction, which serializes openers in this
-        // process; when nothing is created the commit writes nothing.
-        let opened = try environment.write { txn -> (StoreTables, UInt32, Int, Metric, Bool) in
-            let isEmpty = try environment.mainTableIsEmpty(in: txn)
-            guard let tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
-                throw StoreError.notAStore(path: path)
-            }
-            if let format = try txn.integer(.formatVersion, in: tables.meta, as: UInt32.self) {
-                guard format <= MetaKey.currentFormatVersion else {
-                    throw StoreError.newerFormat(found: format, supported: MetaKey.currentFormatVersion)
+        // An existing store opens in a read transaction, so opening never waits for a writer
+        // (another process may be in the middle of a long import); only a new store, or one
+        // missing a table, needs a write transaction.
+        let existing = try environment.readKeepingTables { txn -> (StoreTables, UInt32, Int, Metric)? in
+            guard !(try environment.mainTableIsEmpty(in: txn)),
+                  let tables = try StoreTables.open(in: environment, txn: txn, create: false),
+                  let format = try txn.integer(.formatVersion, in: tables.meta, as: UInt32.self)
+            else { return nil }
+            let (dimension, metric) = try Self.validateExisting(tables: tables, format: format, txn: txn, options: options, path: path)
+            return (tables, format, dimension, metric)
+        }
+        let opened: (StoreTables, UInt32, Int, Metric, Bool)
+        if let existing {
+            opened = (existing.0, existing.1, existing.2, existing.3, false)
+        } else {
+            opened = try environment.tableLock.withLock { try environment.write { txn -> (StoreTables, UInt32, Int, Metric, Bool) in
+                let isEmpty = try environment.mainTableIsEmpty(in: txn)
+                let found = isEmpty ? nil : try StoreTables.open(in: environment, txn: txn, create: false)
+                if let found, let format = try txn.integer(.formatVersion, in: found.meta, as: UInt32.self) {
+                    // created by another opener since the read above
+                    let (dimension, metric) = try Self.validateExisting(tables: found, format: format, txn: txn, options: options, path: path)
+                    return (found, format, dimension, metric, false)
                 }
-                guard let storedDimension = try txn.integer(.dimension, in: tables.meta, as: UInt32.self),
-                      let code = try txn.integer(.metric, in: tables.meta, as: UInt8.self),
-                      let storedMetric = Metric(storedCode: code)
-                else { throw StoreError.notAStore(path: path) }
-                if let requested = options.dimension, requested != Int(storedDimension) {
-                    throw StoreError.configurationMismatch(
-                        field: "dimension", stored: "\(storedDimension)", requested: "\(requested)")
+                guard isEmpty else { throw StoreError.notAStore(path: path) }
+                guard options.createIfMissing else { throw StoreError.storeNotFound(path: path) }
+                guard let dimension = options.dimension else { throw StoreError.missingDimension }
+                guard let tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
+                    throw StoreError.notAStore(path: path)
                 }
-                if let requested = options.metric, requested != storedMetric {
-                    throw StoreError.configurationMismatch(
-                        field: "metric", stored: storedMetric.rawValue, requested: requested.rawValue)
-                }
-                return (tables, format, Int(storedDimension), storedMetric, false)
-            }
-            guard isEmpty else { throw StoreError.notAStore(path: path) }
-            guard options.createIfMissing else { throw StoreError.storeNotFound(path: path) }
-            guard let dimension = options.dimension else { throw StoreError.missingDimension }
-            let metric = options.metric ?? .l2
-            try txn.setInteger(MetaKey.currentFormatVersion, for: .formatVersion, in: tables.meta)
-            try txn.setInteger(UInt32(dimension), for: .dimension, in: tables.meta)
-            try txn.setInteger(metric.storedCode, for: .metric, in: tables.meta)
-            try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)
-            try txn.setInteger(UInt64(0), for: .count, in: tables.meta)
-            try txn.setInteger(UInt32(0), for: .nextNode, in: tables.meta)
-            return (tables, MetaKey.currentFormatVersion, dimension, metric, true)
+                let metric = options.metric ?? .l2
+                try txn.setInteger(MetaKey.currentFormatVersion, for: .formatVersion, in: tables.meta)
+                try txn.setInteger(UInt32(dimension), for: .dimension, in: tables.meta)
+                try txn.setInteger(metric.storedCode, for: .metric, in: tables.meta)
+                try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)
+                try txn.setInteger(UInt64(0), for: .count, in: tables.meta)
+                try txn.setInteger(UInt32(0), for: .nextNode, in: tables.meta)
+                return (tables, MetaKey.currentFormatVersion, dimension, metric, true)
+            } }
         }
         self.directory = directory
         self.environment = environment
@@ -127,6 +129,26 @@ public final class FeatureStore: Sendable {
 
     /// Reader slots of dead processes that were cleared when the environment was opened.
     public var staleReadersCleared: Int { environment.staleReadersCleared }
+
+    /// Checks an existing store's format, dimension and metric against `options`.
+    private static func validateExisting(
+        tables: StoreTables, format: UInt32, txn: Transaction, options: StoreOptions, path: String
+    ) throws -> (Int, Metric) {
+        guard format <= MetaKey.currentFormatVersion else {
+            throw StoreError.newerFormat(found: format, supported: MetaKey.currentFormatVersion)
+        }
+        guard let storedDimension = try txn.integer(.dimension, in: tables.meta, as: UInt32.self),
+              let code = try txn.integer(.metric, in: tables.meta, as: UInt8.self),
+              let storedMetric = Metric(storedCode: code)
+        else { throw StoreError.notAStore(path: path) }
+        if let requested = options.dimension, requested != Int(storedDimension) {
+            throw StoreError.configurationMismatch(field: "dimension", stored: "\(storedDimension)", requested: "\(requested)")
+        }
+        if let requested = options.metric, requested != storedMetric {
+            throw StoreError.configurationMismatch(field: "metric", stored: storedMetric.rawValue, requested: requested.rawValue)
+        }
+        return (Int(storedDimension), storedMetric)
+    }
 
     private static func validate(_ options: StoreOptions) throws(StoreError) {
         if let dimension = options.dimension, !(1...StoreOptions.maximumDimension).contains(dimension) {

@@ -11,7 +11,7 @@ extension FMDB {
         @Argument(help: "The vector's id.")
         var id: UInt64
 
-        @Option(help: "Comma-separated values, e.g. \"0.1,0.2,0.3\".")
+        @Option(parsing: .unconditional, help: "Comma-separated values, e.g. \"0.1,-0.2,0.3\".")
         var vector: String
 
         @Option(help: "A label for the vector.")
