@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Runs the built `fmdb` binary and captures what it prints.
+struct FMDBRunner {
+    /// What one run printed and how it exited.
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// stdout split into non-empty lines.
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+        /// stdout parsed as one JSON object.
+        func json() throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+            return try #require(object as? [String: Any], "stdout is not a JSON object: \(stdout)")
+        }
+    }
+
+    /// The binary: $FMDB_BINARY, or `fmdb` beside the test bundle (both are build products).
+    static let binary: URL? = {
+        if let path = ProcessInfo.processInfo.environment["FMDB_BINARY"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("fmdb")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/fmdb")
+        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
+    }()
+
+    /// Runs `fmdb arguments…` to completion.
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> Result {
+        let binary = try #require(binary, "fmdb is not built: run `swift build` (make test does) or set FMDB_BINARY")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        // stderr goes to a file, so reading stdout to its end cannot deadlock on a full stderr pipe
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("fmdb-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try errHandle.close()
+        let errData = try Data(contentsOf: errURL)
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A temporary directory removed when the test's value goes away.
+final class TemporaryDirectory {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("fmdb-test-\(UUID().uuidString)")
+    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    /// A path inside the directory.
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+/// Deterministic vectors for the tests.
+struct SeededVectors {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+
+    mutating func next() -> Float {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return Float(state >> 40) / Float(1 << 24) * 2 - 1
+    }
+
+    mutating func vectors(_ count: Int, dimension: Int) -> [[Float]] {
+        (0..<count).map { _ in (0..<dimension).map { _ in next() } }
+    }
+}
