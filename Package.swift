@@ -10,7 +10,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +29,6 @@ let package = Package(
                 "CLMDB",
                 "CLZ4",
                 "CFeatureMemoryShims",
-                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .executableTarget(

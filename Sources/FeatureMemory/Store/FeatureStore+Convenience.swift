@@ -59,8 +59,14 @@ extension FeatureStore {
         try read { try $0.count }
     }
 
-    /// The `count` stored vectors nearest to `query`, nearest first.
-    public func nearest(to query: [Float], count k: Int) throws -> [SearchResult] {
-        try read { try $0.nearest(to: query, count: k) }
+    /// The `count` stored vectors nearest to `query`, nearest first, through the HNSW graph
+    /// (see `ReadTransaction.nearest(to:count:ef:filter:)`).
+    public func nearest(to query: [Float], count k: Int, ef: Int? = nil, filter: SearchFilter? = nil) throws -> [SearchResult] {
+        try read { try $0.nearest(to: query, count: k, ef: ef, filter: filter) }
+    }
+
+    /// The `count` stored vectors nearest to `query`, nearest first, by exhaustive search.
+    public func exactNearest(to query: [Float], count k: Int, filter: SearchFilter? = nil) throws -> [SearchResult] {
+        try read { try $0.exactNearest(to: query, count: k, filter: filter) }
     }
 }

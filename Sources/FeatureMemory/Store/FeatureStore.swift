@@ -13,18 +13,23 @@ import Foundation
 public final class FeatureStore: Sendable {
     /// The store's directory.
     public let directory: URL
+    /// What the store was created with: format, dimension, metric, graph parameters.
+    let schema: StoreSchema
     /// Floats per vector, fixed at creation.
-    public let dimension: Int
+    public var dimension: Int { schema.dimension }
     /// The distance metric, fixed at creation.
-    public let metric: Metric
+    public var metric: Metric { schema.metric }
     /// The on-disk format version of the store.
-    public let formatVersion: UInt32
+    public var formatVersion: UInt32 { schema.formatVersion }
+    /// The HNSW graph's parameters (M fixed at creation; efConstruction may be set per opening).
+    public var hnswParameters: HNSWParameters { schema.hnsw }
     /// Whether this opening created the store.
     public let wasCreated: Bool
 
     let environment: Environment
     let tables: StoreTables
     let codecs: ScratchPool<VectorCodec>
+    let scratches: ScratchPool<SearchScratch>
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     /// Dimension and metric in `options` must match an existing store's when given.
@@ -52,53 +57,77 @@ public final class FeatureStore: Sendable {
         let environment = try EnvironmentRegistry.shared.environment(directory: path, configuration: configuration).environment
 
         // An existing store opens in a read transaction, so opening never waits for a writer
-        // (another process may be in the middle of a long import); only a new store, or one
-        // missing a table, needs a write transaction.
-        let existing = try environment.readKeepingTables { txn -> (StoreTables, UInt32, Int, Metric)? in
-            guard !(try environment.mainTableIsEmpty(in: txn)),
-                  let tables = try StoreTables.open(in: environment, txn: txn, create: false),
-                  let format = try txn.integer(.formatVersion, in: tables.meta, as: UInt32.self)
-            else { return nil }
-            let (dimension, metric) = try Self.validateExisting(tables: tables, format: format, txn: txn, options: options, path: path)
-            return (tables, format, dimension, metric)
+        // (another process may be in the middle of a long import); only a new store needs a
+        // write transaction.
+        let existing = try environment.readKeepingTables { txn -> (StoreTables, StoreSchema)? in
+            guard !(try environment.mainTableIsEmpty(in: txn)) else { return nil }
+            return try Self.openExisting(environment: environment, txn: txn, options: options, path: path)
         }
-        let opened: (StoreTables, UInt32, Int, Metric, Bool)
+        let opened: (tables: StoreTables, schema: StoreSchema, created: Bool)
         if let existing {
-            opened = (existing.0, existing.1, existing.2, existing.3, false)
+            opened = (existing.0, existing.1, false)
         } else {
-            opened = try environment.tableLock.withLock { try environment.write { txn -> (StoreTables, UInt32, Int, Metric, Bool) in
-                let isEmpty = try environment.mainTableIsEmpty(in: txn)
-                let found = isEmpty ? nil : try StoreTables.open(in: environment, txn: txn, create: false)
-                if let found, let format = try txn.integer(.formatVersion, in: found.meta, as: UInt32.self) {
-                    // created by another opener since the read above
-                    let (dimension, metric) = try Self.validateExisting(tables: found, format: format, txn: txn, options: options, path: path)
-                    return (found, format, dimension, metric, false)
+            opened = try environment.tableLock.withLock {
+                try environment.write { txn -> (StoreTables, StoreSchema, Bool) in
+                    if !(try environment.mainTableIsEmpty(in: txn)) {
+                        // created by another opener since the read above
+                        let (tables, schema) = try Self.openExisting(environment: environment, txn: txn, options: options, path: path)
+                        return (tables, schema, false)
+                    }
+                    guard options.createIfMissing else { throw StoreError.storeNotFound(path: path) }
+                    guard let dimension = options.dimension else { throw StoreError.missingDimension }
+                    guard let tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
+                        throw StoreError.notAStore(path: path)
+                    }
+                    let schema = StoreSchema(
+                        formatVersion: MetaKey.currentFormatVersion, dimension: dimension, metric: options.metric ?? .l2,
+                        hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0)
+                    try schema.write(to: tables.meta, in: txn)
+                    try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)
+                    try txn.setInteger(UInt64(0), for: .count, in: tables.meta)
+                    try txn.setInteger(UInt32(0), for: .nextNode, in: tables.meta)
+                    return (tables, schema, true)
                 }
-                guard isEmpty else { throw StoreError.notAStore(path: path) }
-                guard options.createIfMissing else { throw StoreError.storeNotFound(path: path) }
-                guard let dimension = options.dimension else { throw StoreError.missingDimension }
-                guard let tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
-                    throw StoreError.notAStore(path: path)
-                }
-                let metric = options.metric ?? .l2
-                try txn.setInteger(MetaKey.currentFormatVersion, for: .formatVersion, in: tables.meta)
-                try txn.setInteger(UInt32(dimension), for: .dimension, in: tables.meta)
-                try txn.setInteger(metric.storedCode, for: .metric, in: tables.meta)
-                try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)
-                try txn.setInteger(UInt64(0), for: .count, in: tables.meta)
-                try txn.setInteger(UInt32(0), for: .nextNode, in: tables.meta)
-                return (tables, MetaKey.currentFormatVersion, dimension, metric, true)
-            } }
+            }
         }
+        var schema = opened.schema
+        if let efConstruction = options.hnsw?.efConstruction { schema.hnsw.efConstruction = efConstruction }
         self.directory = directory
         self.environment = environment
-        self.tables = opened.0
-        self.formatVersion = opened.1
-        self.dimension = opened.2
-        self.metric = opened.3
-        self.wasCreated = opened.4
-        let dimension = opened.2
+        self.tables = opened.tables
+        self.schema = schema
+        self.wasCreated = opened.created
+        let dimension = schema.dimension
         self.codecs = ScratchPool { VectorCodec(dimension: dimension) }
+        self.scratches = ScratchPool { SearchScratch(dimension: dimension) }
+    }
+
+    /// Reads and checks the schema of an existing store, then opens its tables.
+    private static func openExisting(
+        environment: Environment, txn: Transaction, options: StoreOptions, path: String
+    ) throws -> (StoreTables, StoreSchema) {
+        guard let meta = try environment.openTable("meta", create: false, in: txn),
+              let format = try txn.integer(.formatVersion, in: meta, as: UInt32.self)
+        else { throw StoreError.notAStore(path: path) }
+        guard format <= MetaKey.currentFormatVersion else {
+            throw StoreError.newerFormat(found: format, supported: MetaKey.currentFormatVersion)
+        }
+        guard format == MetaKey.currentFormatVersion else {
+            throw StoreError.olderFormat(found: format, supported: MetaKey.currentFormatVersion)
+        }
+        guard let tables = try StoreTables.open(in: environment, txn: txn, create: false),
+              let schema = try StoreSchema.read(from: tables.meta, in: txn)
+        else { throw StoreError.notAStore(path: path) }
+        if let requested = options.dimension, requested != schema.dimension {
+            throw StoreError.configurationMismatch(field: "dimension", stored: "\(schema.dimension)", requested: "\(requested)")
+        }
+        if let requested = options.metric, requested != schema.metric {
+            throw StoreError.configurationMismatch(field: "metric", stored: schema.metric.rawValue, requested: requested.rawValue)
+        }
+        if let requested = options.hnsw?.m, requested != schema.hnsw.m {
+            throw StoreError.configurationMismatch(field: "M", stored: "\(schema.hnsw.m)", requested: "\(requested)")
+        }
+        return (tables, schema)
     }
 
     /// Runs `body` on a consistent snapshot of the store. Many reads run at once, on any thread,
@@ -130,30 +159,11 @@ public final class FeatureStore: Sendable {
     /// Reader slots of dead processes that were cleared when the environment was opened.
     public var staleReadersCleared: Int { environment.staleReadersCleared }
 
-    /// Checks an existing store's format, dimension and metric against `options`.
-    private static func validateExisting(
-        tables: StoreTables, format: UInt32, txn: Transaction, options: StoreOptions, path: String
-    ) throws -> (Int, Metric) {
-        guard format <= MetaKey.currentFormatVersion else {
-            throw StoreError.newerFormat(found: format, supported: MetaKey.currentFormatVersion)
-        }
-        guard let storedDimension = try txn.integer(.dimension, in: tables.meta, as: UInt32.self),
-              let code = try txn.integer(.metric, in: tables.meta, as: UInt8.self),
-              let storedMetric = Metric(storedCode: code)
-        else { throw StoreError.notAStore(path: path) }
-        if let requested = options.dimension, requested != Int(storedDimension) {
-            throw StoreError.configurationMismatch(field: "dimension", stored: "\(storedDimension)", requested: "\(requested)")
-        }
-        if let requested = options.metric, requested != storedMetric {
-            throw StoreError.configurationMismatch(field: "metric", stored: storedMetric.rawValue, requested: requested.rawValue)
-        }
-        return (Int(storedDimension), storedMetric)
-    }
-
     private static func validate(_ options: StoreOptions) throws(StoreError) {
         if let dimension = options.dimension, !(1...StoreOptions.maximumDimension).contains(dimension) {
             throw .invalidArgument("dimension must be 1…\(StoreOptions.maximumDimension), got \(dimension)")
         }
+        try options.hnsw?.validate()
         if let cap = options.mapSizeCap, cap < 1 << 20 {
             throw .invalidArgument("map size cap must be at least 1 MiB, got \(cap) bytes")
         }

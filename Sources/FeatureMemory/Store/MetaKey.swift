@@ -17,8 +17,19 @@ enum MetaKey: String, CaseIterable {
     /// Payload bytes of all live vector records as stored (UInt64).
     case storedVectorBytes = "stored_vector_bytes"
 
+    /// HNSW links per node in the upper layers (UInt32).
+    case hnswM = "hnsw_m"
+    /// HNSW candidates examined per insert (UInt32).
+    case hnswEfConstruction = "hnsw_ef_construction"
+    /// Seed of the level draw (UInt64).
+    case hnswSeed = "hnsw_seed"
+    /// The graph's entry node (UInt32); absent while the graph is empty.
+    case graphEntry = "graph_entry"
+    /// The entry node's level, the graph's highest (UInt32).
+    case graphMaxLevel = "graph_max_level"
+
     /// The format version this code writes; it reads this one and older ones it knows.
-    static let currentFormatVersion: UInt32 = 1
+    static let currentFormatVersion: UInt32 = 2
 }
 
 extension Transaction {

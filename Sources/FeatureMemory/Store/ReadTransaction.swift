@@ -5,6 +5,7 @@ public class ReadTransaction {
     let store: FeatureStore
     let txn: Transaction
     private var pooledCodec: VectorCodec?
+    private var pooledScratch: SearchScratch?
     private var isOpen = true
 
     init(store: FeatureStore, txn: Transaction) {
@@ -22,11 +23,28 @@ public class ReadTransaction {
         return codec
     }
 
+    /// The search scratch of this transaction, taken from the store's pool on first use.
+    var scratch: SearchScratch {
+        if let pooledScratch { return pooledScratch }
+        let scratch = store.scratches.take()
+        pooledScratch = scratch
+        return scratch
+    }
+
+    /// The HNSW graph as this transaction sees it.
+    var graph: HNSWGraph {
+        HNSWGraph(
+            txn: txn, tables: tables, dimension: store.dimension, metric: store.metric,
+            parameters: store.hnswParameters, codec: codec, scratch: scratch)
+    }
+
     /// Ends the transaction's use: later calls throw instead of touching a dead LMDB handle.
     func finish() {
         isOpen = false
         if let pooledCodec { store.codecs.give(pooledCodec) }
+        if let pooledScratch { store.scratches.give(pooledScratch) }
         pooledCodec = nil
+        pooledScratch = nil
     }
 
     @inline(__always)
@@ -107,16 +125,84 @@ public class ReadTransaction {
         return ids.sorted()
     }
 
-    /// The `count` stored vectors nearest to `query`, nearest first, by exhaustive search.
-    public func nearest(to query: [Float], count k: Int) throws -> [SearchResult] {
+    /// The `count` stored vectors nearest to `query`, nearest first, found through the HNSW graph.
+    /// `ef` (at least `count`; default max(64, count)) trades speed for recall: the number of
+    /// candidates kept while searching. With a `filter`, only matching vectors are returned; a
+    /// selective filter is answered by exhaustive search over its matches, so `count` results
+    /// come back whenever that many match.
+    public func nearest(to query: [Float], count k: Int, ef: Int? = nil, filter: SearchFilter? = nil) throws -> [SearchResult] {
         try ensureOpen()
         let queryNorm = try VectorValidation.validate(query, dimension: store.dimension, metric: store.metric)
         try VectorValidation.validate(count: k)
-        let found = try query.withUnsafeBytes { queryBytes in
-            try ExactSearch.nearest(
-                to: queryBytes.baseAddress!, norm: queryNorm, count: k, in: self)
+        let ef = max(ef ?? max(64, k), k)
+        let found: [Candidate] = try query.withUnsafeBytes { queryBytes in
+            let pointer = queryBytes.baseAddress!
+            guard let filter else {
+                return try graph.search(pointer, norm: queryNorm, count: k, ef: ef)
+            }
+            let matches = try nodes(matching: filter)
+            let total = try count
+            // few matches: scoring them all is cheaper than walking the graph past the rest
+            if matches.count <= max(k * 8, total / 20) {
+                return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
+            }
+            let accepted = try graph.search(pointer, norm: queryNorm, count: k, ef: ef) { matches.contains($0) }
+            if accepted.count >= k { return accepted }
+            return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
         }
-        return try found.map { SearchResult(id: try externalID(ofNode: $0.node), distance: $0.distance) }
+        return try results(found)
+    }
+
+    /// The `count` stored vectors nearest to `query`, nearest first, by exhaustive search: exact,
+    /// and the reference approximate search is measured against.
+    public func exactNearest(to query: [Float], count k: Int, filter: SearchFilter? = nil) throws -> [SearchResult] {
+        try ensureOpen()
+        let queryNorm = try VectorValidation.validate(query, dimension: store.dimension, metric: store.metric)
+        try VectorValidation.validate(count: k)
+        let found: [Candidate] = try query.withUnsafeBytes { queryBytes in
+            let pointer = queryBytes.baseAddress!
+            if let filter {
+                return try exactNearest(pointer, norm: queryNorm, count: k, among: try nodes(matching: filter))
+            }
+            return try ExactSearch.nearest(to: pointer, norm: queryNorm, count: k, in: self)
+        }
+        return try results(found)
+    }
+
+    /// The internal nodes a filter admits.
+    func nodes(matching filter: SearchFilter) throws -> Set<UInt32> {
+        var nodes = Set<UInt32>()
+        switch filter {
+        case .label(let label):
+            try VectorValidation.validate(label: label)
+            try forEachNode(withLabel: label) { nodes.insert($0) }
+        case .ids(let ids):
+            for id in ids {
+                if let node = try node(for: id) { nodes.insert(node) }
+            }
+        }
+        return nodes
+    }
+
+    /// Exhaustive search over `nodes` only.
+    private func exactNearest(_ query: UnsafeRawPointer, norm: Float, count k: Int, among nodes: Set<UInt32>) throws -> [Candidate] {
+        let graph = self.graph
+        var best = CandidateHeap(nearestFirst: false)
+        for node in nodes {
+            guard let d = try graph.distance(query, norm: norm, to: node) else { continue }
+            let candidate = Candidate(distance: d, node: node)
+            if best.count < k {
+                best.push(candidate)
+            } else if let worst = best.top, candidate < worst {
+                _ = best.pop()
+                best.push(candidate)
+            }
+        }
+        return best.elements.sorted()
+    }
+
+    private func results(_ found: [Candidate]) throws -> [SearchResult] {
+        try found.map { SearchResult(id: try externalID(ofNode: $0.node), distance: $0.distance) }
     }
 
     // MARK: internals shared with writes, search and verification

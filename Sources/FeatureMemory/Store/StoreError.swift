@@ -18,6 +18,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     /// The record of internal node `node` failed its checksum or layout check.
     case corruptRecord(node: UInt32)
+    /// The graph record of internal node `node` failed its checksum or layout check.
+    case corruptGraph(node: UInt32)
+    /// The store was written by an older format this version cannot open.
+    case olderFormat(found: UInt32, supported: UInt32)
     /// An index entry (for example `keys` for an id) is malformed.
     case corruptEntry(table: String, key: String)
     /// The item at `index` of a batch failed; the whole batch was rolled back.
@@ -60,6 +64,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid argument: \(reason)"
         case let .corruptRecord(node):
             "record of node \(node) is damaged (checksum or layout mismatch); run `fmdb verify`"
+        case let .corruptGraph(node):
+            "graph record of node \(node) is damaged; run `fmdb verify --repair`"
+        case let .olderFormat(found, supported):
+            "store format \(found) predates the graph index of format \(supported); export it with an older fmdb and import it again"
         case let .corruptEntry(table, key):
             "entry \(key) of table \(table) is damaged; run `fmdb verify`"
         case let .batchItem(index, error):

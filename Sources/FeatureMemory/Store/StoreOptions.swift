@@ -17,6 +17,9 @@ public struct StoreOptions: Sendable {
     public var dimension: Int?
     /// The distance metric; `.l2` for a new store when nil, checked against an existing one when set.
     public var metric: Metric?
+    /// HNSW graph parameters for a new store (default M = 16, efConstruction = 200); for an existing
+    /// store M must match, and efConstruction applies to this opening's inserts.
+    public var hnsw: HNSWParameters?
     /// What a commit waits for.
     public var durability: Durability
     /// The map never grows past this many bytes; nil for no limit but the disk.
@@ -28,11 +31,12 @@ public struct StoreOptions: Sendable {
 
     /// Options for opening or creating a store.
     public init(
-        dimension: Int? = nil, metric: Metric? = nil, durability: Durability = .full,
+        dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
         mapSizeCap: Int? = nil, initialMapSize: Int = 64 << 20, createIfMissing: Bool = true
     ) {
         self.dimension = dimension
         self.metric = metric
+        self.hnsw = hnsw
         self.durability = durability
         self.mapSizeCap = mapSizeCap
         self.initialMapSize = initialMapSize

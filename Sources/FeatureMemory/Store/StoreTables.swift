@@ -12,6 +12,10 @@ struct StoreTables: Sendable {
     let labels: Table
     /// Node ids freed by deletes, reused before new ones are drawn.
     let freeNodes: Table
+    /// Node id → HNSW links (level, out- and in-links per layer).
+    let graph: Table
+    /// Level (UInt32 big-endian, ≥ 1) → the nodes of that level, to replace a deleted entry point.
+    let levels: Table
 
     /// Opens every table, creating missing ones when `create` (inside a write transaction).
     /// Returns nil when a table is missing and `create` is false.
@@ -21,11 +25,15 @@ struct StoreTables: Sendable {
               let vectors = try environment.openTable("vectors", create: create, in: txn),
               let patterns = try environment.openTable("patterns", create: create, in: txn),
               let labels = try environment.openTable("labels", kind: .duplicateFixedValues, create: create, in: txn),
-              let freeNodes = try environment.openTable("free_nodes", create: create, in: txn)
+              let freeNodes = try environment.openTable("free_nodes", create: create, in: txn),
+              let graph = try environment.openTable("graph", create: create, in: txn),
+              let levels = try environment.openTable("levels", kind: .duplicateFixedValues, create: create, in: txn)
         else { return nil }
-        return StoreTables(meta: meta, keys: keys, vectors: vectors, patterns: patterns, labels: labels, freeNodes: freeNodes)
+        return StoreTables(
+            meta: meta, keys: keys, vectors: vectors, patterns: patterns, labels: labels, freeNodes: freeNodes,
+            graph: graph, levels: levels)
     }
 
     /// All tables, for statistics.
-    var all: [Table] { [meta, keys, vectors, patterns, labels, freeNodes] }
+    var all: [Table] { [meta, keys, vectors, patterns, labels, freeNodes, graph, levels] }
 }

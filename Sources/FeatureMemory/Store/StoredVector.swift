@@ -59,3 +59,11 @@ public struct SearchResult: Sendable, Equatable, Codable {
         self.distance = distance
     }
 }
+
+/// Which stored vectors a search may return.
+public enum SearchFilter: Sendable, Equatable {
+    /// Only vectors with this label.
+    case label(String)
+    /// Only vectors with one of these ids.
+    case ids(Set<UInt64>)
+}

@@ -14,7 +14,9 @@ public final class WriteTransaction: ReadTransaction {
         let userData = userData?.isEmpty == true ? nil : userData
         if let node = try node(for: id) {
             var fields = try metadataFields(ofNode: node)
+            try graph.remove(node)
             try writeVector(vector, norm: norm, node: node, replacing: true)
+            try index(node, vector: vector, norm: norm, id: id)
             try relabel(node: node, from: fields.label, to: label)
             fields.label = label
             fields.userData = userData
@@ -26,6 +28,7 @@ public final class WriteTransaction: ReadTransaction {
                 try id.withBigEndianBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
             }
             try writeVector(vector, norm: norm, node: node, replacing: false)
+            try index(node, vector: vector, norm: norm, id: id)
             try relabel(node: node, from: nil, to: label)
             try writeMetadata(
                 .init(id: id, label: label, userData: userData, support: 1, confidence: 1, created: now, updated: now),
@@ -45,7 +48,9 @@ public final class WriteTransaction: ReadTransaction {
         let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
         guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
         var fields = try metadataFields(ofNode: node)
+        try graph.remove(node)
         try writeVector(vector, norm: norm, node: node, replacing: true)
+        try index(node, vector: vector, norm: norm, id: id)
         fields.updated = Date().timeIntervalSince1970
         try writeMetadata(fields, node: node)
     }
@@ -85,6 +90,7 @@ public final class WriteTransaction: ReadTransaction {
         guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
         let fields = try metadataFields(ofNode: node)
         let oldPayload = try storedPayloadSize(ofNode: node)
+        try graph.remove(node)
         try id.withBigEndianBytes { key in _ = try txn.delete(key, in: tables.keys) }
         try node.withBigEndianBytes { key in
             _ = try txn.delete(key, in: tables.vectors)
@@ -98,6 +104,15 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     // MARK: internals
+
+    /// Links `node` into the graph; its level is drawn from the external id, so re-inserting an id
+    /// (an update) puts it back on the same level.
+    private func index(_ node: UInt32, vector: [Float], norm: Float, id: UInt64) throws {
+        let level = store.hnswParameters.level(forKey: id, seed: store.schema.levelSeed)
+        try vector.withUnsafeBytes { bytes in
+            try graph.insert(node, vector: bytes.baseAddress!, norm: norm, level: level)
+        }
+    }
 
     private struct NodeFields {
         var node: UInt32

@@ -9,6 +9,8 @@ extension FMDB {
 
         @OptionGroup var location: StoreArguments
 
+        @OptionGroup var graph: GraphArguments
+
         @Option(name: .customLong("dim"), help: "Floats per vector.")
         var dimension: Int
 
@@ -22,7 +24,7 @@ extension FMDB {
             if FileManager.default.fileExists(atPath: location.store + "/data.mdb") {
                 throw CLIError("a store already exists at \(location.store)")
             }
-            let store = try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, create: true))
+            let store = try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, hnsw: graph.parameters, create: true))
             if json {
                 try Output.printJSON(StoreSummary(store: store, count: 0))
             } else {

@@ -15,6 +15,8 @@ extension FMDB {
 
         @OptionGroup var location: StoreArguments
 
+        @OptionGroup var graph: GraphArguments
+
         @Argument(help: "The file to import.")
         var file: String
 
@@ -43,7 +45,7 @@ extension FMDB {
             let checked = try checkFile()
             guard let dimension = checked.dimension else { throw CLIError("\(file): no rows to import") }
             let store = try FeatureStore(
-                at: location.url, options: location.options(dimension: dimension, metric: metric, create: true))
+                at: location.url, options: location.options(dimension: dimension, metric: metric, hnsw: graph.parameters, create: true))
             if store.metric == .cosine, let row = checked.firstZeroRow {
                 throw CLIError("\(file), row \(row): vector is all zeros; the cosine metric cannot compare it")
             }

@@ -27,8 +27,14 @@ extension FMDB {
         @Option(help: "Results per query.")
         var k: Int = 10
 
-        @Flag(help: "Exhaustive search (exact results).")
+        @Flag(help: "Exhaustive search (exact results) instead of the HNSW graph.")
         var exact = false
+
+        @Option(help: "Candidates kept while searching the graph (default max(64, k)); higher is slower and more accurate.")
+        var ef: Int?
+
+        @Option(help: "Only return vectors with this label.")
+        var label: String?
 
         @Flag(help: "One JSON object per query per line.")
         var json = false
@@ -36,6 +42,7 @@ extension FMDB {
         func validate() throws {
             guard (queries == nil) != (id == nil) else { throw ValidationError("give exactly one of --queries FILE or --id ID") }
             guard k > 0 else { throw ValidationError("--k must be at least 1") }
+            if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
         }
 
         func run() throws {
@@ -54,7 +61,10 @@ extension FMDB {
             for (index, query) in vectors.enumerated() {
                 var results: [SearchResult] = []
                 let elapsed = try clock.measure {
-                    results = try store.nearest(to: query, count: k)
+                    let filter = label.map(SearchFilter.label)
+                    results = exact
+                        ? try store.exactNearest(to: query, count: k, filter: filter)
+                        : try store.nearest(to: query, count: k, ef: ef, filter: filter)
                 }
                 latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
                 if json {
@@ -71,7 +81,7 @@ extension FMDB {
                 let p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
                 let total = latencies.reduce(0, +)
                 Output.note(String(format: "%d queries, k=%d, %@: p50 %.3f ms, p99 %.3f ms, %.1f queries/s",
-                                   latencies.count, k, "exact", p50, p99, Double(latencies.count) / (total / 1e3)))
+                                   latencies.count, k, exact ? "exact" : "hnsw ef=\(max(ef ?? max(64, k), k))", p50, p99, Double(latencies.count) / (total / 1e3)))
             }
         }
     }

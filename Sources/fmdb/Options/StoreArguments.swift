@@ -16,10 +16,10 @@ struct StoreArguments: ParsableArguments {
     /// The store's directory as a URL.
     var url: URL { URL(fileURLWithPath: store) }
 
-    /// Options for opening the store; `dimension` and `metric` for creating it.
-    func options(dimension: Int? = nil, metric: Metric? = nil, create: Bool) -> StoreOptions {
+    /// Options for opening the store; `dimension`, `metric` and `hnsw` for creating it.
+    func options(dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, create: Bool) -> StoreOptions {
         StoreOptions(
-            dimension: dimension, metric: metric, durability: durability.value,
+            dimension: dimension, metric: metric, hnsw: hnsw, durability: durability.value,
             mapSizeCap: mapCapMB.map { $0 << 20 }, createIfMissing: create)
     }
 
@@ -46,3 +46,21 @@ enum DurabilityArgument: String, ExpressibleByArgument, CaseIterable {
 
 extension Metric: ExpressibleByArgument {}
 extension VectorFileFormat: ExpressibleByArgument {}
+
+/// `--m` and `--ef-construction`, for commands that may create a store.
+struct GraphArguments: ParsableArguments {
+    @Option(name: .customLong("m"), help: "HNSW links per node (upper layers; twice as many in layer 0). Default 16.")
+    var m: Int?
+
+    @Option(help: "HNSW candidates examined per insert. Default 200.")
+    var efConstruction: Int?
+
+    /// The parameters asked for, or nil to take the store's (or the defaults for a new store).
+    var parameters: HNSWParameters? {
+        guard m != nil || efConstruction != nil else { return nil }
+        var parameters = HNSWParameters()
+        if let m { parameters.m = m }
+        if let efConstruction { parameters.efConstruction = efConstruction }
+        return parameters
+    }
+}

@@ -1,0 +1,116 @@
+/// Deletion with repair: every node that linked to the deleted one gets a new neighbour list chosen
+/// from its remaining links and the deleted node's links, so the graph keeps its quality under churn
+/// and no link is left dangling. The entry point moves when it goes.
+extension HNSWGraph {
+    /// Unlinks `node` from the graph and removes its record. Nothing happens when it has none.
+    func remove(_ node: UInt32) throws {
+        guard let record = try self.node(node) else { return }
+        for layer in 0...record.level {
+            let outs = record.out[layer].filter { $0 != node }
+            let ins = record.in[layer].filter { $0 != node }
+            // the nodes it linked to forget the in-link
+            for target in Set(outs) {
+                guard var targetRecord = try self.node(target), targetRecord.in.indices.contains(layer) else { continue }
+                targetRecord.in[layer].removeAll { $0 == node }
+                try write(targetRecord, for: target)
+            }
+            // the nodes that linked to it choose new neighbours among its links
+            for source in Set(ins) {
+                guard var sourceRecord = try self.node(source), sourceRecord.out.indices.contains(layer) else { continue }
+                sourceRecord.out[layer].removeAll { $0 == node }
+                let added = try relink(&sourceRecord, of: source, layer: layer, candidates: outs)
+                try write(sourceRecord, for: source)
+                for target in added {
+                    guard var targetRecord = try self.node(target), targetRecord.in.indices.contains(layer) else { continue }
+                    targetRecord.in[layer].append(source)
+                    try write(targetRecord, for: target)
+                }
+            }
+            // a former neighbour no one links to any more is linked from its nearest former peer
+            for orphan in Set(outs) where try isOrphan(orphan, layer: layer) {
+                try adopt(orphan, layer: layer, among: ins + outs)
+            }
+        }
+        try node.withBigEndianBytes { key in _ = try txn.delete(key, in: tables.graph) }
+        try removeFromLevelIndex(node, level: record.level)
+        if let entry = try entryPoint(), entry.node == node { try replaceEntry(excluding: node, hint: record) }
+    }
+
+    /// Re-selects `record`'s out-links in `layer` from its current links plus `candidates`; returns
+    /// the targets it gained (their in-links must be updated by the caller).
+    private func relink(
+        _ record: inout GraphRecord.Node, of source: UInt32, layer: Int, candidates: [UInt32]
+    ) throws -> [UInt32] {
+        let before = Set(record.out[layer])
+        let fresh = candidates.filter { $0 != source && !before.contains($0) }
+        guard !fresh.isEmpty else { return [] }
+        try prune(&record, of: source, layer: layer, adding: nil, candidates: fresh)
+        return record.out[layer].filter { !before.contains($0) }
+    }
+
+    /// Whether `node` (other than the entry point) has no in-links in `layer`.
+    private func isOrphan(_ node: UInt32, layer: Int) throws -> Bool {
+        guard let record = try self.node(node), record.in.indices.contains(layer) else { return false }
+        if let entry = try entryPoint(), entry.node == node { return false }
+        return record.in[layer].isEmpty
+    }
+
+    /// Links `orphan` from the nearest of `peers` that is in `layer`, replacing that peer's farthest
+    /// link when its list is full.
+    private func adopt(_ orphan: UInt32, layer: Int, among peers: [UInt32]) throws {
+        scratch.reserveSlots(2)
+        guard let orphanNorm = try loadVector(orphan, intoSlot: 0) else { return }
+        let base = scratch.slot(0)
+        var best: Candidate?
+        for peer in Set(peers) where peer != orphan {
+            guard let d = try withVector(peer, { values, norm in
+                Distance.between(base, norm: orphanNorm, values, norm: norm, count: dimension, metric: metric)
+            }), !d.isNaN else { continue }
+            let candidate = Candidate(distance: d, node: peer)
+            if best == nil || candidate < best! { best = candidate }
+        }
+        guard let best, var peerRecord = try self.node(best.node), peerRecord.out.indices.contains(layer) else { return }
+        if peerRecord.out[layer].count >= parameters.maximumLinks(layer: layer), let dropped = peerRecord.out[layer].last {
+            peerRecord.out[layer].removeLast()
+            if var droppedRecord = try self.node(dropped), droppedRecord.in.indices.contains(layer) {
+                droppedRecord.in[layer].removeAll { $0 == best.node }
+                try write(droppedRecord, for: dropped)
+            }
+        }
+        peerRecord.out[layer].append(orphan)
+        try write(peerRecord, for: best.node)
+        guard var orphanRecord = try self.node(orphan) else { return }
+        orphanRecord.in[layer].append(best.node)
+        try write(orphanRecord, for: orphan)
+    }
+
+    /// Picks a new entry point after `removed` (the old one) left: a node of the highest level still
+    /// present, else one of its layer-0 links, else any node; clears it when the graph is empty.
+    private func replaceEntry(excluding removed: UInt32, hint: GraphRecord.Node) throws {
+        let highest = try txn.withCursor(on: tables.levels) { cursor -> (UInt32, Int)? in
+            guard let last = try cursor.last(), let level = UInt32(bigEndianKey: last.key),
+                  let node = UInt32(bigEndianKey: last.value) else { return nil }
+            return (node, Int(level))
+        }
+        if let (node, level) = highest {
+            try setEntry(node, level: level)
+            return
+        }
+        for candidate in hint.out[0] + hint.in[0] where candidate != removed {
+            if try self.node(candidate) != nil {
+                try setEntry(candidate, level: 0)
+                return
+            }
+        }
+        let any = try txn.withCursor(on: tables.graph) { cursor -> UInt32? in
+            guard let first = try cursor.first() else { return nil }
+            return UInt32(bigEndianKey: first.key)
+        }
+        if let any, let record = try self.node(any) {
+            try setEntry(any, level: record.level)
+        } else {
+            try Array(MetaKey.graphEntry.rawValue.utf8).withUnsafeBytes { _ = try txn.delete($0, in: tables.meta) }
+            try Array(MetaKey.graphMaxLevel.rawValue.utf8).withUnsafeBytes { _ = try txn.delete($0, in: tables.meta) }
+        }
+    }
+}

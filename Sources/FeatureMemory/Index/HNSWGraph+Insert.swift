@@ -1,0 +1,180 @@
+/// Insertion: find the new node's neighbours layer by layer, link both ways, prune the lists that
+/// overflow. Everything happens in the caller's write transaction.
+extension HNSWGraph {
+    /// Links `node`, whose vector `query` was just written, into the graph at `level`.
+    func insert(_ node: UInt32, vector query: UnsafeRawPointer, norm: Float, level: Int) throws {
+        var record = GraphRecord.Node(level: level)
+        guard let entry = try entryPoint() else {
+            try write(record, for: node)
+            try setEntry(node, level: level)
+            try addToLevelIndex(node, level: level)
+            return
+        }
+        guard let entryDistance = try distance(query, norm: norm, to: entry.node) else {
+            throw StoreError.corruptRecord(node: entry.node)
+        }
+        var current = Candidate(distance: entryDistance, node: entry.node)
+        if entry.level > level {
+            for layer in stride(from: entry.level, to: level, by: -1) {
+                current = try greedy(query, norm: norm, from: current, layer: layer)
+            }
+        }
+        var entries = [current]
+        var chosenPerLayer: [(layer: Int, chosen: [Candidate])] = []
+        for layer in stride(from: min(level, entry.level), through: 0, by: -1) {
+            let found = try searchLayer(query, norm: norm, entries: entries, ef: parameters.efConstruction, layer: layer)
+            let chosen = try selectNeighbours(from: found, limit: parameters.m)
+            record.out[layer] = chosen.map(\.node)
+            chosenPerLayer.append((layer, chosen))
+            if !found.isEmpty { entries = found }
+        }
+        for (layer, chosen) in chosenPerLayer {
+            for neighbour in chosen where try link(from: neighbour.node, to: node, distance: neighbour.distance, layer: layer) {
+                record.in[layer].append(neighbour.node)
+            }
+        }
+        try write(record, for: node)
+        if level > entry.level { try setEntry(node, level: level) }
+        try addToLevelIndex(node, level: level)
+    }
+
+    /// The paper's neighbour-selection heuristic: from `candidates` (nearest first to the base
+    /// vector), keep a candidate only if it is nearer to the base than to every one kept before,
+    /// which spreads links in all directions instead of into one cluster.
+    func selectNeighbours(from candidates: [Candidate], limit: Int) throws -> [Candidate] {
+        scratch.reserveSlots(limit + 2)
+        var selected: [Candidate] = []
+        var norms: [Float] = []
+        selected.reserveCapacity(limit)
+        for candidate in candidates {
+            guard selected.count < limit else { break }
+            let slot = selected.count
+            guard let norm = try loadVector(candidate.node, intoSlot: slot) else { continue }
+            let vector = scratch.slot(slot)
+            var keep = true
+            for index in selected.indices {
+                let d = Distance.between(vector, norm: norm, scratch.slot(index), norm: norms[index], count: dimension, metric: metric)
+                if d < candidate.distance {
+                    keep = false
+                    break
+                }
+            }
+            if keep {
+                selected.append(candidate)
+                norms.append(norm)
+            }
+        }
+        return selected
+    }
+
+    /// Records the link `target → source` in `source`'s in-links and tries the link `source → target`,
+    /// pruning `source`'s list when it is full. Returns whether `source → target` was kept.
+    func link(from source: UInt32, to target: UInt32, distance: Float, layer: Int) throws -> Bool {
+        guard var record = try self.node(source), layer <= record.level else { return false }
+        record.in[layer].append(target)
+        let limit = parameters.maximumLinks(layer: layer)
+        if record.out[layer].count < limit {
+            record.out[layer].append(target)
+            try write(record, for: source)
+            return true
+        }
+        let kept = try prune(&record, of: source, layer: layer, adding: Candidate(distance: distance, node: target), pending: target)
+        try write(record, for: source)
+        return kept.contains(target)
+    }
+
+    /// Re-selects `record`'s out-links in `layer` from its current ones plus `extra`, keeping any
+    /// link that is the last in-link of its target (so no node becomes unreachable), and updates
+    /// the in-links of the targets it drops. `pending` is a node whose record is not written yet.
+    /// Returns the kept targets.
+    @discardableResult
+    func prune(
+        _ record: inout GraphRecord.Node, of source: UInt32, layer: Int, adding extra: Candidate?,
+        pending: UInt32? = nil, candidates extraCandidates: [UInt32] = []
+    ) throws -> Set<UInt32> {
+        let limit = parameters.maximumLinks(layer: layer)
+        let baseSlot = limit + 1
+        scratch.reserveSlots(limit + 2)
+        guard let baseNorm = try loadVector(source, intoSlot: baseSlot) else { throw StoreError.corruptRecord(node: source) }
+        let base = scratch.slot(baseSlot)
+        var pool: [Candidate] = []
+        var seen = Set<UInt32>([source])
+        if let extra {
+            pool.append(extra)
+            seen.insert(extra.node)
+        }
+        for other in record.out[layer] + extraCandidates where seen.insert(other).inserted {
+            let d = try withVector(other) { values, norm in
+                Distance.between(base, norm: baseNorm, values, norm: norm, count: dimension, metric: metric)
+            }
+            if let d, !d.isNaN { pool.append(Candidate(distance: d, node: other)) }
+        }
+        pool.sort()
+        var selected = try selectNeighbours(from: pool, limit: limit)
+        var keptSet = Set(selected.map(\.node))
+        let before = Set(record.out[layer])
+
+        // a dropped target whose only in-link is this one would become unreachable: keep it
+        var dropped = pool.filter { !keptSet.contains($0.node) && before.contains($0.node) }
+        var protected = Set<UInt32>()
+        var droppedRecords: [UInt32: GraphRecord.Node] = [:]
+        while let victim = dropped.first {
+            dropped.removeFirst()
+            guard let victimRecord = try self.node(victim.node) else { continue }
+            droppedRecords[victim.node] = victimRecord
+            let otherIn = victimRecord.in.indices.contains(layer) ? victimRecord.in[layer].filter { $0 != source } : []
+            guard otherIn.isEmpty else { continue }
+            protected.insert(victim.node)
+            if selected.count >= limit,
+               let replaceable = selected.lastIndex(where: { !protected.contains($0.node) && $0.node != pending }) {
+                let evicted = selected.remove(at: replaceable)
+                keptSet.remove(evicted.node)
+                if before.contains(evicted.node) { dropped.append(evicted) }
+            }
+            selected.append(victim)
+            keptSet.insert(victim.node)
+            selected.sort()
+        }
+
+        record.out[layer] = selected.map(\.node)
+        for target in before where !keptSet.contains(target) {
+            guard var targetRecord = try droppedRecords[target] ?? self.node(target),
+                  targetRecord.in.indices.contains(layer) else { continue }
+            targetRecord.in[layer].removeAll { $0 == source }
+            try write(targetRecord, for: target)
+        }
+        return keptSet
+    }
+
+    // MARK: records and bookkeeping
+
+    /// Writes `record` as `node`'s graph record.
+    func write(_ record: GraphRecord.Node, for node: UInt32) throws {
+        let bytes = GraphRecord.encode(record)
+        try node.withBigEndianBytes { key in
+            try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }
+        }
+    }
+
+    /// Makes `node` the entry point of the graph.
+    func setEntry(_ node: UInt32, level: Int) throws {
+        try txn.setInteger(node, for: .graphEntry, in: tables.meta)
+        try txn.setInteger(UInt32(level), for: .graphMaxLevel, in: tables.meta)
+    }
+
+    /// Notes a node of level ≥ 1 in the level index.
+    func addToLevelIndex(_ node: UInt32, level: Int) throws {
+        guard level >= 1 else { return }
+        try UInt32(level).withBigEndianBytes { key in
+            try node.withBigEndianBytes { try txn.put($0, forKey: key, in: tables.levels) }
+        }
+    }
+
+    /// Removes a node of level ≥ 1 from the level index.
+    func removeFromLevelIndex(_ node: UInt32, level: Int) throws {
+        guard level >= 1 else { return }
+        try UInt32(level).withBigEndianBytes { key in
+            try node.withBigEndianBytes { _ = try txn.delete(key, value: $0, in: tables.levels) }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+/// The HNSW graph of a store, operating inside one transaction: searches read links and vectors
+/// in place from the map; inserts and deletes (in `HNSWGraph+Insert`, `+Delete`) change links
+/// in the same write transaction as the vector they index.
+struct HNSWGraph {
+    let txn: Transaction
+    let tables: StoreTables
+    let dimension: Int
+    let metric: Metric
+    let parameters: HNSWParameters
+    let codec: VectorCodec
+    let scratch: SearchScratch
+
+    /// The node searches start from and its level; nil for an empty graph.
+    func entryPoint() throws -> (node: UInt32, level: Int)? {
+        guard let node = try txn.integer(.graphEntry, in: tables.meta, as: UInt32.self),
+              let level = try txn.integer(.graphMaxLevel, in: tables.meta, as: UInt32.self)
+        else { return nil }
+        return (node, Int(level))
+    }
+
+    /// The node ids below this bound are the ones that may exist.
+    func nodeBound() throws -> Int {
+        Int(try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0)
+    }
+
+    // MARK: vectors
+
+    /// Passes `node`'s vector (in place when stored raw) and norm to `body`; nil when the node has
+    /// no vector. Raw records are checked for shape here and for their checksum only when a
+    /// distance comes out NaN (see `distance`), so the search path reads each vector once.
+    @inline(__always)
+    func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
+        let dimension = self.dimension
+        let codec = self.codec
+        return try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.vectors, forKey: key) { record -> R in
+                guard record.count >= VectorRecord.headerSize, record[0] == VectorRecord.layoutVersion,
+                      record.littleEndian(at: 4, as: UInt32.self) == UInt32(dimension)
+                else { throw StoreError.corruptRecord(node: node) }
+                if record[1] == VectorRecord.Codec.raw.rawValue,
+                   record.count == VectorRecord.headerSize + dimension * 4 {
+                    let norm = Float(bitPattern: record.littleEndian(at: 8))
+                    return try body(record.baseAddress! + VectorRecord.headerSize, norm)
+                }
+                let (values, norm) = try codec.decode(record, node: node)
+                return try body(values, norm)
+            }
+        }
+    }
+
+    /// The distance from `query` to `node`, or nil when the node is missing or damaged (then it is
+    /// noted in `scratch.damaged`).
+    @inline(__always)
+    func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        let d: Float?
+        do {
+            d = try withVector(node) { values, norm in
+                Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
+            }
+        } catch StoreError.corruptRecord {
+            scratch.damaged.append(node)
+            return nil
+        }
+        guard let d else { return nil }
+        if d.isNaN {
+            // stored values are finite, so NaN means damaged bits: confirm with the checksum
+            scratch.damaged.append(node)
+            return nil
+        }
+        return d
+    }
+
+    /// Copies `node`'s vector into scratch slot `slot`; returns its norm, or nil when missing or damaged.
+    func loadVector(_ node: UInt32, intoSlot slot: Int) throws -> Float? {
+        let bytes = dimension * 4
+        let target = scratch.slot(slot)
+        do {
+            return try withVector(node) { values, norm in
+                target.copyMemory(from: values, byteCount: bytes)
+                return norm
+            }
+        } catch StoreError.corruptRecord {
+            scratch.damaged.append(node)
+            return nil
+        }
+    }
+
+    // MARK: links
+
+    /// Copies the out-links of `node` in `layer` into `scratch.links`; false when the node has no
+    /// intact graph record (it is then noted as damaged, or was deleted).
+    @inline(__always)
+    func loadLinks(of node: UInt32, layer: Int) throws -> Bool {
+        let scratch = self.scratch
+        let found = try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.graph, forKey: key) { record -> Bool in
+                guard GraphRecord.isIntact(record) else { return false }
+                let links = GraphRecord.outLinks(of: record, layer: layer)
+                scratch.links.removeAll(keepingCapacity: true)
+                for i in 0..<(links.count / 4) { scratch.links.append(links.littleEndian(at: 4 * i)) }
+                return true
+            }
+        }
+        guard let found else { return false }
+        if !found { scratch.damaged.append(node) }
+        return found
+    }
+
+    /// The decoded links of `node`, or nil when it has no record. A damaged record is an error.
+    func node(_ node: UInt32) throws -> GraphRecord.Node? {
+        try node.withBigEndianBytes { key in
+            try txn.withValue(in: tables.graph, forKey: key) { record -> GraphRecord.Node in
+                guard GraphRecord.isIntact(record) else { throw StoreError.corruptGraph(node: node) }
+                return GraphRecord.decode(record)
+            }
+        }
+    }
+
+    // MARK: search
+
+    /// Greedy walk in `layer` from `start` toward `query`: the nearest node it reaches.
+    func greedy(
+        _ query: UnsafeRawPointer, norm: Float, from start: Candidate, layer: Int
+    ) throws -> Candidate {
+        var current = start
+        var improved = true
+        while improved {
+            improved = false
+            guard try loadLinks(of: current.node, layer: layer) else { break }
+            let links = scratch.links
+            for neighbour in links {
+                guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
+                let candidate = Candidate(distance: d, node: neighbour)
+                if candidate < current {
+                    current = candidate
+                    improved = true
+                }
+            }
+        }
+        return current
+    }
+
+    /// Beam search in `layer`: the `ef` nearest nodes found from `entries`, nearest first.
+    /// `accept` limits which nodes may be results (all nodes are still walked through).
+    func searchLayer(
+        _ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int, layer: Int,
+        accept: ((UInt32) -> Bool)? = nil
+    ) throws -> [Candidate] {
+        let scratch = self.scratch
+        scratch.visited.reset(capacity: try nodeBound())
+        scratch.candidates.removeAll()
+        scratch.results.removeAll()
+        for entry in entries where scratch.visited.insert(entry.node) {
+            scratch.candidates.push(entry)
+            if accept?(entry.node) ?? true { scratch.results.push(entry) }
+        }
+        while let nearest = scratch.candidates.pop() {
+            if scratch.results.count >= ef, let worst = scratch.results.top, worst < nearest { break }
+            guard try loadLinks(of: nearest.node, layer: layer) else { continue }
+            let links = scratch.links
+            for neighbour in links where scratch.visited.insert(neighbour) {
+                guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
+                let candidate = Candidate(distance: d, node: neighbour)
+                if scratch.results.count < ef || candidate < (scratch.results.top ?? candidate) {
+                    scratch.candidates.push(candidate)
+                    if accept?(neighbour) ?? true {
+                        scratch.results.push(candidate)
+                        if scratch.results.count > ef { _ = scratch.results.pop() }
+                    }
+                }
+            }
+        }
+        var ordered = Array(scratch.results.elements)
+        ordered.sort()
+        return ordered
+    }
+
+    /// The `k` nearest nodes to `query` (a validated vector), searching layer 0 with `ef` ≥ k.
+    func search(
+        _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
+    ) throws -> [Candidate] {
+        scratch.damaged.removeAll(keepingCapacity: true)
+        guard let entry = try entryPoint(), let d = try distance(query, norm: norm, to: entry.node) else { return [] }
+        var current = Candidate(distance: d, node: entry.node)
+        if entry.level > 0 {
+            for layer in stride(from: entry.level, through: 1, by: -1) {
+                current = try greedy(query, norm: norm, from: current, layer: layer)
+            }
+        }
+        let found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
+        return Array(found.prefix(k))
+    }
+}

@@ -1,0 +1,38 @@
+/// Per-search working memory, reused across searches through a pool so the search loop allocates
+/// nothing: the visited stamps, the two heaps, a link buffer, and vector slots for neighbour selection.
+final class SearchScratch {
+    var visited = VisitedSet()
+    /// Candidates still to expand, nearest first.
+    var candidates = CandidateHeap(nearestFirst: true)
+    /// The best `ef` found so far, farthest on top.
+    var results = CandidateHeap(nearestFirst: false)
+    /// Links of the node being expanded, copied out of the map.
+    var links: ContiguousArray<UInt32> = []
+    /// Nodes whose records failed their checks during the search; they were skipped.
+    var damaged: [UInt32] = []
+
+    /// Floats per vector slot.
+    let dimension: Int
+    private var slots: UnsafeMutableRawPointer
+    private var slotCapacity: Int
+
+    init(dimension: Int) {
+        self.dimension = dimension
+        slotCapacity = 64
+        slots = .allocate(byteCount: slotCapacity * dimension * 4, alignment: 64)
+    }
+
+    deinit { slots.deallocate() }
+
+    /// Room for at least `count` vectors in the slots (contents are not kept when it grows).
+    func reserveSlots(_ count: Int) {
+        guard count > slotCapacity else { return }
+        slots.deallocate()
+        slotCapacity = max(count, slotCapacity * 2)
+        slots = .allocate(byteCount: slotCapacity * dimension * 4, alignment: 64)
+    }
+
+    /// The start of vector slot `index`.
+    @inline(__always)
+    func slot(_ index: Int) -> UnsafeMutableRawPointer { slots + index * dimension * 4 }
+}
