@@ -1,16 +1,18 @@
-/// Keys are big-endian so that LMDB's byte order is numeric order: a cursor walks ids ascending.
+/// Integer keys and values are stored in native byte order in tables opened with
+/// `MDB_INTEGERKEY` / `MDB_INTEGERDUP`: LMDB then compares them as integers (cheaper than
+/// `memcmp` on every B-tree step) and a cursor walks them in numeric order.
 extension FixedWidthInteger {
-    /// Passes the big-endian bytes of `self` to `body`, without allocating.
+    /// Passes the key bytes of `self` to `body`, without allocating.
     @inline(__always)
-    func withBigEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeBytes(of: self.bigEndian, body)
+    func withKeyBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: self, body)
     }
 
-    /// Reads a big-endian key; nil when `bytes` is not exactly the width of `Self`.
+    /// Reads an integer key; nil when `bytes` is not exactly the width of `Self`.
     @inline(__always)
-    init?(bigEndianKey bytes: UnsafeRawBufferPointer) {
+    init?(keyBytes bytes: UnsafeRawBufferPointer) {
         guard bytes.count == MemoryLayout<Self>.size else { return nil }
-        self.init(bigEndian: bytes.loadUnaligned(as: Self.self))
+        self = bytes.loadUnaligned(as: Self.self)
     }
 }
 

@@ -11,7 +11,7 @@ enum ExactSearch {
         var best = CandidateHeap(nearestFirst: false)
         try transaction.txn.withCursor(on: transaction.tables.vectors) { cursor in
             try cursor.forEach { entry in
-                guard let node = UInt32(bigEndianKey: entry.key) else {
+                guard let node = UInt32(keyBytes: entry.key) else {
                     throw StoreError.corruptEntry(table: "vectors", key: "\(Array(entry.key))")
                 }
                 let (values, norm) = try codec.decode(entry.value, node: node)

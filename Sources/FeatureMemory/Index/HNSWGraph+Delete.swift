@@ -31,7 +31,7 @@ extension HNSWGraph {
                 try adopt(orphan, layer: layer, among: ins + outs)
             }
         }
-        try node.withBigEndianBytes { key in _ = try txn.delete(key, in: tables.graph) }
+        try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
         try removeFromLevelIndex(node, level: record.level)
         if let entry = try entryPoint(), entry.node == node { try replaceEntry(excluding: node, hint: record) }
     }
@@ -88,8 +88,8 @@ extension HNSWGraph {
     /// present, else one of its layer-0 links, else any node; clears it when the graph is empty.
     private func replaceEntry(excluding removed: UInt32, hint: GraphRecord.Node) throws {
         let highest = try txn.withCursor(on: tables.levels) { cursor -> (UInt32, Int)? in
-            guard let last = try cursor.last(), let level = UInt32(bigEndianKey: last.key),
-                  let node = UInt32(bigEndianKey: last.value) else { return nil }
+            guard let last = try cursor.last(), let level = UInt32(keyBytes: last.key),
+                  let node = UInt32(keyBytes: last.value) else { return nil }
             return (node, Int(level))
         }
         if let (node, level) = highest {
@@ -104,7 +104,7 @@ extension HNSWGraph {
         }
         let any = try txn.withCursor(on: tables.graph) { cursor -> UInt32? in
             guard let first = try cursor.first() else { return nil }
-            return UInt32(bigEndianKey: first.key)
+            return UInt32(keyBytes: first.key)
         }
         if let any, let record = try self.node(any) {
             try setEntry(any, level: record.level)

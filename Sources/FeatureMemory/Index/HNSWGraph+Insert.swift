@@ -151,7 +151,7 @@ extension HNSWGraph {
     /// Writes `record` as `node`'s graph record.
     func write(_ record: GraphRecord.Node, for node: UInt32) throws {
         let bytes = GraphRecord.encode(record)
-        try node.withBigEndianBytes { key in
+        try node.withKeyBytes { key in
             try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }
         }
     }
@@ -165,16 +165,16 @@ extension HNSWGraph {
     /// Notes a node of level ≥ 1 in the level index.
     func addToLevelIndex(_ node: UInt32, level: Int) throws {
         guard level >= 1 else { return }
-        try UInt32(level).withBigEndianBytes { key in
-            try node.withBigEndianBytes { try txn.put($0, forKey: key, in: tables.levels) }
+        try UInt32(level).withKeyBytes { key in
+            try node.withKeyBytes { try txn.put($0, forKey: key, in: tables.levels) }
         }
     }
 
     /// Removes a node of level ≥ 1 from the level index.
     func removeFromLevelIndex(_ node: UInt32, level: Int) throws {
         guard level >= 1 else { return }
-        try UInt32(level).withBigEndianBytes { key in
-            try node.withBigEndianBytes { _ = try txn.delete(key, value: $0, in: tables.levels) }
+        try UInt32(level).withKeyBytes { key in
+            try node.withKeyBytes { _ = try txn.delete(key, value: $0, in: tables.levels) }
         }
     }
 }

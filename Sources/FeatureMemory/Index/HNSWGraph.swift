@@ -32,7 +32,7 @@ struct HNSWGraph {
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
         let dimension = self.dimension
         let codec = self.codec
-        return try node.withBigEndianBytes { key in
+        return try node.withKeyBytes { key in
             try txn.withValue(in: tables.vectors, forKey: key) { record -> R in
                 guard record.count >= VectorRecord.headerSize, record[0] == VectorRecord.layoutVersion,
                       record.littleEndian(at: 4, as: UInt32.self) == UInt32(dimension)
@@ -87,17 +87,16 @@ struct HNSWGraph {
 
     // MARK: links
 
-    /// Copies the out-links of `node` in `layer` into `scratch.links`; false when the node has no
-    /// intact graph record (it is then noted as damaged, or was deleted).
+    /// Copies the out-links of `node` in `layer` into `links`; false when the node has no intact
+    /// graph record (it is then noted as damaged, or was deleted).
     @inline(__always)
-    func loadLinks(of node: UInt32, layer: Int) throws -> Bool {
-        let scratch = self.scratch
-        let found = try node.withBigEndianBytes { key in
+    func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
+        links.removeAll(keepingCapacity: true)
+        let found = try node.withKeyBytes { key in
             try txn.withValue(in: tables.graph, forKey: key) { record -> Bool in
                 guard GraphRecord.isIntact(record) else { return false }
-                let links = GraphRecord.outLinks(of: record, layer: layer)
-                scratch.links.removeAll(keepingCapacity: true)
-                for i in 0..<(links.count / 4) { scratch.links.append(links.littleEndian(at: 4 * i)) }
+                let bytes = GraphRecord.outLinks(of: record, layer: layer)
+                for i in 0..<(bytes.count / 4) { links.append(bytes.littleEndian(at: 4 * i)) }
                 return true
             }
         }
@@ -108,7 +107,7 @@ struct HNSWGraph {
 
     /// The decoded links of `node`, or nil when it has no record. A damaged record is an error.
     func node(_ node: UInt32) throws -> GraphRecord.Node? {
-        try node.withBigEndianBytes { key in
+        try node.withKeyBytes { key in
             try txn.withValue(in: tables.graph, forKey: key) { record -> GraphRecord.Node in
                 guard GraphRecord.isIntact(record) else { throw StoreError.corruptGraph(node: node) }
                 return GraphRecord.decode(record)
@@ -122,12 +121,14 @@ struct HNSWGraph {
     func greedy(
         _ query: UnsafeRawPointer, norm: Float, from start: Candidate, layer: Int
     ) throws -> Candidate {
+        var links = ContiguousArray<UInt32>()
+        swap(&links, &scratch.links)
+        defer { swap(&links, &scratch.links) }
         var current = start
         var improved = true
         while improved {
             improved = false
-            guard try loadLinks(of: current.node, layer: layer) else { break }
-            let links = scratch.links
+            guard try loadLinks(of: current.node, layer: layer, into: &links) else { break }
             for neighbour in links {
                 guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)
@@ -146,31 +147,43 @@ struct HNSWGraph {
         _ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int, layer: Int,
         accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
-        let scratch = self.scratch
-        scratch.visited.reset(capacity: try nodeBound())
-        scratch.candidates.removeAll()
-        scratch.results.removeAll()
-        for entry in entries where scratch.visited.insert(entry.node) {
-            scratch.candidates.push(entry)
-            if accept?(entry.node) ?? true { scratch.results.push(entry) }
+        // The working state moves out of the shared scratch object for the loop: local values
+        // need no exclusivity checks, and swapping back keeps their buffers for the next search.
+        var visited = VisitedSet(), candidates = CandidateHeap(nearestFirst: true)
+        var results = CandidateHeap(nearestFirst: false), links = ContiguousArray<UInt32>()
+        swap(&visited, &scratch.visited)
+        swap(&candidates, &scratch.candidates)
+        swap(&results, &scratch.results)
+        swap(&links, &scratch.links)
+        defer {
+            swap(&visited, &scratch.visited)
+            swap(&candidates, &scratch.candidates)
+            swap(&results, &scratch.results)
+            swap(&links, &scratch.links)
         }
-        while let nearest = scratch.candidates.pop() {
-            if scratch.results.count >= ef, let worst = scratch.results.top, worst < nearest { break }
-            guard try loadLinks(of: nearest.node, layer: layer) else { continue }
-            let links = scratch.links
-            for neighbour in links where scratch.visited.insert(neighbour) {
+        visited.reset(capacity: try nodeBound())
+        candidates.removeAll()
+        results.removeAll()
+        for entry in entries where visited.insert(entry.node) {
+            candidates.push(entry)
+            if accept?(entry.node) ?? true { results.push(entry) }
+        }
+        while let nearest = candidates.pop() {
+            if results.count >= ef, let worst = results.top, worst < nearest { break }
+            guard try loadLinks(of: nearest.node, layer: layer, into: &links) else { continue }
+            for neighbour in links where visited.insert(neighbour) {
                 guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)
-                if scratch.results.count < ef || candidate < (scratch.results.top ?? candidate) {
-                    scratch.candidates.push(candidate)
+                if results.count < ef || candidate < (results.top ?? candidate) {
+                    candidates.push(candidate)
                     if accept?(neighbour) ?? true {
-                        scratch.results.push(candidate)
-                        if scratch.results.count > ef { _ = scratch.results.pop() }
+                        results.push(candidate)
+                        if results.count > ef { _ = results.pop() }
                     }
                 }
             }
         }
-        var ordered = Array(scratch.results.elements)
+        var ordered = Array(results.elements)
         ordered.sort()
         return ordered
     }

@@ -166,6 +166,8 @@ final class Environment: @unchecked Sendable {
     func openTable(_ name: String, kind: TableKind = [], create: Bool, in txn: Transaction) throws(StoreError) -> Table? {
         var flags: UInt32 = create ? UInt32(MDB_CREATE) : 0
         if kind.contains(.duplicateFixedValues) { flags |= UInt32(MDB_DUPSORT) | UInt32(MDB_DUPFIXED) }
+        if kind.contains(.integerKeys) { flags |= UInt32(MDB_INTEGERKEY) }
+        if kind.contains(.integerValues) { flags |= UInt32(MDB_INTEGERDUP) }
         var handle: MDB_dbi = 0
         let code = mdb_dbi_open(txn.pointer, name, flags, &handle)
         if code == MDB_NOTFOUND { return nil }

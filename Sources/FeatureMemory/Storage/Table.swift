@@ -13,6 +13,10 @@ struct TableKind: OptionSet, Sendable {
     let rawValue: UInt32
     /// Keys may hold several sorted values, all of the same size.
     static let duplicateFixedValues = TableKind(rawValue: 1)
+    /// Keys are native-order unsigned integers (UInt32 or UInt64), compared as integers.
+    static let integerKeys = TableKind(rawValue: 2)
+    /// Duplicate values are native-order unsigned integers, compared as integers.
+    static let integerValues = TableKind(rawValue: 4)
 }
 
 /// Page use of one table, as `mdb_stat` reports it.

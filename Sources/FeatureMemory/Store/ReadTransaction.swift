@@ -91,7 +91,7 @@ public class ReadTransaction {
     public func forEach(startingAt startID: UInt64 = 0, _ body: (StoredVector) throws -> Bool) throws {
         try ensureOpen()
         try txn.withCursor(on: tables.keys) { cursor in
-            try startID.withBigEndianBytes { start in
+            try startID.withKeyBytes { start in
                 try cursor.forEach(from: start) { entry in
                     let (id, node) = try Self.decodeKeyEntry(entry)
                     return try body(storedVector(node: node, id: id))
@@ -106,7 +106,7 @@ public class ReadTransaction {
         var ids: [UInt64] = []
         guard limit > 0 else { return ids }
         try txn.withCursor(on: tables.keys) { cursor in
-            try startID.withBigEndianBytes { start in
+            try startID.withKeyBytes { start in
                 try cursor.forEach(from: start) { entry in
                     ids.append(try Self.decodeKeyEntry(entry).id)
                     return ids.count < limit
@@ -209,9 +209,9 @@ public class ReadTransaction {
 
     /// The node holding `id`, or nil.
     func node(for id: UInt64) throws -> UInt32? {
-        try id.withBigEndianBytes { key in
+        try id.withKeyBytes { key in
             try txn.withValue(in: tables.keys, forKey: key) { value -> UInt32 in
-                guard let node = UInt32(bigEndianKey: value) else {
+                guard let node = UInt32(keyBytes: value) else {
                     throw StoreError.corruptEntry(table: "keys", key: "\(id)")
                 }
                 return node
@@ -221,7 +221,7 @@ public class ReadTransaction {
 
     /// The external id of `node`, from its metadata record.
     func externalID(ofNode node: UInt32) throws -> UInt64 {
-        let id = try node.withBigEndianBytes { key in
+        let id = try node.withKeyBytes { key in
             try txn.withValue(in: tables.patterns, forKey: key) { try MetadataRecord.id(of: $0, node: node) }
         }
         guard let id else { throw StoreError.corruptRecord(node: node) }
@@ -230,7 +230,7 @@ public class ReadTransaction {
 
     /// The decoded metadata record of `node`.
     func metadataFields(ofNode node: UInt32) throws -> MetadataRecord.Fields {
-        let fields = try node.withBigEndianBytes { key in
+        let fields = try node.withKeyBytes { key in
             try txn.withValue(in: tables.patterns, forKey: key) { try MetadataRecord.decode($0, node: node) }
         }
         guard let fields else { throw StoreError.corruptRecord(node: node) }
@@ -239,7 +239,7 @@ public class ReadTransaction {
 
     /// The decoded vector of `node`.
     func vector(ofNode node: UInt32) throws -> [Float] {
-        let vector = try node.withBigEndianBytes { key in
+        let vector = try node.withKeyBytes { key in
             try txn.withValue(in: tables.vectors, forKey: key) { try codec.decodeArray($0, node: node) }
         }
         guard let vector else { throw StoreError.corruptRecord(node: node) }
@@ -252,7 +252,7 @@ public class ReadTransaction {
             try Array(label.utf8).withUnsafeBytes { key in
                 try cursor.forEach(from: key) { entry in
                     guard entry.key.elementsEqual(key) else { return false }
-                    guard let node = UInt32(bigEndianKey: entry.value) else {
+                    guard let node = UInt32(keyBytes: entry.value) else {
                         throw StoreError.corruptEntry(table: "labels", key: label)
                     }
                     try body(node)
@@ -270,7 +270,7 @@ public class ReadTransaction {
 
     /// Id and node of a `keys` entry.
     static func decodeKeyEntry(_ entry: Cursor.Entry) throws -> (id: UInt64, node: UInt32) {
-        guard let id = UInt64(bigEndianKey: entry.key), let node = UInt32(bigEndianKey: entry.value) else {
+        guard let id = UInt64(keyBytes: entry.key), let node = UInt32(keyBytes: entry.value) else {
             throw StoreError.corruptEntry(table: "keys", key: "\(Array(entry.key))")
         }
         return (id, node)

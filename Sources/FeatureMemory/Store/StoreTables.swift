@@ -2,7 +2,7 @@
 struct StoreTables: Sendable {
     /// Format version, dimension, metric, counters.
     let meta: Table
-    /// External id (UInt64 big-endian) → node id (UInt32 big-endian).
+    /// External id (UInt64) → node id (UInt32), integer keys.
     let keys: Table
     /// Node id → vector record.
     let vectors: Table
@@ -14,20 +14,20 @@ struct StoreTables: Sendable {
     let freeNodes: Table
     /// Node id → HNSW links (level, out- and in-links per layer).
     let graph: Table
-    /// Level (UInt32 big-endian, ≥ 1) → the nodes of that level, to replace a deleted entry point.
+    /// Level (UInt32, ≥ 1) → the nodes of that level, to replace a deleted entry point.
     let levels: Table
 
     /// Opens every table, creating missing ones when `create` (inside a write transaction).
     /// Returns nil when a table is missing and `create` is false.
     static func open(in environment: Environment, txn: Transaction, create: Bool) throws(StoreError) -> StoreTables? {
         guard let meta = try environment.openTable("meta", create: create, in: txn),
-              let keys = try environment.openTable("keys", create: create, in: txn),
-              let vectors = try environment.openTable("vectors", create: create, in: txn),
-              let patterns = try environment.openTable("patterns", create: create, in: txn),
-              let labels = try environment.openTable("labels", kind: .duplicateFixedValues, create: create, in: txn),
-              let freeNodes = try environment.openTable("free_nodes", create: create, in: txn),
-              let graph = try environment.openTable("graph", create: create, in: txn),
-              let levels = try environment.openTable("levels", kind: .duplicateFixedValues, create: create, in: txn)
+              let keys = try environment.openTable("keys", kind: .integerKeys, create: create, in: txn),
+              let vectors = try environment.openTable("vectors", kind: .integerKeys, create: create, in: txn),
+              let patterns = try environment.openTable("patterns", kind: .integerKeys, create: create, in: txn),
+              let labels = try environment.openTable("labels", kind: [.duplicateFixedValues, .integerValues], create: create, in: txn),
+              let freeNodes = try environment.openTable("free_nodes", kind: .integerKeys, create: create, in: txn),
+              let graph = try environment.openTable("graph", kind: .integerKeys, create: create, in: txn),
+              let levels = try environment.openTable("levels", kind: [.duplicateFixedValues, .integerKeys, .integerValues], create: create, in: txn)
         else { return nil }
         return StoreTables(
             meta: meta, keys: keys, vectors: vectors, patterns: patterns, labels: labels, freeNodes: freeNodes,

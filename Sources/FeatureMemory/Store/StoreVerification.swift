@@ -74,7 +74,7 @@ struct StoreVerifier {
         var idOfNode: [UInt32: UInt64] = [:]
         try txn.withCursor(on: tables.keys) { cursor in
             try cursor.forEach { entry in
-                guard let id = UInt64(bigEndianKey: entry.key), let node = UInt32(bigEndianKey: entry.value) else {
+                guard let id = UInt64(keyBytes: entry.key), let node = UInt32(keyBytes: entry.value) else {
                     problems.append(.init(kind: .corruptEntry, message: "malformed entry in table keys"))
                     return true
                 }
@@ -93,7 +93,7 @@ struct StoreVerifier {
         var vectorNodes = Set<UInt32>()
         try txn.withCursor(on: tables.vectors) { cursor in
             try cursor.forEach { entry in
-                guard let node = UInt32(bigEndianKey: entry.key) else {
+                guard let node = UInt32(keyBytes: entry.key) else {
                     problems.append(.init(kind: .corruptEntry, message: "malformed key in table vectors"))
                     return true
                 }
@@ -118,7 +118,7 @@ struct StoreVerifier {
         var metadataNodes = Set<UInt32>()
         try txn.withCursor(on: tables.patterns) { cursor in
             try cursor.forEach { entry in
-                guard let node = UInt32(bigEndianKey: entry.key) else {
+                guard let node = UInt32(keyBytes: entry.key) else {
                     problems.append(.init(kind: .corruptEntry, message: "malformed key in table patterns"))
                     return true
                 }
@@ -153,7 +153,7 @@ struct StoreVerifier {
         var indexedLabels: [UInt32: String] = [:]
         try txn.withCursor(on: tables.labels) { cursor in
             try cursor.forEach { entry in
-                guard let node = UInt32(bigEndianKey: entry.value),
+                guard let node = UInt32(keyBytes: entry.value),
                       let label = String(validating: entry.key, as: UTF8.self)
                 else {
                     problems.append(.init(kind: .labelIndex, message: "malformed entry in table labels"))
@@ -174,7 +174,7 @@ struct StoreVerifier {
 
         try txn.withCursor(on: tables.freeNodes) { cursor in
             try cursor.forEach { entry in
-                if let node = UInt32(bigEndianKey: entry.key), idOfNode[node] != nil {
+                if let node = UInt32(keyBytes: entry.key), idOfNode[node] != nil {
                     problems.append(.init(kind: .corruptEntry, node: node, id: idOfNode[node],
                                           message: "node is live and on the free list"))
                 }

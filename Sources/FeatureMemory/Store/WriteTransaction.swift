@@ -24,8 +24,8 @@ public final class WriteTransaction: ReadTransaction {
             try writeMetadata(fields, node: node)
         } else {
             let node = try allocateNode()
-            try node.withBigEndianBytes { value in
-                try id.withBigEndianBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
+            try node.withKeyBytes { value in
+                try id.withKeyBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
             }
             try writeVector(vector, norm: norm, node: node, replacing: false)
             try index(node, vector: vector, norm: norm, id: id)
@@ -91,8 +91,8 @@ public final class WriteTransaction: ReadTransaction {
         let fields = try metadataFields(ofNode: node)
         let oldPayload = try storedPayloadSize(ofNode: node)
         try graph.remove(node)
-        try id.withBigEndianBytes { key in _ = try txn.delete(key, in: tables.keys) }
-        try node.withBigEndianBytes { key in
+        try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
+        try node.withKeyBytes { key in
             _ = try txn.delete(key, in: tables.vectors)
             _ = try txn.delete(key, in: tables.patterns)
             try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: key, in: tables.freeNodes)
@@ -131,7 +131,7 @@ public final class WriteTransaction: ReadTransaction {
     private func allocateNode() throws -> UInt32 {
         let reused = try txn.withCursor(on: tables.freeNodes) { cursor -> UInt32? in
             guard let entry = try cursor.first() else { return nil }
-            guard let node = UInt32(bigEndianKey: entry.key) else {
+            guard let node = UInt32(keyBytes: entry.key) else {
                 throw StoreError.corruptEntry(table: "free_nodes", key: "\(Array(entry.key))")
             }
             try cursor.deleteCurrent()
@@ -148,7 +148,7 @@ public final class WriteTransaction: ReadTransaction {
         let oldPayload = replacing ? try storedPayloadSize(ofNode: node) : 0
         let newPayload = try vector.withUnsafeBufferPointer { values in
             let record = codec.encode(values, norm: norm)
-            try node.withBigEndianBytes { key in
+            try node.withKeyBytes { key in
                 try txn.put(record, forKey: key, in: tables.vectors, appending: !replacing)
             }
             return record.count - VectorRecord.headerSize
@@ -158,21 +158,21 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     private func storedPayloadSize(ofNode node: UInt32) throws -> Int {
-        try node.withBigEndianBytes { key in
+        try node.withKeyBytes { key in
             try txn.withValue(in: tables.vectors, forKey: key) { max($0.count - VectorRecord.headerSize, 0) }
         } ?? 0
     }
 
     private func writeMetadata(_ fields: MetadataRecord.Fields, node: UInt32, isNew: Bool = false) throws {
         let record = MetadataRecord.encode(fields)
-        try node.withBigEndianBytes { key in
+        try node.withKeyBytes { key in
             try record.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.patterns, appending: isNew) }
         }
     }
 
     private func relabel(node: UInt32, from old: String?, to new: String?) throws {
         guard old != new else { return }
-        try node.withBigEndianBytes { value in
+        try node.withKeyBytes { value in
             if let old {
                 try Array(old.utf8).withUnsafeBytes { _ = try txn.delete($0, value: value, in: tables.labels) }
             }
