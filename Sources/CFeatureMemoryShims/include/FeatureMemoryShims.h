@@ -24,4 +24,15 @@ int fm_kernels_use_avx2(void);
 /// Whether CRC-32C runs on the SSE4.2 instruction (1) or on the table (0).
 int fm_crc32c_uses_hardware(void);
 
+/// Loads a pointer slot that other threads may store to (relaxed: the slots of one snapshot only
+/// ever receive the same value, so ordering does not matter, only freedom from tearing).
+static inline const void *fm_load_pointer(const void *const *slot) {
+    return __atomic_load_n(slot, __ATOMIC_RELAXED);
+}
+
+/// Stores a pointer slot that other threads may load concurrently.
+static inline void fm_store_pointer(const void **slot, const void *value) {
+    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+}
+
 #endif

@@ -9,6 +9,8 @@ struct HNSWGraph {
     let parameters: HNSWParameters
     let codec: VectorCodec
     let scratch: SearchScratch
+    /// Addresses of records in this snapshot, shared by its readers; nil in write transactions.
+    let locations: SnapshotLocations?
 
     /// The node searches start from and its level; nil for an empty graph.
     func entryPoint() throws -> (node: UInt32, level: Int)? {
@@ -30,8 +32,13 @@ struct HNSWGraph {
     /// distance comes out NaN (see `distance`), so the search path reads each vector once.
     @inline(__always)
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
+        if let locations, let record = locations.vectorRecord(node) {
+            let norm = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            return try body(record + VectorRecord.headerSize, norm)
+        }
         let dimension = self.dimension
         let codec = self.codec
+        let locations = self.locations
         return try node.withKeyBytes { key in
             try txn.withValue(in: tables.vectors, forKey: key) { record -> R in
                 guard record.count >= VectorRecord.headerSize, record[0] == VectorRecord.layoutVersion,
@@ -40,6 +47,7 @@ struct HNSWGraph {
                 if record[1] == VectorRecord.Codec.raw.rawValue,
                    record.count == VectorRecord.headerSize + dimension * 4 {
                     let norm = Float(bitPattern: record.littleEndian(at: 8))
+                    locations?.setVectorRecord(node, record.baseAddress!)
                     return try body(record.baseAddress! + VectorRecord.headerSize, norm)
                 }
                 let (values, norm) = try codec.decode(record, node: node)
@@ -92,9 +100,18 @@ struct HNSWGraph {
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
         links.removeAll(keepingCapacity: true)
+        if layer == 0, let locations, let block = locations.layerZeroLinks(node) {
+            let count = Int(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
+            for i in 0..<count {
+                links.append(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4 + 4 * i, as: UInt32.self)))
+            }
+            return true
+        }
+        let locations = self.locations
         let found = try node.withKeyBytes { key in
             try txn.withValue(in: tables.graph, forKey: key) { record -> Bool in
                 guard GraphRecord.isIntact(record) else { return false }
+                if layer == 0 { locations?.setLayerZeroLinks(node, record.baseAddress! + GraphRecord.headerSize) }
                 let bytes = GraphRecord.outLinks(of: record, layer: layer)
                 for i in 0..<(bytes.count / 4) { links.append(bytes.littleEndian(at: 4 * i)) }
                 return true

@@ -31,6 +31,9 @@ final class Environment: @unchecked Sendable {
     let staleReadersCleared: Int
 
     private let resizeLock = ReadWriteLock()
+    /// Bumped by every map resize (under the exclusive lock): addresses into the map found before
+    /// are stale. Read it inside a transaction, where the shared lock keeps it stable.
+    private(set) var mapGeneration = 0
     private let writerLock = NSLock()
     /// Held around every transaction that opens tables: `mdb_dbi_open` must not run in two
     /// transactions of one process at once.
@@ -243,13 +246,19 @@ final class Environment: @unchecked Sendable {
             guard current < cap else { throw .mapSizeCapReached(cap: cap) }
             target = min(target, cap)
         }
-        let code = resizeLock.withExclusive { mdb_env_set_mapsize(pointer, target) }
+        let code = resizeLock.withExclusive {
+            mapGeneration += 1
+            return mdb_env_set_mapsize(pointer, target)
+        }
         try check(code, "mdb_env_set_mapsize \(target)")
     }
 
     /// Takes the larger map another process has set (`MDB_MAP_RESIZED`).
     private func adoptResizeByAnotherProcess() throws(StoreError) {
-        let code = resizeLock.withExclusive { mdb_env_set_mapsize(pointer, 0) }
+        let code = resizeLock.withExclusive {
+            mapGeneration += 1
+            return mdb_env_set_mapsize(pointer, 0)
+        }
         try check(code, "mdb_env_set_mapsize 0")
     }
 

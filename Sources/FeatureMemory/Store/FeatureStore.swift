@@ -30,6 +30,7 @@ public final class FeatureStore: Sendable {
     let tables: StoreTables
     let codecs: ScratchPool<VectorCodec>
     let scratches: ScratchPool<SearchScratch>
+    let locations = SnapshotLocationSlot()
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     /// Dimension and metric in `options` must match an existing store's when given.

@@ -31,11 +31,25 @@ public class ReadTransaction {
         return scratch
     }
 
+    private var resolvedLocations = false
+    private var snapshotLocations: SnapshotLocations?
+
+    /// The location table of this snapshot (read-only transactions only).
+    var locations: SnapshotLocations? {
+        if resolvedLocations { return snapshotLocations }
+        resolvedLocations = true
+        if txn.isReadOnly, let bound = try? txn.integer(.nextNode, in: tables.meta, as: UInt32.self) {
+            snapshotLocations = store.locations.table(
+                snapshotID: txn.snapshotID, mapGeneration: store.environment.mapGeneration, capacity: Int(bound))
+        }
+        return snapshotLocations
+    }
+
     /// The HNSW graph as this transaction sees it.
     var graph: HNSWGraph {
         HNSWGraph(
             txn: txn, tables: tables, dimension: store.dimension, metric: store.metric,
-            parameters: store.hnswParameters, codec: codec, scratch: scratch)
+            parameters: store.hnswParameters, codec: codec, scratch: scratch, locations: locations)
     }
 
     /// Ends the transaction's use: later calls throw instead of touching a dead LMDB handle.
