@@ -46,6 +46,12 @@ final class SnapshotLocations: @unchecked Sendable {
         return fm_load_pointer(vectorSlots + index)
     }
 
+    /// Starts loading `node`'s vector into the cache when its address is known.
+    @inline(__always)
+    func prefetchVector(_ node: UInt32) {
+        if let record = vectorRecord(node) { fm_prefetch(record) }
+    }
+
     /// Records the address of `node`'s raw vector record.
     @inline(__always)
     func setVectorRecord(_ node: UInt32, _ address: UnsafeRawPointer) {

@@ -154,6 +154,7 @@ extension HNSWGraph {
         try node.withKeyBytes { key in
             try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }
         }
+        writerCache?.setNode(node, record)
     }
 
     /// Makes `node` the entry point of the graph.

@@ -1,7 +1,7 @@
 /// The HNSW graph of a store, operating inside one transaction: searches read links and vectors
 /// in place from the map; inserts and deletes (in `HNSWGraph+Insert`, `+Delete`) change links
 /// in the same write transaction as the vector they index.
-struct HNSWGraph {
+final class HNSWGraph {
     let txn: Transaction
     let tables: StoreTables
     let dimension: Int
@@ -11,6 +11,23 @@ struct HNSWGraph {
     let scratch: SearchScratch
     /// Addresses of records in this snapshot, shared by its readers; nil in write transactions.
     let locations: SnapshotLocations?
+    /// The writer's cache of vectors and links; nil in read transactions.
+    let writerCache: WriterCache?
+
+    init(
+        txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, parameters: HNSWParameters,
+        codec: VectorCodec, scratch: SearchScratch, locations: SnapshotLocations?, writerCache: WriterCache?
+    ) {
+        self.txn = txn
+        self.tables = tables
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+        self.codec = codec
+        self.scratch = scratch
+        self.locations = locations
+        self.writerCache = writerCache
+    }
 
     /// The node searches start from and its level; nil for an empty graph.
     func entryPoint() throws -> (node: UInt32, level: Int)? {
@@ -32,6 +49,10 @@ struct HNSWGraph {
     /// distance comes out NaN (see `distance`), so the search path reads each vector once.
     @inline(__always)
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
+        if let writerCache {
+            if let (values, norm) = writerCache.vector(node) { return try body(values, norm) }
+            return try fetchVectorIntoCache(node, writerCache, body)
+        }
         if let locations, let record = locations.vectorRecord(node) {
             let norm = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
             return try body(record + VectorRecord.headerSize, norm)
@@ -51,6 +72,20 @@ struct HNSWGraph {
                     return try body(record.baseAddress! + VectorRecord.headerSize, norm)
                 }
                 let (values, norm) = try codec.decode(record, node: node)
+                return try body(values, norm)
+            }
+        }
+    }
+
+    /// Reads `node`'s vector from the map for the writer and keeps a copy in its cache.
+    private func fetchVectorIntoCache<R>(
+        _ node: UInt32, _ cache: WriterCache, _ body: (UnsafeRawPointer, Float) throws -> R
+    ) throws -> R? {
+        let codec = self.codec
+        return try node.withKeyBytes { key in
+            try txn.withValue(in: tables.vectors, forKey: key) { record -> R in
+                let (values, norm) = try codec.decode(record, node: node)
+                cache.setVector(node, values, norm: norm)
                 return try body(values, norm)
             }
         }
@@ -100,6 +135,11 @@ struct HNSWGraph {
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
         links.removeAll(keepingCapacity: true)
+        if writerCache != nil {
+            guard let record = try self.node(node) else { return false }
+            if layer <= record.level { links.append(contentsOf: record.out[layer]) }
+            return true
+        }
         if layer == 0, let locations, let block = locations.layerZeroLinks(node) {
             let count = Int(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
             for i in 0..<count {
@@ -124,6 +164,16 @@ struct HNSWGraph {
 
     /// The decoded links of `node`, or nil when it has no record. A damaged record is an error.
     func node(_ node: UInt32) throws -> GraphRecord.Node? {
+        if let writerCache {
+            if let cached = writerCache.node(node) { return cached }
+            let decoded = try decodeNode(node)
+            if let decoded { writerCache.setNode(node, decoded) }
+            return decoded
+        }
+        return try decodeNode(node)
+    }
+
+    private func decodeNode(_ node: UInt32) throws -> GraphRecord.Node? {
         try node.withKeyBytes { key in
             try txn.withValue(in: tables.graph, forKey: key) { record -> GraphRecord.Node in
                 guard GraphRecord.isIntact(record) else { throw StoreError.corruptGraph(node: node) }
@@ -188,7 +238,11 @@ struct HNSWGraph {
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
             guard try loadLinks(of: nearest.node, layer: layer, into: &links) else { continue }
-            for neighbour in links where visited.insert(neighbour) {
+            if let locations, let first = links.first { locations.prefetchVector(first) }
+            for (index, neighbour) in links.enumerated() {
+                // the next vector loads while this distance is computed
+                if let locations, index + 1 < links.count { locations.prefetchVector(links[index + 1]) }
+                guard visited.insert(neighbour) else { continue }
                 guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)
                 if results.count < ef || candidate < (results.top ?? candidate) {

@@ -166,13 +166,13 @@ final class Environment: @unchecked Sendable {
 
     /// Opens (creating when `create`) a named table. Call inside a write transaction that
     /// commits, or a read transaction for tables that exist. The handle stays valid until close.
-    func openTable(_ name: String, kind: TableKind = [], create: Bool, in txn: Transaction) throws(StoreError) -> Table? {
+    func openTable(_ name: StaticString, kind: TableKind = [], create: Bool, in txn: Transaction) throws(StoreError) -> Table? {
         var flags: UInt32 = create ? UInt32(MDB_CREATE) : 0
         if kind.contains(.duplicateFixedValues) { flags |= UInt32(MDB_DUPSORT) | UInt32(MDB_DUPFIXED) }
         if kind.contains(.integerKeys) { flags |= UInt32(MDB_INTEGERKEY) }
         if kind.contains(.integerValues) { flags |= UInt32(MDB_INTEGERDUP) }
         var handle: MDB_dbi = 0
-        let code = mdb_dbi_open(txn.pointer, name, flags, &handle)
+        let code = mdb_dbi_open(txn.pointer, name.description, flags, &handle)
         if code == MDB_NOTFOUND { return nil }
         try check(code, "mdb_dbi_open \(name)")
         return Table(name: name, handle: handle, allowsDuplicates: kind.contains(.duplicateFixedValues))

@@ -1,7 +1,7 @@
 /// A named database inside the environment (LMDB calls it a DBI).
-struct Table: Sendable, Hashable {
-    /// The name the table was opened with.
-    let name: String
+struct Table: Sendable {
+    /// The name the table was opened with (static: copying a table costs no reference counting).
+    let name: StaticString
     /// The handle LMDB gave it; valid for the environment's lifetime.
     let handle: UInt32
     /// Whether a key may hold several sorted values (`MDB_DUPSORT`).

@@ -105,7 +105,7 @@ final class Transaction {
         try check(mdb_stat(pointer, table.handle, &stat), "mdb_stat \(table.name)")
         let pages = Int(stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages)
         return TableStatistics(
-            name: table.name, entries: Int(stat.ms_entries), depth: Int(stat.ms_depth),
+            name: table.name.description, entries: Int(stat.ms_entries), depth: Int(stat.ms_depth),
             branchPages: Int(stat.ms_branch_pages), leafPages: Int(stat.ms_leaf_pages),
             overflowPages: Int(stat.ms_overflow_pages), bytes: pages * Int(stat.ms_psize))
     }

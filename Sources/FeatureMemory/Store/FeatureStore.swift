@@ -31,6 +31,7 @@ public final class FeatureStore: Sendable {
     let codecs: ScratchPool<VectorCodec>
     let scratches: ScratchPool<SearchScratch>
     let locations = SnapshotLocationSlot()
+    let writerCache: WriterCache
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     /// Dimension and metric in `options` must match an existing store's when given.
@@ -101,6 +102,7 @@ public final class FeatureStore: Sendable {
         let dimension = schema.dimension
         self.codecs = ScratchPool { VectorCodec(dimension: dimension) }
         self.scratches = ScratchPool { SearchScratch(dimension: dimension) }
+        self.writerCache = WriterCache(dimension: dimension, byteBudget: max(options.writeCacheBytes, 0))
     }
 
     /// Reads and checks the schema of an existing store, then opens its tables.
@@ -145,10 +147,20 @@ public final class FeatureStore: Sendable {
     /// `Durability` promises), rolls back everything when it throws. Writers are serialized.
     /// `body` may run again if the map had to grow, so keep side effects out of it.
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
-        try environment.write { txn in
-            let writer = WriteTransaction(store: self, txn: txn)
-            defer { writer.finish() }
-            return try body(writer)
+        var transactionID = 0
+        do {
+            let result = try environment.write { txn in
+                transactionID = txn.snapshotID
+                writerCache.begin(transactionID: transactionID)
+                let writer = WriteTransaction(store: self, txn: txn)
+                defer { writer.finish() }
+                return try body(writer)
+            }
+            writerCache.committed(transactionID: transactionID)
+            return result
+        } catch {
+            writerCache.rolledBack()
+            throw error
         }
     }
 

@@ -45,11 +45,17 @@ public class ReadTransaction {
         return snapshotLocations
     }
 
+    private var builtGraph: HNSWGraph?
+
     /// The HNSW graph as this transaction sees it.
     var graph: HNSWGraph {
-        HNSWGraph(
+        if let builtGraph { return builtGraph }
+        let graph = HNSWGraph(
             txn: txn, tables: tables, dimension: store.dimension, metric: store.metric,
-            parameters: store.hnswParameters, codec: codec, scratch: scratch, locations: locations)
+            parameters: store.hnswParameters, codec: codec, scratch: scratch, locations: locations,
+            writerCache: txn.isReadOnly ? nil : store.writerCache)
+        builtGraph = graph
+        return graph
     }
 
     /// Ends the transaction's use: later calls throw instead of touching a dead LMDB handle.
@@ -59,6 +65,7 @@ public class ReadTransaction {
         if let pooledScratch { store.scratches.give(pooledScratch) }
         pooledCodec = nil
         pooledScratch = nil
+        builtGraph = nil
     }
 
     @inline(__always)

@@ -28,11 +28,15 @@ public struct StoreOptions: Sendable {
     public var initialMapSize: Int
     /// Create the directory and the store when missing.
     public var createIfMissing: Bool
+    /// Bytes the writer may keep of decoded vectors and links between its transactions, which
+    /// makes inserts read memory instead of B-trees (default 512 MiB; 0 turns it off).
+    public var writeCacheBytes: Int
 
     /// Options for opening or creating a store.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
-        mapSizeCap: Int? = nil, initialMapSize: Int = 64 << 20, createIfMissing: Bool = true
+        mapSizeCap: Int? = nil, initialMapSize: Int = 64 << 20, createIfMissing: Bool = true,
+        writeCacheBytes: Int = 512 << 20
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -41,6 +45,7 @@ public struct StoreOptions: Sendable {
         self.mapSizeCap = mapSizeCap
         self.initialMapSize = initialMapSize
         self.createIfMissing = createIfMissing
+        self.writeCacheBytes = writeCacheBytes
     }
 
     /// The largest dimension a store accepts.

@@ -91,6 +91,7 @@ public final class WriteTransaction: ReadTransaction {
         let fields = try metadataFields(ofNode: node)
         let oldPayload = try storedPayloadSize(ofNode: node)
         try graph.remove(node)
+        store.writerCache.removeVector(node)
         try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
         try node.withKeyBytes { key in
             _ = try txn.delete(key, in: tables.vectors)
@@ -151,6 +152,7 @@ public final class WriteTransaction: ReadTransaction {
             try node.withKeyBytes { key in
                 try txn.put(record, forKey: key, in: tables.vectors, appending: !replacing)
             }
+            store.writerCache.setVector(node, UnsafeRawPointer(values.baseAddress!), norm: norm)
             return record.count - VectorRecord.headerSize
         }
         if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }

@@ -1,0 +1,168 @@
+import Foundation
+
+/// Decoded vectors and graph links that the writer keeps between its transactions, so inserting a
+/// node (hundreds of distance computations and dozens of link-list edits) reads memory instead of
+/// B-trees.
+///
+/// Only write transactions use it, and they are serialized, so it needs no lock of its own. Every
+/// change the writer makes goes through it (write-through). It is emptied when a transaction is
+/// rolled back, and when a write transaction finds that someone else (another process, or another
+/// store object on the same directory) committed since this writer's last commit: then nothing in
+/// it can be trusted.
+final class WriterCache: @unchecked Sendable {
+    // @unchecked: used only inside write transactions, which the environment serializes.
+
+    /// Floats per vector.
+    let dimension: Int
+    /// The most bytes the cache may hold; past it, new entries are not kept.
+    let byteBudget: Int
+
+    // raw buffers rather than arrays: no uniqueness or exclusivity checks in the insert loop
+    private var vectors: UnsafeMutableRawPointer
+    private var norms: UnsafeMutablePointer<Float>
+    private var hasVector: UnsafeMutablePointer<Bool>
+    private var nodes: UnsafeMutablePointer<GraphRecord.Node?>
+    private var capacity = 0
+    private var nodeBytes = 0
+    private var lastCommitID = -1
+    private var inTransaction = false
+
+    init(dimension: Int, byteBudget: Int) {
+        self.dimension = dimension
+        self.byteBudget = byteBudget
+        vectors = .allocate(byteCount: 1, alignment: 64)
+        norms = .allocate(capacity: 1)
+        hasVector = .allocate(capacity: 1)
+        nodes = .allocate(capacity: 1)
+    }
+
+    deinit {
+        vectors.deallocate()
+        norms.deallocate()
+        hasVector.deallocate()
+        nodes.deinitialize(count: capacity)
+        nodes.deallocate()
+    }
+
+    /// Bytes held now.
+    var bytesInUse: Int { capacity * (dimension * 4 + 5 + MemoryLayout<GraphRecord.Node?>.stride) + nodeBytes }
+
+    /// Called at the start of each write transaction (and of each retry of one).
+    func begin(transactionID: Int) {
+        if inTransaction || transactionID - 1 != lastCommitID { removeAll() }
+        inTransaction = true
+    }
+
+    /// Called after a commit succeeded.
+    func committed(transactionID: Int) {
+        lastCommitID = transactionID
+        inTransaction = false
+    }
+
+    /// Called when a write transaction was rolled back or its commit failed.
+    func rolledBack() {
+        removeAll()
+        inTransaction = false
+        lastCommitID = -1
+    }
+
+    // MARK: vectors
+
+    /// The cached vector of `node` and its norm.
+    @inline(__always)
+    func vector(_ node: UInt32) -> (UnsafeRawPointer, Float)? {
+        let index = Int(node)
+        guard index < capacity, hasVector[index] else { return nil }
+        return (UnsafeRawPointer(vectors + index * dimension * 4), norms[index])
+    }
+
+    /// Keeps a copy of `node`'s vector.
+    func setVector(_ node: UInt32, _ values: UnsafeRawPointer, norm: Float) {
+        guard ensureCapacity(Int(node) + 1) else { return }
+        let index = Int(node)
+        (vectors + index * dimension * 4).copyMemory(from: values, byteCount: dimension * 4)
+        norms[index] = norm
+        hasVector[index] = true
+    }
+
+    /// Forgets `node`'s vector.
+    func removeVector(_ node: UInt32) {
+        let index = Int(node)
+        if index < capacity { hasVector[index] = false }
+    }
+
+    // MARK: links
+
+    /// The cached links of `node`.
+    @inline(__always)
+    func node(_ node: UInt32) -> GraphRecord.Node? {
+        let index = Int(node)
+        return index < capacity ? nodes[index] : nil
+    }
+
+    /// Keeps `record` as `node`'s links (or forgets them with nil).
+    func setNode(_ node: UInt32, _ record: GraphRecord.Node?) {
+        let index = Int(node)
+        if record == nil {
+            guard index < capacity, let old = nodes[index] else { return }
+            nodeBytes -= Self.estimatedBytes(old)
+            nodes[index] = nil
+            return
+        }
+        guard ensureCapacity(index + 1), let record else { return }
+        if let old = nodes[index] { nodeBytes -= Self.estimatedBytes(old) }
+        let added = Self.estimatedBytes(record)
+        guard bytesInUse + added <= byteBudget else {
+            nodes[index] = nil
+            return
+        }
+        nodes[index] = record
+        nodeBytes += added
+    }
+
+    private static func estimatedBytes(_ record: GraphRecord.Node) -> Int {
+        var links = 0
+        for layer in record.out.indices { links += record.out[layer].count + record.in[layer].count }
+        return 4 * links + 64 * (record.level + 1) + 64
+    }
+
+    // MARK: storage
+
+    private func removeAll() {
+        for i in 0..<capacity { hasVector[i] = false }
+        for i in 0..<capacity { nodes[i] = nil }
+        nodeBytes = 0
+    }
+
+    /// Grows the slots to hold `needed` nodes; false when that would pass the budget.
+    private func ensureCapacity(_ needed: Int) -> Bool {
+        guard needed > capacity else { return true }
+        var target = max(needed, capacity * 2, 1024)
+        let perNode = dimension * 4 + 5 + MemoryLayout<GraphRecord.Node?>.stride
+        if target * perNode + nodeBytes > byteBudget {
+            target = needed
+            guard target * perNode + nodeBytes <= byteBudget else { return false }
+        }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: target * dimension * 4, alignment: 64)
+        grown.copyMemory(from: vectors, byteCount: capacity * dimension * 4)
+        vectors.deallocate()
+        vectors = grown
+        let grownNorms = UnsafeMutablePointer<Float>.allocate(capacity: target)
+        grownNorms.initialize(from: norms, count: capacity)
+        (grownNorms + capacity).initialize(repeating: 0, count: target - capacity)
+        norms.deallocate()
+        norms = grownNorms
+        let grownFlags = UnsafeMutablePointer<Bool>.allocate(capacity: target)
+        grownFlags.initialize(from: hasVector, count: capacity)
+        (grownFlags + capacity).initialize(repeating: false, count: target - capacity)
+        hasVector.deallocate()
+        hasVector = grownFlags
+        let grownNodes = UnsafeMutablePointer<GraphRecord.Node?>.allocate(capacity: target)
+        grownNodes.moveInitialize(from: nodes, count: capacity)
+        (grownNodes + capacity).initialize(repeating: nil, count: target - capacity)
+        nodes.deallocate()
+        nodes = grownNodes
+        capacity = target
+        return true
+    }
+}
