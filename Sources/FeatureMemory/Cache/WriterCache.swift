@@ -1,4 +1,5 @@
 import Foundation
+internal import CFeatureMemoryShims
 
 /// Decoded vectors and graph links that the writer keeps between its transactions, so inserting a
 /// node (hundreds of distance computations and dozens of link-list edits) reads memory instead of
@@ -74,6 +75,26 @@ final class WriterCache: @unchecked Sendable {
         let index = Int(node)
         guard index < capacity, hasVector[index] else { return nil }
         return (UnsafeRawPointer(vectors + index * dimension * 4), norms[index])
+    }
+
+    /// Starts loading `node`'s cached vector into the processor cache.
+    @inline(__always)
+    func prefetchVector(_ node: UInt32) {
+        let index = Int(node)
+        guard index < capacity else { return }
+        fm_prefetch(vectors + index * dimension * 4)
+    }
+
+    /// Appends `node`'s cached out-links of `layer` to `links`; false when its links are not cached.
+    @inline(__always)
+    func appendLinks(of node: UInt32, layer: Int, to links: inout ContiguousArray<UInt32>) -> Bool {
+        let index = Int(node)
+        guard index < capacity else { return false }
+        return withUnsafeMutablePointer(to: &nodes[index]) { slot in
+            guard slot.pointee != nil else { return false }
+            if layer < slot.pointee!.out.count { links.append(contentsOf: slot.pointee!.out[layer]) }
+            return true
+        }
     }
 
     /// Keeps a copy of `node`'s vector.

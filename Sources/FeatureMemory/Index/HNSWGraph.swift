@@ -77,6 +77,16 @@ final class HNSWGraph {
         }
     }
 
+    /// Starts loading `node`'s vector into the processor cache when its address is known.
+    @inline(__always)
+    func prefetchVector(_ node: UInt32) {
+        if let writerCache {
+            writerCache.prefetchVector(node)
+        } else if let locations {
+            locations.prefetchVector(node)
+        }
+    }
+
     /// Reads `node`'s vector from the map for the writer and keeps a copy in its cache.
     private func fetchVectorIntoCache<R>(
         _ node: UInt32, _ cache: WriterCache, _ body: (UnsafeRawPointer, Float) throws -> R
@@ -135,7 +145,8 @@ final class HNSWGraph {
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
         links.removeAll(keepingCapacity: true)
-        if writerCache != nil {
+        if let writerCache {
+            if writerCache.appendLinks(of: node, layer: layer, to: &links) { return true }
             guard let record = try self.node(node) else { return false }
             if layer <= record.level { links.append(contentsOf: record.out[layer]) }
             return true
@@ -238,10 +249,10 @@ final class HNSWGraph {
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
             guard try loadLinks(of: nearest.node, layer: layer, into: &links) else { continue }
-            if let locations, let first = links.first { locations.prefetchVector(first) }
+            if let first = links.first { prefetchVector(first) }
             for (index, neighbour) in links.enumerated() {
                 // the next vector loads while this distance is computed
-                if let locations, index + 1 < links.count { locations.prefetchVector(links[index + 1]) }
+                if index + 1 < links.count { prefetchVector(links[index + 1]) }
                 guard visited.insert(neighbour) else { continue }
                 guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)
