@@ -56,33 +56,24 @@ extension HNSWGraph {
         return record.in[layer].isEmpty
     }
 
-    /// Links `orphan` from the nearest of `peers` that is in `layer`, replacing that peer's farthest
-    /// link when its list is full.
+    /// Links `orphan` from the nearest of `peers` in `layer` that can spare a link.
     private func adopt(_ orphan: UInt32, layer: Int, among peers: [UInt32]) throws {
         scratch.reserveSlots(2)
         guard let orphanNorm = try loadVector(orphan, intoSlot: 0) else { return }
         let base = scratch.slot(0)
-        var best: Candidate?
+        var ranked: [Candidate] = []
         for peer in Set(peers) where peer != orphan {
             guard let d = try withVector(peer, { values, norm in
                 Distance.between(base, norm: orphanNorm, values, norm: norm, count: dimension, metric: metric)
             }), !d.isNaN else { continue }
-            let candidate = Candidate(distance: d, node: peer)
-            if best == nil || candidate < best! { best = candidate }
+            ranked.append(Candidate(distance: d, node: peer))
         }
-        guard let best, var peerRecord = try self.node(best.node), peerRecord.out.indices.contains(layer) else { return }
-        if peerRecord.out[layer].count >= parameters.maximumLinks(layer: layer), let dropped = peerRecord.out[layer].last {
-            peerRecord.out[layer].removeLast()
-            if var droppedRecord = try self.node(dropped), droppedRecord.in.indices.contains(layer) {
-                droppedRecord.in[layer].removeAll { $0 == best.node }
-                try write(droppedRecord, for: dropped)
-            }
+        for peer in ranked.sorted() where try forceLink(from: peer.node, to: orphan, layer: layer) {
+            guard var orphanRecord = try self.node(orphan) else { return }
+            orphanRecord.in[layer].append(peer.node)
+            try write(orphanRecord, for: orphan)
+            return
         }
-        peerRecord.out[layer].append(orphan)
-        try write(peerRecord, for: best.node)
-        guard var orphanRecord = try self.node(orphan) else { return }
-        orphanRecord.in[layer].append(best.node)
-        try write(orphanRecord, for: orphan)
     }
 
     /// Picks a new entry point after `removed` (the old one) left: a node of the highest level still

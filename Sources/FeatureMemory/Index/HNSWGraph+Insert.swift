@@ -32,6 +32,14 @@ extension HNSWGraph {
             for neighbour in chosen where try link(from: neighbour.node, to: node, distance: neighbour.distance, layer: layer) {
                 record.in[layer].append(neighbour.node)
             }
+            // every neighbour pruned the new node away: it would be unreachable, so the nearest
+            // neighbour that can spare a link takes it
+            if record.in[layer].isEmpty {
+                for neighbour in chosen where try forceLink(from: neighbour.node, to: node, layer: layer) {
+                    record.in[layer].append(neighbour.node)
+                    break
+                }
+            }
         }
         try write(record, for: node)
         if level > entry.level { try setEntry(node, level: level) }
@@ -144,6 +152,31 @@ extension HNSWGraph {
             try write(targetRecord, for: target)
         }
         return keptSet
+    }
+
+    /// Adds the link `source → target` in `layer` even when `source`'s list is full, by dropping
+    /// its last link whose target keeps another in-link. The caller records `source` in
+    /// `target`'s in-links. Returns false when no link could be spared.
+    func forceLink(from source: UInt32, to target: UInt32, layer: Int) throws -> Bool {
+        guard var record = try self.node(source), layer <= record.level else { return false }
+        if record.out[layer].contains(target) { return true }
+        if record.out[layer].count >= parameters.maximumLinks(layer: layer) {
+            var dropped = false
+            for index in record.out[layer].indices.reversed() {
+                let other = record.out[layer][index]
+                guard var otherRecord = try self.node(other), layer <= otherRecord.level,
+                      otherRecord.in[layer].count >= 2 else { continue }
+                record.out[layer].remove(at: index)
+                otherRecord.in[layer].removeAll { $0 == source }
+                try write(otherRecord, for: other)
+                dropped = true
+                break
+            }
+            guard dropped else { return false }
+        }
+        record.out[layer].append(target)
+        try write(record, for: source)
+        return true
     }
 
     // MARK: records and bookkeeping

@@ -16,6 +16,18 @@ public struct VerificationProblem: Sendable, Codable, Equatable, CustomStringCon
         case labelIndex = "label_index"
         /// A counter in `meta` disagrees with what the tables hold.
         case counter
+        /// A graph record fails its checksum or layout check, or is missing.
+        case corruptGraph = "corrupt_graph"
+        /// A link names a node that does not exist or is not in that layer.
+        case danglingLink = "dangling_link"
+        /// A node has more links in a layer than the graph allows.
+        case degree
+        /// An out-link without the matching in-link, or the reverse.
+        case linkMismatch = "link_mismatch"
+        /// The entry point, the level index or a node's level disagree.
+        case level
+        /// A node cannot be reached from the entry point.
+        case unreachable
     }
 
     /// What kind of damage it is.
@@ -42,6 +54,8 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var vectorsChecked: Int
     /// Metadata records decoded and checked.
     public var metadataChecked: Int
+    /// Graph records decoded and checked.
+    public var graphNodesChecked: Int
     /// Everything found wrong; empty for a clean store.
     public var problems: [VerificationProblem]
     /// Whether nothing is wrong.
@@ -192,6 +206,112 @@ struct StoreVerifier {
                 problems.append(.init(kind: .counter, message: "\(key.rawValue) is \(stored); the tables hold \(actual)"))
             }
         }
-        return VerificationReport(vectorsChecked: vectorsChecked, metadataChecked: metadataChecked, problems: problems)
+        let graphNodesChecked = try verifyGraph(liveNodes: Set(idOfNode.keys), idOfNode: idOfNode)
+        return VerificationReport(
+            vectorsChecked: vectorsChecked, metadataChecked: metadataChecked, graphNodesChecked: graphNodesChecked,
+            problems: problems)
+    }
+
+    /// Checks the HNSW graph: every record intact, one per live node, links naming live nodes of
+    /// that layer, degrees within bounds, out- and in-links matching, levels and entry point
+    /// consistent, every node reachable from the entry point in layer 0.
+    private mutating func verifyGraph(liveNodes: Set<UInt32>, idOfNode: [UInt32: UInt64]) throws -> Int {
+        let txn = reader.txn
+        let tables = reader.tables
+        let parameters = reader.store.hnswParameters
+        var nodes: [UInt32: GraphRecord.Node] = [:]
+        try txn.withCursor(on: tables.graph) { cursor in
+            try cursor.forEach { entry in
+                guard let node = UInt32(keyBytes: entry.key) else {
+                    problems.append(.init(kind: .corruptEntry, message: "malformed key in table graph"))
+                    return true
+                }
+                guard GraphRecord.isIntact(entry.value) else {
+                    problems.append(.init(kind: .corruptGraph, node: node, id: idOfNode[node], message: "graph record fails its checksum"))
+                    return true
+                }
+                nodes[node] = GraphRecord.decode(entry.value)
+                if !liveNodes.contains(node) {
+                    problems.append(.init(kind: .orphanRecord, node: node, message: "graph record without an id"))
+                }
+                return true
+            }
+        }
+        for node in liveNodes.sorted() where nodes[node] == nil {
+            problems.append(.init(kind: .corruptGraph, node: node, id: idOfNode[node], message: "no graph record (or a damaged one)"))
+        }
+        var maxLevel = -1
+        for (node, record) in nodes.sorted(by: { $0.key < $1.key }) {
+            maxLevel = max(maxLevel, record.level)
+            for layer in 0...record.level {
+                if record.out[layer].count > parameters.maximumLinks(layer: layer) {
+                    problems.append(.init(kind: .degree, node: node, id: idOfNode[node],
+                                          message: "\(record.out[layer].count) links in layer \(layer); at most \(parameters.maximumLinks(layer: layer))"))
+                }
+                for target in record.out[layer] {
+                    guard let targetRecord = nodes[target], layer <= targetRecord.level else {
+                        problems.append(.init(kind: .danglingLink, node: node, id: idOfNode[node],
+                                              message: "layer \(layer) links to node \(target), which is not in that layer"))
+                        continue
+                    }
+                    if !targetRecord.in[layer].contains(node) {
+                        problems.append(.init(kind: .linkMismatch, node: node, id: idOfNode[node],
+                                              message: "layer \(layer) link to \(target) missing from its in-links"))
+                    }
+                }
+                for source in record.in[layer] {
+                    guard let sourceRecord = nodes[source], layer <= sourceRecord.level,
+                          sourceRecord.out[layer].contains(node) else {
+                        problems.append(.init(kind: .linkMismatch, node: node, id: idOfNode[node],
+                                              message: "layer \(layer) in-link from \(source) has no matching out-link"))
+                        continue
+                    }
+                }
+            }
+        }
+
+        let entry = try reader.graph.entryPoint()
+        if nodes.isEmpty {
+            if entry != nil { problems.append(.init(kind: .level, message: "an empty graph has an entry point")) }
+            return 0
+        }
+        guard let entry else {
+            problems.append(.init(kind: .level, message: "the graph has nodes but no entry point"))
+            return nodes.count
+        }
+        guard let entryRecord = nodes[entry.node] else {
+            problems.append(.init(kind: .level, node: entry.node, message: "the entry point has no graph record"))
+            return nodes.count
+        }
+        if entryRecord.level != entry.level || entry.level != maxLevel {
+            problems.append(.init(kind: .level, node: entry.node,
+                                  message: "entry level \(entry.level), its record \(entryRecord.level), highest level \(maxLevel)"))
+        }
+        var indexed: [UInt32: Int] = [:]
+        try txn.withCursor(on: tables.levels) { cursor in
+            try cursor.forEach { entry in
+                if let level = UInt32(keyBytes: entry.key), let node = UInt32(keyBytes: entry.value) { indexed[node] = Int(level) }
+                return true
+            }
+        }
+        for (node, record) in nodes where record.level >= 1 && indexed[node] != record.level {
+            problems.append(.init(kind: .level, node: node, id: idOfNode[node], message: "level \(record.level) missing from the level index"))
+        }
+        for (node, level) in indexed where nodes[node]?.level != level {
+            problems.append(.init(kind: .level, node: node, message: "level index says \(level), the record \(nodes[node].map { "\($0.level)" } ?? "is missing")"))
+        }
+
+        // breadth-first walk of layer 0 from the entry point
+        var reached = Set<UInt32>([entry.node])
+        var frontier = [entry.node]
+        while let node = frontier.popLast() {
+            for target in nodes[node]?.out[0] ?? [] where nodes[target] != nil && reached.insert(target).inserted {
+                frontier.append(target)
+            }
+        }
+        for node in nodes.keys.sorted() where !reached.contains(node) {
+            problems.append(.init(kind: .unreachable, node: node, id: idOfNode[node], message: "not reachable from the entry point in layer 0"))
+        }
+        return nodes.count
     }
 }
