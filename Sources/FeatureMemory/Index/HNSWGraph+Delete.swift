@@ -18,7 +18,7 @@ extension HNSWGraph {
             for source in Set(ins) {
                 guard var sourceRecord = try self.node(source), sourceRecord.out.indices.contains(layer) else { continue }
                 sourceRecord.out[layer].removeAll { $0 == node }
-                let added = try relink(&sourceRecord, of: source, layer: layer, candidates: outs)
+                let added = try relink(&sourceRecord, of: source, layer: layer, candidates: outs + ins)
                 try write(sourceRecord, for: source)
                 for target in added {
                     guard var targetRecord = try self.node(target), targetRecord.in.indices.contains(layer) else { continue }
