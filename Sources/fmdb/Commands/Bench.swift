@@ -50,8 +50,17 @@ extension FMDB {
         private var efValues: [Int] { ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
         func run() throws {
-            let store = try location.open()
             let queryVectors = try VectorFileReader(path: queries).readAll().map(\.vector)
+            guard let firstQuery = queryVectors.first else { throw CLIError("\(queries) holds no queries") }
+            // the cost of a cold start: opening the store and answering one query
+            let openStart = DispatchTime.now().uptimeNanoseconds
+            let store = try location.open()
+            let opened = DispatchTime.now().uptimeNanoseconds
+            _ = try store.nearest(to: firstQuery, count: k, ef: efValues[0])
+            let answered = DispatchTime.now().uptimeNanoseconds
+            let openMs = Double(opened - openStart) / 1e6, firstQueryMs = Double(answered - opened) / 1e6
+            Output.note(String(format: "opened in %.2f ms, first query answered %.2f ms later (%.2f ms in all)",
+                               openMs, firstQueryMs, openMs + firstQueryMs))
             let truthRows = try IVecsFile.read(path: truth)
             guard truthRows.count >= queryVectors.count else {
                 throw CLIError("\(truth) has \(truthRows.count) rows for \(queryVectors.count) queries")
@@ -72,7 +81,7 @@ extension FMDB {
                     ef: ef, recall: Double(hits) / Double(queryVectors.count * k),
                     qps: Double(queryVectors.count) / run.seconds,
                     p50Ms: run.latencies.percentile(0.50), p99Ms: run.latencies.percentile(0.99),
-                    threads: threads, queries: queryVectors.count, k: k)
+                    threads: threads, queries: queryVectors.count, k: k, openMs: openMs, firstQueryMs: firstQueryMs)
                 if json {
                     try Output.printJSON(line)
                 } else {
@@ -167,4 +176,8 @@ struct BenchLine: Encodable {
     var threads: Int
     var queries: Int
     var k: Int
+    /// Opening the store, before anything was warmed.
+    var openMs: Double
+    /// The first query after opening.
+    var firstQueryMs: Double
 }
