@@ -48,6 +48,10 @@ final class WriterCache: @unchecked Sendable {
     /// Bytes held now.
     var bytesInUse: Int { capacity * (dimension * 4 + 5 + MemoryLayout<GraphRecord.Node?>.stride) + nodeBytes }
 
+    /// Whether the cache holds exactly the committed state `snapshotID` (this writer made that
+    /// commit and nothing has changed since), so searches of that snapshot may read it.
+    func reflects(snapshotID: Int) -> Bool { !inTransaction && lastCommitID == snapshotID }
+
     /// Called at the start of each write transaction (and of each retry of one).
     func begin(transactionID: Int) {
         if inTransaction || transactionID - 1 != lastCommitID { removeAll() }

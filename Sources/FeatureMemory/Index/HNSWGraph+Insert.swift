@@ -3,13 +3,14 @@
 extension HNSWGraph {
     /// Links `node`, whose vector `query` was just written, into the graph at `level`.
     func insert(_ node: UInt32, vector query: UnsafeRawPointer, norm: Float, level: Int) throws {
-        var record = GraphRecord.Node(level: level)
-        guard let entry = try entryPoint() else {
-            try write(record, for: node)
-            try setEntry(node, level: level)
-            try addToLevelIndex(node, level: level)
-            return
-        }
+        try connect(node, vector: query, norm: norm, level: level, pools: try candidatePools(query, norm: norm, level: level))
+    }
+
+    /// The candidates a node of `level` would be linked from: per layer (index 0 the bottom), the
+    /// `efConstruction` nearest nodes a search finds; empty layers above the graph's top.
+    func candidatePools(_ query: UnsafeRawPointer, norm: Float, level: Int) throws -> [[Candidate]] {
+        var pools = Array(repeating: [Candidate](), count: level + 1)
+        guard let entry = try entryPoint() else { return pools }
         guard let entryDistance = try distance(query, norm: norm, to: entry.node) else {
             throw StoreError.corruptRecord(node: entry.node)
         }
@@ -20,13 +21,50 @@ extension HNSWGraph {
             }
         }
         var entries = [current]
-        var chosenPerLayer: [(layer: Int, chosen: [Candidate])] = []
         for layer in stride(from: min(level, entry.level), through: 0, by: -1) {
             let found = try searchLayer(query, norm: norm, entries: entries, ef: parameters.efConstruction, layer: layer)
-            let chosen = try selectNeighbours(from: found, limit: parameters.m)
+            pools[layer] = found
+            if !found.isEmpty { entries = found }
+        }
+        return pools
+    }
+
+    /// Adds `peers` (nodes written earlier in the same batch, with their levels, compared
+    /// exhaustively) to `pools` (candidates found in the snapshot before the batch) and keeps the
+    /// `efConstruction` nearest per layer. Snapshot distances are kept: within one batch only the
+    /// batch's own items change, and they are among the peers.
+    func mergePools(
+        _ pools: [[Candidate]], _ query: UnsafeRawPointer, norm: Float, level: Int, peers: [(node: UInt32, level: Int)]
+    ) throws -> [[Candidate]] {
+        var merged = Array(repeating: [Candidate](), count: level + 1)
+        for layer in 0...level {
+            var pool = layer < pools.count ? pools[layer] : []
+            let known = Set(pool.map(\.node))
+            for peer in peers where peer.level >= layer && !known.contains(peer.node) {
+                guard let d = try distance(query, norm: norm, to: peer.node) else { continue }
+                pool.append(Candidate(distance: d, node: peer.node))
+            }
+            pool.sort()
+            if pool.count > parameters.efConstruction { pool.removeLast(pool.count - parameters.efConstruction) }
+            merged[layer] = pool
+        }
+        return merged
+    }
+
+    /// Links `node` (vector `query`, at `level`) to the best of `pools`, both ways.
+    func connect(_ node: UInt32, vector query: UnsafeRawPointer, norm: Float, level: Int, pools: [[Candidate]]) throws {
+        var record = GraphRecord.Node(level: level)
+        guard let entry = try entryPoint() else {
+            try write(record, for: node)
+            try setEntry(node, level: level)
+            try addToLevelIndex(node, level: level)
+            return
+        }
+        var chosenPerLayer: [(layer: Int, chosen: [Candidate])] = []
+        for layer in stride(from: min(level, pools.count - 1), through: 0, by: -1) where !pools[layer].isEmpty {
+            let chosen = try selectNeighbours(from: pools[layer], limit: parameters.m)
             record.out[layer] = chosen.map(\.node)
             chosenPerLayer.append((layer, chosen))
-            if !found.isEmpty { entries = found }
         }
         for (layer, chosen) in chosenPerLayer {
             for neighbour in chosen where try link(from: neighbour.node, to: node, distance: neighbour.distance, layer: layer) {

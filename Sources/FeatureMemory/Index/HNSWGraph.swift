@@ -13,11 +13,16 @@ final class HNSWGraph {
     let locations: SnapshotLocations?
     /// The writer's cache of vectors and links; nil in read transactions.
     let writerCache: WriterCache?
+    /// Whether misses are added to `writerCache`: true for the writer; false for the parallel
+    /// searches of a batch, which share the cache read-only and fall back to their snapshot.
+    let populatesCache: Bool
 
     init(
         txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, parameters: HNSWParameters,
-        codec: VectorCodec, scratch: SearchScratch, locations: SnapshotLocations?, writerCache: WriterCache?
+        codec: VectorCodec, scratch: SearchScratch, locations: SnapshotLocations?, writerCache: WriterCache?,
+        populatesCache: Bool = true
     ) {
+        self.populatesCache = populatesCache
         self.txn = txn
         self.tables = tables
         self.dimension = dimension
@@ -51,7 +56,7 @@ final class HNSWGraph {
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
         if let writerCache {
             if let (values, norm) = writerCache.vector(node) { return try body(values, norm) }
-            return try fetchVectorIntoCache(node, writerCache, body)
+            if populatesCache { return try fetchVectorIntoCache(node, writerCache, body) }
         }
         if let locations, let record = locations.vectorRecord(node) {
             let norm = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
@@ -80,7 +85,7 @@ final class HNSWGraph {
     /// Starts loading `node`'s vector into the processor cache when its address is known.
     @inline(__always)
     func prefetchVector(_ node: UInt32) {
-        if let writerCache {
+        if let writerCache, writerCache.vector(node) != nil {
             writerCache.prefetchVector(node)
         } else if let locations {
             locations.prefetchVector(node)
@@ -147,6 +152,8 @@ final class HNSWGraph {
         links.removeAll(keepingCapacity: true)
         if let writerCache {
             if writerCache.appendLinks(of: node, layer: layer, to: &links) { return true }
+        }
+        if writerCache != nil && populatesCache {
             guard let record = try self.node(node) else { return false }
             if layer <= record.level { links.append(contentsOf: record.out[layer]) }
             return true
@@ -178,7 +185,7 @@ final class HNSWGraph {
         if let writerCache {
             if let cached = writerCache.node(node) { return cached }
             let decoded = try decodeNode(node)
-            if let decoded { writerCache.setNode(node, decoded) }
+            if populatesCache, let decoded { writerCache.setNode(node, decoded) }
             return decoded
         }
         return try decodeNode(node)

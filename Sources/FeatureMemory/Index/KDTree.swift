@@ -4,8 +4,8 @@
 ///
 /// The points live in one flat array, reordered by the build so that every leaf is a contiguous
 /// run of rows. The tree is implicit and complete: node `i` has children `2i + 1` and `2i + 2`,
-/// every leaf is at the same depth, and a leaf holds between half of `leafSize` and `leafSize`
-/// points. Results are the ones an exhaustive scan with `Distance.l2Squared` finds, bit for bit,
+/// every leaf is at the same depth, and a leaf holds from about half of `leafSize` up to
+/// `leafSize` points (fewer only when all of them fit in one leaf). Results are the ones an exhaustive scan with `Distance.l2Squared` finds, bit for bit,
 /// ties included (by node id).
 ///
 /// Only `.l2` and `.cosine` have a tree: a cell's distance from the query bounds the squared
@@ -149,9 +149,11 @@ struct KDTree: Sendable {
         self.nodes = reordered
         self.splits = splits
         self.leafStarts = leafStarts
-        // A sum of n non-negative float terms is within a factor 1 ± (n + 1)·u of the exact sum
-        // (u = ulpOfOne / 2), whatever the order or fusing; the bound and the kernel's distance
-        // each round that way, so shrinking the bound by twice that keeps it below the distance.
+        // A float sum of n non-negative terms is within a factor 1 ± (n + 1)·u of the exact sum
+        // (u = ulpOfOne / 2), whatever the order or fusing. The bound rounds up at most that much
+        // and the kernel's distance (whose terms are each at least the bound's) down at most that
+        // much, so shrinking the bound by 4·(n + 2)·u, over twice their sum, keeps it below the
+        // distance of every point in the cell.
         self.slack = 1 - Float(2 * (dimension + 2)) * Float.ulpOfOne
     }
 
@@ -279,8 +281,9 @@ struct KDTree: Sendable {
 
     /// Writes `count` floats at `vector` scaled to unit length into `unit` (which may be
     /// `vector`); false, writing nothing, for a zero vector. The norm is summed in double
-    /// precision, as `euclideanNorm` does, so build and query normalize alike.
-    private static func normalize(_ vector: UnsafePointer<Float>, into unit: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+    /// precision, as `euclideanNorm` does. Build and query both go through here, so a stored
+    /// vector used as a query lands exactly on its point (tests use it to build a float reference).
+    static func normalize(_ vector: UnsafePointer<Float>, into unit: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         var sum: Double = 0
         for c in 0..<count { sum += Double(vector[c]) * Double(vector[c]) }
         guard sum > 0 else { return false }

@@ -34,7 +34,8 @@ final class Environment: @unchecked Sendable {
     /// Bumped by every map resize (under the exclusive lock): addresses into the map found before
     /// are stale. Read it inside a transaction, where the shared lock keeps it stable.
     private(set) var mapGeneration = 0
-    private let writerLock = NSLock()
+    // recursive: a batch holds it across its parallel searches and its write transaction
+    private let writerLock = NSRecursiveLock()
     /// Held around every transaction that opens tables: `mdb_dbi_open` must not run in two
     /// transactions of one process at once.
     let tableLock = NSLock()
@@ -91,6 +92,12 @@ final class Environment: @unchecked Sendable {
             if let outcome { return outcome }
             try adoptResizeByAnotherProcess()
         }
+    }
+
+    /// Runs `body` holding the writer lock, so no write transaction of this process runs meanwhile;
+    /// `write` may be called inside it.
+    func withWriterLock<R>(_ body: () throws -> R) rethrows -> R {
+        try writerLock.withLock(body)
     }
 
     /// Runs `body` in a read-only transaction that is committed rather than aborted, so table

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// One-call forms of the common operations, each in its own transaction.
@@ -9,16 +10,69 @@ extension FeatureStore {
 
     /// Stores every item in one transaction: all of them, or (on any error) none.
     /// An error names the failing item with `StoreError.batchItem`.
+    ///
+    /// A large batch is indexed on every core: the graph neighbourhood of each item is searched in
+    /// parallel in the last committed snapshot, then the writer links the items one by one from
+    /// those candidates plus the items before them in the batch (compared exhaustively).
     public func put(_ items: [VectorItem]) throws {
-        try write { txn in
-            for (index, item) in items.enumerated() {
-                do {
-                    try txn.put(item)
-                } catch let error as StoreError {
-                    throw StoreError.batchItem(index: index, error)
+        for (index, item) in items.enumerated() {
+            do {
+                _ = try VectorValidation.validate(item.vector, dimension: dimension, metric: metric)
+            } catch let error as StoreError {
+                throw StoreError.batchItem(index: index, error)
+            }
+        }
+        // the writer lock keeps other writers of this process out between the searches and the
+        // write, so the searches may read the writer's cache
+        try environment.withWriterLock {
+            let pools = items.count >= Self.parallelBatchThreshold ? try candidatePools(for: items) : nil
+            try write { txn in
+                var peers: [(node: UInt32, level: Int)] = []
+                for (index, item) in items.enumerated() {
+                    do {
+                        try txn.put(item.vector, for: item.id, label: item.label, userData: item.userData,
+                                    pools: pools?[index], peers: &peers)
+                    } catch let error as StoreError {
+                        throw StoreError.batchItem(index: index, error)
+                    }
                 }
             }
         }
+    }
+
+    /// Batches at least this large are indexed in parallel.
+    static var parallelBatchThreshold: Int { 64 }
+
+    /// Each item's candidate neighbours in the last committed snapshot, searched on all cores.
+    private func candidatePools(for items: [VectorItem]) throws -> [[[Candidate]]] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
+        let pools = ParallelSlots<[[Candidate]]>(count: items.count, initial: [])
+        let failure = FirstError()
+        let parameters = hnswParameters, seed = schema.levelSeed
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            do {
+                try read { txn in
+                    let cache = writerCache.reflects(snapshotID: txn.txn.snapshotID) ? writerCache : nil
+                    let graph = HNSWGraph(
+                        txn: txn.txn, tables: tables, dimension: dimension, metric: metric, parameters: parameters,
+                        codec: txn.codec, scratch: txn.scratch, locations: txn.locations, writerCache: cache,
+                        populatesCache: false)
+                    var index = worker
+                    while index < items.count {
+                        let level = parameters.level(forKey: items[index].id, seed: seed)
+                        let norm = items[index].vector.euclideanNorm
+                        pools[index] = try items[index].vector.withUnsafeBytes { bytes in
+                            try graph.candidatePools(bytes.baseAddress!, norm: norm, level: level)
+                        }
+                        index += workers
+                    }
+                }
+            } catch {
+                failure.set(error)
+            }
+        }
+        if let error = failure.error { throw error }
+        return pools.values
     }
 
     /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.

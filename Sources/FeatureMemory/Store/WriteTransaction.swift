@@ -6,6 +6,17 @@ public final class WriteTransaction: ReadTransaction {
     /// Stores `vector` under `id` with its label and user data, replacing whatever `id` held
     /// (support, confidence and creation time of an existing id are kept).
     public func put(_ vector: [Float], for id: UInt64, label: String? = nil, userData: Data? = nil) throws {
+        var peers: [(node: UInt32, level: Int)] = []
+        try put(vector, for: id, label: label, userData: userData, pools: nil, peers: &peers)
+    }
+
+    /// `put`, linking the node from `pools` (candidates found in an earlier snapshot, see
+    /// `FeatureStore.put(_:)`) and `peers` (nodes put earlier in the same batch) instead of a
+    /// graph search; appends the node to `peers`.
+    func put(
+        _ vector: [Float], for id: UInt64, label: String?, userData: Data?, pools: [[Candidate]]?,
+        peers: inout [(node: UInt32, level: Int)]
+    ) throws {
         try ensureOpen()
         let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
         try VectorValidation.validate(label: label)
@@ -16,7 +27,7 @@ public final class WriteTransaction: ReadTransaction {
             var fields = try metadataFields(ofNode: node)
             try graph.remove(node)
             try writeVector(vector, norm: norm, node: node, replacing: true)
-            try index(node, vector: vector, norm: norm, id: id)
+            try index(node, vector: vector, norm: norm, id: id, pools: pools, peers: &peers)
             try relabel(node: node, from: fields.label, to: label)
             fields.label = label
             fields.userData = userData
@@ -28,7 +39,7 @@ public final class WriteTransaction: ReadTransaction {
                 try id.withKeyBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
             }
             try writeVector(vector, norm: norm, node: node, replacing: false)
-            try index(node, vector: vector, norm: norm, id: id)
+            try index(node, vector: vector, norm: norm, id: id, pools: pools, peers: &peers)
             try relabel(node: node, from: nil, to: label)
             try writeMetadata(
                 .init(id: id, label: label, userData: userData, support: 1, confidence: 1, created: now, updated: now),
@@ -50,7 +61,8 @@ public final class WriteTransaction: ReadTransaction {
         var fields = try metadataFields(ofNode: node)
         try graph.remove(node)
         try writeVector(vector, norm: norm, node: node, replacing: true)
-        try index(node, vector: vector, norm: norm, id: id)
+        var peers: [(node: UInt32, level: Int)] = []
+        try index(node, vector: vector, norm: norm, id: id, pools: nil, peers: &peers)
         fields.updated = Date().timeIntervalSince1970
         try writeMetadata(fields, node: node)
     }
@@ -108,11 +120,22 @@ public final class WriteTransaction: ReadTransaction {
 
     /// Links `node` into the graph; its level is drawn from the external id, so re-inserting an id
     /// (an update) puts it back on the same level.
-    private func index(_ node: UInt32, vector: [Float], norm: Float, id: UInt64) throws {
+    private func index(
+        _ node: UInt32, vector: [Float], norm: Float, id: UInt64, pools: [[Candidate]]?,
+        peers: inout [(node: UInt32, level: Int)]
+    ) throws {
         let level = store.hnswParameters.level(forKey: id, seed: store.schema.levelSeed)
+        let graph = self.graph
         try vector.withUnsafeBytes { bytes in
-            try graph.insert(node, vector: bytes.baseAddress!, norm: norm, level: level)
+            let query = bytes.baseAddress!
+            if let pools {
+                let merged = try graph.mergePools(pools, query, norm: norm, level: level, peers: peers)
+                try graph.connect(node, vector: query, norm: norm, level: level, pools: merged)
+            } else {
+                try graph.insert(node, vector: query, norm: norm, level: level)
+            }
         }
+        peers.append((node, level))
     }
 
     private struct NodeFields {
