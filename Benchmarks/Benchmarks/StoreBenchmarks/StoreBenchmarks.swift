@@ -71,12 +71,49 @@ let benchmarks: @Sendable () -> Void = {
         let fixture = search.current
         let query = fixture.nextPooledVector()
         benchmark.startMeasurement()
-        blackHole(try fixture.store.nearest(to: query, count: 10))
+        blackHole(try fixture.store.exactNearest(to: query, count: 10))
         benchmark.stopMeasurement()
     } setup: {
         // The pool holds the queries; they are not stored, as real queries usually are not.
         try search.setUp(seed: 4, poolSize: 64, filled: 10_000)
     } teardown: {
         search.tearDown()
+    }
+
+    // Approximate search through the HNSW graph read from LMDB: one read transaction, a greedy
+    // descent and a beam search with ef = 64, ids mapped back from nodes.
+    let graphSearch = FixtureSlot()
+    Benchmark(
+        "hnsw search k=10 ef=64",
+        configuration: .init(metrics: metrics, maxDuration: .seconds(5), maxIterations: 20_000)
+    ) { benchmark in
+        let fixture = graphSearch.current
+        let query = fixture.nextPooledVector()
+        benchmark.startMeasurement()
+        blackHole(try fixture.store.nearest(to: query, count: 10, ef: 64))
+        benchmark.stopMeasurement()
+    } setup: {
+        try graphSearch.setUp(seed: 5, poolSize: 256, filled: 10_000)
+    } teardown: {
+        graphSearch.tearDown()
+    }
+
+    // One graph insert in its own durable transaction, into a store of 10,000 vectors: the
+    // neighbour search with efConstruction = 200, the links both ways, and the fsync.
+    let graphInsert = FixtureSlot()
+    Benchmark(
+        "hnsw insert into 10k",
+        configuration: .init(metrics: metrics, maxDuration: .seconds(5), maxIterations: 1_000)
+    ) { benchmark in
+        let fixture = graphInsert.current
+        let vector = fixture.nextPooledVector()
+        let id = fixture.takeFreshID()
+        benchmark.startMeasurement()
+        try fixture.store.put(vector, for: id)
+        benchmark.stopMeasurement()
+    } setup: {
+        try graphInsert.setUp(seed: 6, poolSize: 256, filled: 10_000)
+    } teardown: {
+        graphInsert.tearDown()
     }
 }
