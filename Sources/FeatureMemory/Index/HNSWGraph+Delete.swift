@@ -45,7 +45,7 @@ extension HNSWGraph {
         let before = Set(record.out[layer])
         let fresh = candidates.filter { $0 != source && !before.contains($0) }
         guard !fresh.isEmpty else { return [] }
-        try prune(&record, of: source, layer: layer, adding: nil, candidates: fresh)
+        try prune(&record, of: source, layer: layer, adding: nil, candidates: fresh, fillToM: true)
         return record.out[layer].filter { !before.contains($0) }
     }
 

@@ -136,7 +136,7 @@ extension HNSWGraph {
     @discardableResult
     func prune(
         _ record: inout GraphRecord.Node, of source: UInt32, layer: Int, adding extra: Candidate?,
-        pending: UInt32? = nil, candidates extraCandidates: [UInt32] = []
+        pending: UInt32? = nil, candidates extraCandidates: [UInt32] = [], fillToM: Bool = false
     ) throws -> Set<UInt32> {
         let limit = parameters.maximumLinks(layer: layer)
         let baseSlot = limit + 1
@@ -157,6 +157,13 @@ extension HNSWGraph {
         }
         pool.sort()
         var selected = try selectNeighbours(from: pool, limit: limit)
+        if fillToM && selected.count < parameters.m {
+            // a repair keeps the nearest of the pruned candidates too, up to M links: the deleted
+            // node's neighbourhood loses a hub, and spare links keep its region reachable
+            let chosen = Set(selected.map(\.node))
+            selected += pool.lazy.filter { !chosen.contains($0.node) }.prefix(parameters.m - selected.count)
+            selected.sort()
+        }
         var keptSet = Set(selected.map(\.node))
         let before = Set(record.out[layer])
 
