@@ -30,14 +30,15 @@ step "info"
 step "stats"
 "$fmdb" stats "$store"
 
-step "exact search: the 5 nearest neighbours of the first 3 queries"
+step "the 5 nearest neighbours of the first 3 queries: through the graph, then exhaustively"
 head -c $(( 3 * ($(od -An -t d4 -N4 "$data/query.fvecs") * 4 + 4) )) "$data/query.fvecs" > "$store.queries.fvecs"
+"$fmdb" search "$store" --queries "$store.queries.fvecs" --k 5 --ef 64
 "$fmdb" search "$store" --queries "$store.queries.fvecs" --k 5 --exact
 rm -f "$store.queries.fvecs"
 
 if [ -f "$data/base-names.txt" ]; then
     step "what the neighbours are: the 6 nearest to row 0 ($(sed -n 1p "$data/base-names.txt"))"
-    "$fmdb" search "$store" --id 0 --k 6 --exact --json 2>/dev/null \
+    "$fmdb" search "$store" --id 0 --k 6 --json 2>/dev/null \
         | python3 -c 'import json,sys
 names=open(sys.argv[1]).read().split("\n")
 r=json.loads(sys.stdin.readline())
@@ -45,10 +46,8 @@ for i,d in zip(r["ids"],r["distances"]): print(f"  {names[i]:40s} {d:.4f}")' "$d
 fi
 
 if [ -f "$data/groundtruth.ivecs" ]; then
-    step "exact search over all queries, scored against the ground truth"
-    "$fmdb" search "$store" --queries "$data/query.fvecs" --k 10 --exact --json > "$store.results.jsonl"
-    python3 "$here/tools/recall.py" "$store.results.jsonl" "$data/groundtruth.ivecs" --k 10
-    rm -f "$store.results.jsonl"
+    step "graph search over all queries: recall@10 against the exact ground truth, speed per ef (one thread)"
+    "$fmdb" bench "$store" --queries "$data/query.fvecs" --truth "$data/groundtruth.ivecs" --k 10 --ef 16,32,64,128
 fi
 
 step "put a labelled vector, read it back, remove it"
