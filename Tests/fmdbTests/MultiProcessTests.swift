@@ -22,6 +22,8 @@ import Testing
             #expect(uncommitted.status == 1)
             #expect(uncommitted.stderr == "Error: no vector with id 2\n")
             #expect(try FMDBRunner.run(["verify", path]).status == 0)
+            let search = try FMDBRunner.run(["search", path, "--id", "1", "--k", "5", "--json"]).json()
+            #expect(search["ids"] as? [Int] == [1])
         }
         #expect(try FMDBRunner.run(["get", path, "2", "--json"]).json()["vector"] as? [Double] == [4, 5, 6])
         #expect(try FMDBRunner.run(["get", path, "1"]).status == 1)

@@ -60,7 +60,7 @@ final class SnapshotLocations: @unchecked Sendable {
         fm_store_pointer(vectorSlots + index, address)
     }
 
-    /// The address of `node`'s layer-0 link block (u16 out count, u16 in count, out-links), if recorded.
+    /// The address of `node`'s layer-0 link block (u16 out count, u16 zero, u32 in count, out-links), if recorded.
     @inline(__always)
     func layerZeroLinks(_ node: UInt32) -> UnsafeRawPointer? {
         let index = Int(node)

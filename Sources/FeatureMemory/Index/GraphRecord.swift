@@ -6,7 +6,7 @@
 ///      1     1  level: the node is in layers 0...level
 ///      2     2  reserved, zero
 ///      4     4  CRC-32C of the record with this field zeroed
-///      8     …  for each layer 0...level: out count u16, in count u16,
+///      8     …  for each layer 0...level: out count u16, zero u16, in count u32,
 ///               then the out-links and the in-links, u32 node ids, little-endian
 /// ```
 /// Out-links are the node's neighbour list, which searches follow. In-links name the nodes whose
@@ -16,6 +16,8 @@ enum GraphRecord {
     static let layoutVersion: UInt8 = 1
     /// Bytes before the first layer.
     static let headerSize = 8
+    /// Bytes before each layer's links: out count u16, zero u16, in count u32.
+    static let layerHeaderSize = 8
     /// The highest level a node may have (levels are drawn with probability 1/M per step).
     static let maximumLevel = 31
 
@@ -44,7 +46,7 @@ enum GraphRecord {
     /// The record bytes of `node`.
     static func encode(_ node: Node) -> [UInt8] {
         var size = headerSize
-        for layer in 0...node.level { size += 4 + 4 * (node.out[layer].count + node.in[layer].count) }
+        for layer in 0...node.level { size += Self.layerHeaderSize + 4 * (node.out[layer].count + node.in[layer].count) }
         var bytes = [UInt8](repeating: 0, count: size)
         bytes.withUnsafeMutableBytes { out in
             out[0] = layoutVersion
@@ -52,8 +54,10 @@ enum GraphRecord {
             var offset = headerSize
             for layer in 0...node.level {
                 out.storeLittleEndian(UInt16(node.out[layer].count), at: offset)
-                out.storeLittleEndian(UInt16(node.in[layer].count), at: offset + 2)
-                offset += 4
+                out.storeLittleEndian(UInt16(0), at: offset + 2)
+                // in-links are not bounded by M (a popular node collects many): 32 bits
+                out.storeLittleEndian(UInt32(node.in[layer].count), at: offset + 4)
+                offset += Self.layerHeaderSize
                 for id in node.out[layer] {
                     out.storeLittleEndian(id, at: offset)
                     offset += 4
@@ -80,10 +84,10 @@ enum GraphRecord {
         // the layers must fill the record exactly
         var offset = headerSize
         for _ in 0...Int(record[1]) {
-            guard offset + 4 <= record.count else { return false }
+            guard offset + layerHeaderSize <= record.count else { return false }
             let out = Int(record.littleEndian(at: offset, as: UInt16.self))
-            let inn = Int(record.littleEndian(at: offset + 2, as: UInt16.self))
-            offset += 4 + 4 * (out + inn)
+            let inn = Int(record.littleEndian(at: offset + 4, as: UInt32.self))
+            offset += layerHeaderSize + 4 * (out + inn)
         }
         return offset == record.count
     }
@@ -100,11 +104,12 @@ enum GraphRecord {
         var offset = headerSize
         for _ in 0..<layer {
             let out = Int(record.littleEndian(at: offset, as: UInt16.self))
-            let inn = Int(record.littleEndian(at: offset + 2, as: UInt16.self))
-            offset += 4 + 4 * (out + inn)
+            let inn = Int(record.littleEndian(at: offset + 4, as: UInt32.self))
+            offset += layerHeaderSize + 4 * (out + inn)
         }
         let count = Int(record.littleEndian(at: offset, as: UInt16.self))
-        return UnsafeRawBufferPointer(rebasing: record[(offset + 4)..<(offset + 4 + 4 * count)])
+        let start = offset + layerHeaderSize
+        return UnsafeRawBufferPointer(rebasing: record[start..<(start + 4 * count)])
     }
 
     /// Every layer of an intact record, decoded.
@@ -114,8 +119,8 @@ enum GraphRecord {
         var offset = headerSize
         for layer in 0...level {
             let out = Int(record.littleEndian(at: offset, as: UInt16.self))
-            let inn = Int(record.littleEndian(at: offset + 2, as: UInt16.self))
-            offset += 4
+            let inn = Int(record.littleEndian(at: offset + 4, as: UInt32.self))
+            offset += layerHeaderSize
             node.out[layer] = (0..<out).map { record.littleEndian(at: offset + 4 * $0) }
             offset += 4 * out
             node.in[layer] = (0..<inn).map { record.littleEndian(at: offset + 4 * $0) }

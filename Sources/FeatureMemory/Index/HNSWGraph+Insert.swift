@@ -141,7 +141,12 @@ extension HNSWGraph {
         let limit = parameters.maximumLinks(layer: layer)
         let baseSlot = limit + 1
         scratch.reserveSlots(limit + 2)
-        guard let baseNorm = try loadVector(source, intoSlot: baseSlot) else { throw StoreError.corruptRecord(node: source) }
+        guard let baseNorm = try loadVector(source, intoSlot: baseSlot) else {
+            // the source's own vector is damaged: distances from it mean nothing, so its list
+            // stays as it is (the extra link is not taken) until a repair rewrites the node
+            record.out[layer] = Array(record.out[layer].prefix(limit))
+            return Set(record.out[layer])
+        }
         let base = scratch.slot(baseSlot)
         var pool: [Candidate] = []
         var seen = Set<UInt32>([source])
@@ -150,10 +155,8 @@ extension HNSWGraph {
             seen.insert(extra.node)
         }
         for other in record.out[layer] + extraCandidates where seen.insert(other).inserted {
-            let d = try withVector(other) { values, norm in
-                Distance.between(base, norm: baseNorm, values, norm: norm, count: dimension, metric: metric)
-            }
-            if let d, !d.isNaN { pool.append(Candidate(distance: d, node: other)) }
+            // a damaged neighbour drops out of the pool instead of failing the write
+            if let d = try distance(from: base, norm: baseNorm, to: other) { pool.append(Candidate(distance: d, node: other)) }
         }
         pool.sort()
         var selected = try selectNeighbours(from: pool, limit: limit)

@@ -50,8 +50,8 @@ final class HNSWGraph {
     // MARK: vectors
 
     /// Passes `node`'s vector (in place when stored raw) and norm to `body`; nil when the node has
-    /// no vector. Raw records are checked for shape here and for their checksum only when a
-    /// distance comes out NaN (see `distance`), so the search path reads each vector once.
+    /// no vector. Records are checked against their checksum when first read in a snapshot (or by
+    /// the writer); later reads in the same snapshot use the recorded, already checked address.
     @inline(__always)
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
         if let writerCache {
@@ -70,13 +70,10 @@ final class HNSWGraph {
                 guard record.count >= VectorRecord.headerSize, record[0] == VectorRecord.layoutVersion,
                       record.littleEndian(at: 4, as: UInt32.self) == UInt32(dimension)
                 else { throw StoreError.corruptRecord(node: node) }
-                if record[1] == VectorRecord.Codec.raw.rawValue,
-                   record.count == VectorRecord.headerSize + dimension * 4 {
-                    let norm = Float(bitPattern: record.littleEndian(at: 8))
-                    locations?.setVectorRecord(node, record.baseAddress!)
-                    return try body(record.baseAddress! + VectorRecord.headerSize, norm)
-                }
+                // the checksum is checked here, once per node per snapshot; the addresses recorded
+                // for later searches of this snapshot are of checked records only
                 let (values, norm) = try codec.decode(record, node: node)
+                if record[1] == VectorRecord.Codec.raw.rawValue { locations?.setVectorRecord(node, record.baseAddress!) }
                 return try body(values, norm)
             }
         }
@@ -128,6 +125,12 @@ final class HNSWGraph {
         return d
     }
 
+    /// The distance from the vector at `base` (in a scratch slot) to `node`, or nil when the node is
+    /// missing or damaged (then it is noted in `scratch.damaged`).
+    func distance(from base: UnsafeRawPointer, norm baseNorm: Float, to node: UInt32) throws -> Float? {
+        try distance(base, norm: baseNorm, to: node)
+    }
+
     /// Copies `node`'s vector into scratch slot `slot`; returns its norm, or nil when missing or damaged.
     func loadVector(_ node: UInt32, intoSlot slot: Int) throws -> Float? {
         let bytes = dimension * 4
@@ -161,7 +164,7 @@ final class HNSWGraph {
         if layer == 0, let locations, let block = locations.layerZeroLinks(node) {
             let count = Int(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
             for i in 0..<count {
-                links.append(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4 + 4 * i, as: UInt32.self)))
+                links.append(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: GraphRecord.layerHeaderSize + 4 * i, as: UInt32.self)))
             }
             return true
         }

@@ -5,8 +5,12 @@
 /// The points live in one flat array, reordered by the build so that every leaf is a contiguous
 /// run of rows. The tree is implicit and complete: node `i` has children `2i + 1` and `2i + 2`,
 /// every leaf is at the same depth, and a leaf holds from about half of `leafSize` up to
-/// `leafSize` points (fewer only when all of them fit in one leaf). Results are the ones an exhaustive scan with `Distance.l2Squared` finds, bit for bit,
-/// ties included (by node id).
+/// `leafSize` points (fewer only when all of them fit in one leaf). Results are the ones an
+/// exhaustive scan with `Distance.l2Squared` finds, bit for bit, ties included (by node id).
+///
+/// Against that scan (k = 10, 10,000 and 100,000 Gaussian points, release build): 4–600 times
+/// faster up to 8 dimensions, 1.3–3 times at 12, about even at 16, slower from 24 on, where a
+/// query ends up reading most leaves anyway.
 ///
 /// Only `.l2` and `.cosine` have a tree: a cell's distance from the query bounds the squared
 /// Euclidean distance of every point in it, and on unit vectors cosine distance is half of that.

@@ -5,6 +5,8 @@ internal import CLMDB
 struct Cursor {
     let pointer: OpaquePointer
     let table: Table
+    /// The transaction the cursor belongs to, told when a write runs out of map space.
+    let transaction: Transaction
 
     /// One key–value pair under the cursor.
     typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
@@ -30,7 +32,9 @@ struct Cursor {
 
     /// Deletes the pair under the cursor. The corresponding LMDB call is `mdb_cursor_del`.
     func deleteCurrent() throws(StoreError) {
-        try check(mdb_cursor_del(pointer, 0), "mdb_cursor_del \(table.name)")
+        let code = mdb_cursor_del(pointer, 0)
+        if code == MDB_MAP_FULL { transaction.markRanOutOfMap() }
+        try check(code, "mdb_cursor_del \(table.name)")
     }
 
     /// Visits every pair from `key` on (or from the first) until `body` returns false.

@@ -53,7 +53,8 @@ final class Environment: @unchecked Sendable {
             var mapSize = max(configuration.initialMapSize, existing)
             if let cap = configuration.mapSizeCap { mapSize = max(min(mapSize, cap), existing) }
             try check(mdb_env_set_mapsize(envPointer, mapSize), "mdb_env_set_mapsize")
-            var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NOMEMINIT)
+            // no MDB_NOMEMINIT: unused bytes of written pages would carry stale heap contents
+            var flags = UInt32(MDB_NOTLS)
             switch configuration.durability {
             case .full: break
             case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
@@ -222,8 +223,27 @@ final class Environment: @unchecked Sendable {
         return EnvironmentInfo(
             mapSize: info.me_mapsize, pageSize: Int(stat.ms_psize), lastPage: info.me_last_pgno,
             lastTransactionID: info.me_last_txnid, maxReaders: Int(info.me_maxreaders),
-            readersInUse: Int(info.me_numreaders),
+            readersInUse: try liveReaderCount(),
             fileSize: Self.fileSize(atPath: path + "/data.mdb"))
+    }
+
+    /// Reader slots held by open read transactions now, in every process. (`me_numreaders` is a
+    /// high-water mark.) The corresponding LMDB call is `mdb_reader_list`, one line per reader.
+    func liveReaderCount() throws(StoreError) -> Int {
+        var count = 0
+        let code = withUnsafeMutablePointer(to: &count) { counter in
+            mdb_reader_list(pointer, { message, context in
+                guard let message, let context else { return 0 }
+                // reader lines start with the pid; the header and "(no active readers)" do not
+                let line = String(cString: message).drop { $0 == " " }
+                if let first = line.first, first.isNumber {
+                    context.assumingMemoryBound(to: Int.self).pointee += 1
+                }
+                return 0
+            }, counter)
+        }
+        guard code >= 0 else { throw .storage(LMDBCode(rawValue: code), operation: "mdb_reader_list") }
+        return count
     }
 
     /// Clears reader slots left by dead processes; returns how many. The LMDB call is `mdb_reader_check`.

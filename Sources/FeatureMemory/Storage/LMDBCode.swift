@@ -29,21 +29,9 @@ public struct LMDBCode: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// The disk is full (`ENOSPC`).
     public static let noSpace = LMDBCode(rawValue: 28)
 
-    /// LMDB's own text for the code, `strerror` for errno values.
-    public var description: String {
-        let name = Self.names[rawValue].map { "\($0): " } ?? ""
-        return name + String(cString: mdb_strerror(rawValue))
-    }
-
-    private static let names: [Int32: String] = [
-        MDB_KEYEXIST: "MDB_KEYEXIST", MDB_NOTFOUND: "MDB_NOTFOUND", MDB_PAGE_NOTFOUND: "MDB_PAGE_NOTFOUND",
-        MDB_CORRUPTED: "MDB_CORRUPTED", MDB_PANIC: "MDB_PANIC", MDB_VERSION_MISMATCH: "MDB_VERSION_MISMATCH",
-        MDB_INVALID: "MDB_INVALID", MDB_MAP_FULL: "MDB_MAP_FULL", MDB_DBS_FULL: "MDB_DBS_FULL",
-        MDB_READERS_FULL: "MDB_READERS_FULL", MDB_TXN_FULL: "MDB_TXN_FULL", MDB_CURSOR_FULL: "MDB_CURSOR_FULL",
-        MDB_PAGE_FULL: "MDB_PAGE_FULL", MDB_MAP_RESIZED: "MDB_MAP_RESIZED", MDB_INCOMPATIBLE: "MDB_INCOMPATIBLE",
-        MDB_BAD_RSLOT: "MDB_BAD_RSLOT", MDB_BAD_TXN: "MDB_BAD_TXN", MDB_BAD_VALSIZE: "MDB_BAD_VALSIZE",
-        MDB_BAD_DBI: "MDB_BAD_DBI",
-    ]
+    /// LMDB's own text for the code ("MDB_MAP_FULL: Environment mapsize limit reached"),
+    /// `strerror` for errno values.
+    public var description: String { String(cString: mdb_strerror(rawValue)) }
 }
 
 /// Throws `StoreError.storage` unless an `mdb_*` call succeeded.

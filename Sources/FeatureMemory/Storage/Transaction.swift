@@ -116,7 +116,7 @@ final class Transaction {
         try check(mdb_cursor_open(pointer, table.handle, &cursorPointer), "mdb_cursor_open \(table.name)")
         guard let cursorPointer else { throw StoreError.storage(.invalid, operation: "mdb_cursor_open \(table.name)") }
         defer { mdb_cursor_close(cursorPointer) }
-        return try body(Cursor(pointer: cursorPointer, table: table))
+        return try body(Cursor(pointer: cursorPointer, table: table, transaction: self))
     }
 
     /// The identifier of the snapshot this transaction sees. The corresponding LMDB call is `mdb_txn_id`.

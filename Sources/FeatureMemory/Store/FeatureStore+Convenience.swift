@@ -25,13 +25,16 @@ extension FeatureStore {
         // the writer lock keeps other writers of this process out between the searches and the
         // write, so the searches may read the writer's cache
         try environment.withWriterLock {
-            let pools = items.count >= Self.parallelBatchThreshold ? try candidatePools(for: items) : nil
+            // items past the first 1,024 insert by plain graph search: comparing each with every
+            // earlier item of the batch would grow quadratically
+            let parallel = Array(items.prefix(1_024))
+            let pools = parallel.count >= Self.parallelBatchThreshold ? try candidatePools(for: parallel) : nil
             try write { txn in
                 var peers: [(node: UInt32, level: Int)] = []
                 for (index, item) in items.enumerated() {
                     do {
                         try txn.put(item.vector, for: item.id, label: item.label, userData: item.userData,
-                                    pools: pools?[index], peers: &peers)
+                                    pools: pools.flatMap { index < $0.count ? $0[index] : nil }, peers: &peers)
                     } catch let error as StoreError {
                         throw StoreError.batchItem(index: index, error)
                     }

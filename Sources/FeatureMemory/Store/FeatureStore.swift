@@ -31,6 +31,7 @@ public final class FeatureStore: Sendable {
     let codecs: ScratchPool<VectorCodec>
     let scratches: ScratchPool<SearchScratch>
     let locations = SnapshotLocationSlot()
+    let kdTrees = KDTreeSlot()
     let writerCache: WriterCache
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.

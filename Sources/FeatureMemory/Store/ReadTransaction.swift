@@ -171,7 +171,21 @@ public class ReadTransaction {
             if accepted.count >= k { return accepted }
             return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
         }
+        try noteDamaged()
         return try results(found)
+    }
+
+    /// Ids whose records failed their checks during this transaction's searches and were skipped
+    /// (run `fmdb verify` to see them all; a repair or a new put fixes them).
+    public private(set) var skippedDamagedIDs: [UInt64] = []
+
+    private func noteDamaged() throws {
+        let damaged = scratch.damaged
+        guard !damaged.isEmpty else { return }
+        for node in Set(damaged).sorted() {
+            if let id = try? externalID(ofNode: node), !skippedDamagedIDs.contains(id) { skippedDamagedIDs.append(id) }
+        }
+        scratch.damaged.removeAll(keepingCapacity: true)
     }
 
     /// The `count` stored vectors nearest to `query`, nearest first, by exhaustive search: exact,
@@ -185,9 +199,38 @@ public class ReadTransaction {
             if let filter {
                 return try exactNearest(pointer, norm: queryNorm, count: k, among: try nodes(matching: filter))
             }
+            if let tree = try kdTree() { return tree.nearest(to: pointer.assumingMemoryBound(to: Float.self), count: k) }
             return try ExactSearch.nearest(to: pointer, norm: queryNorm, count: k, in: self)
         }
         return try results(found)
+    }
+
+    /// The KD-tree of this snapshot when the store is low-dimensional and large enough for it to
+    /// beat the scan (see `KDTreeSlot`); nil otherwise.
+    func kdTree() throws -> KDTree? {
+        guard store.dimension <= KDTreeSlot.maximumDimension, store.metric != .innerProduct,
+              try count >= KDTreeSlot.minimumCount else { return nil }
+        return try store.kdTrees.tree(snapshotID: txn.snapshotID) {
+            var nodes: [UInt32] = []
+            var vectors: [Float] = []
+            let total = try count
+            nodes.reserveCapacity(total)
+            vectors.reserveCapacity(total * store.dimension)
+            let codec = self.codec
+            let dimension = store.dimension
+            try txn.withCursor(on: tables.vectors) { cursor in
+                try cursor.forEach { entry in
+                    guard let node = UInt32(keyBytes: entry.key) else {
+                        throw StoreError.corruptEntry(table: "vectors", key: "\(Array(entry.key))")
+                    }
+                    let (values, _) = try codec.decode(entry.value, node: node)
+                    nodes.append(node)
+                    for i in 0..<dimension { vectors.append(values.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)) }
+                    return true
+                }
+            }
+            return KDTree(nodes: nodes, vectors: vectors, dimension: dimension, metric: store.metric)
+        }
     }
 
     /// The internal nodes a filter admits.

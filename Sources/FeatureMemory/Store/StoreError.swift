@@ -6,7 +6,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptyVector
     /// The element at `index` is NaN or infinite.
     case nonFinite(index: Int)
-    /// The vector is zero, which the cosine metric cannot compare.
+    /// The vector is zero (or shorter than 1e-18), which the cosine metric cannot compare.
     case zeroVector
     /// The vector's length does not fit in float32.
     case vectorTooLarge
@@ -53,7 +53,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .nonFinite(index):
             "vector element \(index) is not a finite number (NaN or infinity)"
         case .zeroVector:
-            "vector is all zeros; the cosine metric cannot compare it"
+            "vector is all zeros (or nearly: length below 1e-18); the cosine metric cannot compare it"
         case .vectorTooLarge:
             "vector is too large: its length overflows float32"
         case let .unknownID(id):

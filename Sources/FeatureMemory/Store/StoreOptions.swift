@@ -24,7 +24,9 @@ public struct StoreOptions: Sendable {
     public var durability: Durability
     /// The map never grows past this many bytes; nil for no limit but the disk.
     public var mapSizeCap: Int?
-    /// The map size a store starts with; it doubles whenever a write fills it.
+    /// The map size a store starts with; it doubles whenever a write fills it. The map is address
+    /// space, not disk (the file grows as pages are written), so the default of 256 GiB means
+    /// growth, which must wait for every read of this process to end, practically never happens.
     public var initialMapSize: Int
     /// Create the directory and the store when missing.
     public var createIfMissing: Bool
@@ -35,7 +37,7 @@ public struct StoreOptions: Sendable {
     /// Options for opening or creating a store.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
-        mapSizeCap: Int? = nil, initialMapSize: Int = 64 << 20, createIfMissing: Bool = true,
+        mapSizeCap: Int? = nil, initialMapSize: Int = 256 << 30, createIfMissing: Bool = true,
         writeCacheBytes: Int = 512 << 20
     ) {
         self.dimension = dimension

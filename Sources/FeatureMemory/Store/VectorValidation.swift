@@ -13,7 +13,8 @@ enum VectorValidation {
         }
         let norm = Float(sum.squareRoot())
         guard norm.isFinite else { throw .vectorTooLarge }
-        if metric == .cosine && norm == 0 { throw .zeroVector }
+        // below this length the product of two norms underflows and cosine would divide by zero
+        if metric == .cosine && norm < 1e-18 { throw .zeroVector }
         return norm
     }
 

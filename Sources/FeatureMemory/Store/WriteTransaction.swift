@@ -24,7 +24,8 @@ public final class WriteTransaction: ReadTransaction {
         let now = Date().timeIntervalSince1970
         let userData = userData?.isEmpty == true ? nil : userData
         if let node = try node(for: id) {
-            var fields = try metadataFields(ofNode: node)
+            // a damaged metadata record is replaced whole, so a put is also its repair
+            var fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: now)
             try graph.remove(node)
             try writeVector(vector, norm: norm, node: node, replacing: true)
             try index(node, vector: vector, norm: norm, id: id, pools: pools, peers: &peers)
@@ -100,7 +101,8 @@ public final class WriteTransaction: ReadTransaction {
     public func delete(_ id: UInt64) throws {
         try ensureOpen()
         guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
-        let fields = try metadataFields(ofNode: node)
+        // a damaged metadata record must not make its id undeletable
+        let fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: Date().timeIntervalSince1970)
         let oldPayload = try storedPayloadSize(ofNode: node)
         try graph.remove(node)
         store.writerCache.removeVector(node)
@@ -117,6 +119,33 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     // MARK: internals
+
+    /// The metadata of `node` for a rewrite or a delete. When the record is damaged, the label
+    /// index entries of the node are found by a scan and removed, and fresh fields are returned.
+    private func metadataFieldsForRewrite(ofNode node: UInt32, id: UInt64, now: Double) throws -> MetadataRecord.Fields {
+        do {
+            return try metadataFields(ofNode: node)
+        } catch StoreError.corruptRecord {
+            try removeLabelEntries(ofNode: node)
+            return MetadataRecord.Fields(id: id, label: nil, userData: nil, support: 1, confidence: 1, created: now, updated: now)
+        }
+    }
+
+    /// Removes every label index entry that names `node`.
+    private func removeLabelEntries(ofNode node: UInt32) throws {
+        var labels: [[UInt8]] = []
+        try txn.withCursor(on: tables.labels) { cursor in
+            try cursor.forEach { entry in
+                if UInt32(keyBytes: entry.value) == node { labels.append(Array(entry.key)) }
+                return true
+            }
+        }
+        try node.withKeyBytes { value in
+            for label in labels {
+                try label.withUnsafeBytes { _ = try txn.delete($0, value: value, in: tables.labels) }
+            }
+        }
+    }
 
     /// Links `node` into the graph; its level is drawn from the external id, so re-inserting an id
     /// (an update) puts it back on the same level.
