@@ -39,6 +39,18 @@ struct CandidateHeap {
         }
     }
 
+    /// Keeps `candidate` if it is among the `k` nearest offered so far (a farthest-first heap
+    /// holding at most `k`): the top-k pattern of exhaustive searches.
+    @inline(__always)
+    mutating func offer(_ candidate: Candidate, keeping k: Int) {
+        if count < k {
+            push(candidate)
+        } else if let worst = top, candidate < worst {
+            _ = pop()
+            push(candidate)
+        }
+    }
+
     mutating func pop() -> Candidate? {
         guard let first = elements.first else { return nil }
         let last = elements.removeLast()

@@ -16,13 +16,7 @@ enum ExactSearch {
                 }
                 let (values, norm) = try codec.decode(entry.value, node: node)
                 let distance = Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
-                let candidate = Candidate(distance: distance, node: node)
-                if best.count < k {
-                    best.push(candidate)
-                } else if let worst = best.top, candidate < worst {
-                    _ = best.pop()
-                    best.push(candidate)
-                }
+                best.offer(Candidate(distance: distance, node: node), keeping: k)
                 return true
             }
         }

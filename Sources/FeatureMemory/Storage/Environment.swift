@@ -79,20 +79,7 @@ final class Environment: @unchecked Sendable {
 
     /// Runs `body` in a read-only snapshot. Any thread; many at once.
     func read<R>(_ body: (Transaction) throws -> R) throws -> R {
-        while true {
-            let outcome: R? = try resizeLock.withShared {
-                var txnPointer: OpaquePointer?
-                let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txnPointer)
-                if code == MDB_MAP_RESIZED { return nil }
-                try check(code, "mdb_txn_begin (read)")
-                guard let txnPointer else { throw StoreError.storage(.invalid, operation: "mdb_txn_begin") }
-                // read-only: abort only releases the snapshot
-                defer { mdb_txn_abort(txnPointer) }
-                return try body(Transaction(pointer: txnPointer, isReadOnly: true))
-            }
-            if let outcome { return outcome }
-            try adoptResizeByAnotherProcess()
-        }
+        try readOnlyTransaction(keepingTables: false, body)
     }
 
     /// Runs `body` holding the writer lock, so no write transaction of this process runs meanwhile;
@@ -105,27 +92,35 @@ final class Environment: @unchecked Sendable {
     /// handles opened in it stay open for the environment (LMDB closes them on abort). For
     /// opening tables without taking the writer lock, which another process may hold.
     func readKeepingTables<R>(_ body: (Transaction) throws -> R) throws -> R {
-        try tableLock.withLock {
-            while true {
-                let outcome: R? = try resizeLock.withShared {
-                    var txnPointer: OpaquePointer?
-                    let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txnPointer)
-                    if code == MDB_MAP_RESIZED { return nil }
-                    try check(code, "mdb_txn_begin (read)")
-                    guard let txnPointer else { throw StoreError.storage(.invalid, operation: "mdb_txn_begin") }
-                    let result: R
-                    do {
-                        result = try body(Transaction(pointer: txnPointer, isReadOnly: true))
-                    } catch {
-                        mdb_txn_abort(txnPointer)
-                        throw error
-                    }
-                    try check(mdb_txn_commit(txnPointer), "mdb_txn_commit (read)")
-                    return result
+        try tableLock.withLock { try readOnlyTransaction(keepingTables: true, body) }
+    }
+
+    /// A read-only transaction around `body`, begun again after adopting a map another process grew.
+    private func readOnlyTransaction<R>(keepingTables: Bool, _ body: (Transaction) throws -> R) throws -> R {
+        while true {
+            let outcome: R? = try resizeLock.withShared {
+                var txnPointer: OpaquePointer?
+                let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txnPointer)
+                if code == MDB_MAP_RESIZED { return nil }
+                try check(code, "mdb_txn_begin (read)")
+                guard let txnPointer else { throw StoreError.storage(.invalid, operation: "mdb_txn_begin") }
+                let result: R
+                do {
+                    result = try body(Transaction(pointer: txnPointer, isReadOnly: true))
+                } catch {
+                    mdb_txn_abort(txnPointer)
+                    throw error
                 }
-                if let outcome { return outcome }
-                try adoptResizeByAnotherProcess()
+                if keepingTables {
+                    try check(mdb_txn_commit(txnPointer), "mdb_txn_commit (read)")
+                } else {
+                    // read-only: abort only releases the snapshot
+                    mdb_txn_abort(txnPointer)
+                }
+                return result
             }
+            if let outcome { return outcome }
+            try adoptResizeByAnotherProcess()
         }
     }
 

@@ -18,7 +18,7 @@ extension FeatureStore {
         for (index, item) in items.enumerated() {
             do {
                 _ = try VectorValidation.validate(item.vector, dimension: dimension, metric: metric)
-            } catch let error as StoreError {
+            } catch {
                 throw StoreError.batchItem(index: index, error)
             }
         }

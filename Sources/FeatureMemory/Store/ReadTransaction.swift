@@ -254,13 +254,7 @@ public class ReadTransaction {
         var best = CandidateHeap(nearestFirst: false)
         for node in nodes {
             guard let d = try graph.distance(query, norm: norm, to: node) else { continue }
-            let candidate = Candidate(distance: d, node: node)
-            if best.count < k {
-                best.push(candidate)
-            } else if let worst = best.top, candidate < worst {
-                _ = best.pop()
-                best.push(candidate)
-            }
+            best.offer(Candidate(distance: d, node: node), keeping: k)
         }
         return best.elements.sorted()
     }
