@@ -28,8 +28,8 @@ enum MetaKey: String, CaseIterable {
     /// The entry node's level, the graph's highest (UInt32).
     case graphMaxLevel = "graph_max_level"
 
-    /// The format version this code writes; it reads this one and older ones it knows.
-    static let currentFormatVersion: UInt32 = 2
+    /// The format version this code writes and reads (3: graph records with 32-bit in-link counts).
+    static let currentFormatVersion: UInt32 = 3
 }
 
 extension Transaction {

@@ -67,7 +67,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .corruptGraph(node):
             "graph record of node \(node) is damaged; run `fmdb verify --repair`"
         case let .olderFormat(found, supported):
-            "store format \(found) predates the graph index of format \(supported); export it with an older fmdb and import it again"
+            "store format \(found) is older than this version reads (\(supported)); export it with the fmdb that wrote it and import it again"
         case let .corruptEntry(table, key):
             "entry \(key) of table \(table) is damaged; run `fmdb verify`"
         case let .batchItem(index, error):
