@@ -16,7 +16,8 @@ extension FMDB {
             let stats = try store.statistics()
             let info = InfoResult(
                 summary: StoreSummary(store: store, count: stats.count),
-                fileBytes: stats.fileBytes, compressionRatio: stats.compressionRatio)
+                fileBytes: stats.fileBytes, compressionRatio: stats.compressionRatio,
+                hnswM: store.hnswParameters.m, hnswEfConstruction: store.hnswParameters.efConstruction)
             if json {
                 try Output.printJSON(info)
             } else {
@@ -26,6 +27,7 @@ extension FMDB {
                     dimension:    \(info.summary.dimension)
                     metric:       \(info.summary.metric)
                     vectors:      \(info.summary.count)
+                    graph:        HNSW, M \(info.hnswM), efConstruction \(info.hnswEfConstruction)
                     file size:    \(Output.bytes(info.fileBytes))
                     """)
             }
@@ -38,8 +40,12 @@ struct InfoResult: Encodable {
     var summary: StoreSummary
     var fileBytes: Int
     var compressionRatio: Double
+    var hnswM: Int
+    var hnswEfConstruction: Int
 
-    enum CodingKeys: String, CodingKey { case path, formatVersion, dimension, metric, count, fileBytes, compressionRatio }
+    enum CodingKeys: String, CodingKey {
+        case path, formatVersion, dimension, metric, count, fileBytes, compressionRatio, hnswM, hnswEfConstruction
+    }
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -50,5 +56,7 @@ struct InfoResult: Encodable {
         try container.encode(summary.count, forKey: .count)
         try container.encode(fileBytes, forKey: .fileBytes)
         try container.encode(compressionRatio, forKey: .compressionRatio)
+        try container.encode(hnswM, forKey: .hnswM)
+        try container.encode(hnswEfConstruction, forKey: .hnswEfConstruction)
     }
 }
