@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FeatureMemory
 import Foundation
+import Synchronization
 
 extension FMDB {
     /// `fmdb bench STORE --queries Q.fvecs --truth GT.ivecs [--k 10] [--ef 16,32,64,128,256] [--json] [--threads N]`
@@ -100,61 +101,35 @@ extension FMDB {
         /// Runs every query at `ef`, split over `threads` threads, timing each.
         private func measure(store: FeatureStore, queries: [[Float]], ef: Int) throws -> Run {
             let count = queries.count
-            let results = DisjointSlots<[UInt64]>(count: count, initial: [])
-            let latencies = DisjointSlots<Double>(count: count, initial: 0)
-            let failure = LockedError()
             let k = self.k
             let threads = min(self.threads, count)
+            // each thread keeps its own results and hands them over once, at its end
+            let collected = Mutex<[(index: Int, ids: [UInt64], milliseconds: Double)]>([])
+            let failure = Mutex<(any Error)?>(nil)
             let started = DispatchTime.now().uptimeNanoseconds
             // each thread takes every threads-th query: no shared counter in the timed loop
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                var mine: [(index: Int, ids: [UInt64], milliseconds: Double)] = []
                 var index = thread
                 while index < count {
                     let begin = DispatchTime.now().uptimeNanoseconds
                     do {
                         let found = try store.nearest(to: queries[index], count: k, ef: ef)
-                        results[index] = found.map(\.id)
+                        mine.append((index, found.map(\.id), Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6))
                     } catch {
-                        failure.set(error)
+                        failure.withLock { if $0 == nil { $0 = error } }
                         return
                     }
-                    latencies[index] = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6
                     index += threads
                 }
+                collected.withLock { $0.append(contentsOf: mine) }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            if let error = failure.error { throw error }
-            return Run(results: results.values, latencies: latencies.values, seconds: seconds)
+            if let error = failure.withLock({ $0 }) { throw error }
+            let ordered = collected.withLock { $0 }.sorted { $0.index < $1.index }
+            return Run(results: ordered.map(\.ids), latencies: ordered.map(\.milliseconds), seconds: seconds)
         }
     }
-}
-
-/// Per-query slots that threads write at disjoint indices.
-private final class DisjointSlots<T>: @unchecked Sendable {
-    // @unchecked: every index is written by exactly one thread, and read after all have joined.
-    private let buffer: UnsafeMutableBufferPointer<T>
-    init(count: Int, initial: T) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: initial)
-    }
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-    subscript(index: Int) -> T {
-        get { buffer[index] }
-        set { buffer[index] = newValue }
-    }
-    var values: [T] { Array(buffer) }
-}
-
-/// The first error raised on any bench thread.
-private final class LockedError: @unchecked Sendable {
-    // @unchecked: `stored` is only touched under `lock`.
-    private let lock = NSLock()
-    private var stored: Error?
-    func set(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
-    var error: Error? { lock.withLock { stored } }
 }
 
 extension Array where Element == Double {
