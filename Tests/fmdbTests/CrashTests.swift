@@ -5,7 +5,7 @@ import Testing
 /// acknowledged batch, never leaves one half applied, and leaves a store that opens, verifies and
 /// answers searches. `tools/crash-test --iterations 1000` runs the long version.
 @Suite struct CrashTests {
-    @Test(arguments: ["full", "no-sync"])
+    @Test(arguments: ["full", "no-meta-sync", "no-sync"])
     func fiftyKillsLoseNothingAcknowledged(durability: String) throws {
         let seed = UInt64.random(in: 0...UInt64(UInt32.max))
         let result = try FMDBRunner.run(["crash-test", "--iterations", "50", "--seed", "\(seed)", "--durability", durability, "--max-delay-ms", "400", "--json"])

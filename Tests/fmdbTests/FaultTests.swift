@@ -55,4 +55,26 @@ import Testing
         #expect(again.status == 1)
         #expect(again.stderr.contains("not empty"))
     }
+
+    @Test func compactRefusesAStoreOpenElsewhereAndKeepsEverything() throws {
+        let path = temp.path("s")
+        do {
+            let store = try FeatureStore(at: URL(fileURLWithPath: path), options: .init(dimension: 4))
+            try store.put((0..<300).map { VectorItem(id: UInt64($0), vector: [Float($0), 1, 2, 3]) })
+            try store.delete((0..<150).map { UInt64($0 * 2) })
+            let refused = try FMDBRunner.run(["compact", path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("open in another process"))
+            #expect(try store.count() == 150)
+        }
+        let result = try FMDBRunner.run(["compact", path, "--json"]).json()
+        let before = try #require(result["bytes_before"] as? Int), after = try #require(result["bytes_after"] as? Int)
+        #expect(after < before)
+        let reopened = try FeatureStore(at: URL(fileURLWithPath: path), options: .init(createIfMissing: false))
+        #expect(try reopened.count() == 150)
+        #expect(try reopened.get(7).vector == [7, 1, 2, 3])
+        #expect(try reopened.verify().isClean)
+        try reopened.put([1, 1, 1, 1], for: 9999)
+        #expect(try reopened.nearest(to: [1, 1, 1, 1], count: 1).first?.id == 9999)
+    }
 }
