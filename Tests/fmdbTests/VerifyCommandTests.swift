@@ -41,6 +41,15 @@ import Testing
         #expect(get.status == 1)
         #expect(get.stderr.contains("damaged"))
         #expect(try FMDBRunner.run(["get", store, "1", "--json"]).json()["vector"] as? [Double] == [1, 2, 3, 4])
+        // searches skip the damaged record and say so, graph and exhaustive alike
+        for method in [[String](), ["--exact"]] {
+            let search = try FMDBRunner.run(["search", store, "--id", "1", "--k", "2", "--json"] + method)
+            #expect(search.status == 0, "\(search.stderr)")
+            let line = try search.json()
+            #expect(line["ids"] as? [Int] == [1])
+            #expect(line["skipped_damaged"] as? [Int] == [42])
+            #expect(search.stderr.contains("skipped damaged records of ids 42"))
+        }
     }
 
     @Test func aFileThatIsNotAStoreIsRefusedClearly() throws {

@@ -14,7 +14,14 @@ enum ExactSearch {
                 guard let node = UInt32(keyBytes: entry.key) else {
                     throw StoreError.corruptEntry(table: "vectors", key: "\(Array(entry.key))")
                 }
-                let (values, norm) = try codec.decode(entry.value, node: node)
+                let values: UnsafeRawPointer, norm: Float
+                do {
+                    (values, norm) = try codec.decode(entry.value, node: node)
+                } catch StoreError.corruptRecord {
+                    // a damaged record is skipped and reported, not allowed to fail the search
+                    transaction.scratch.damaged.append(node)
+                    return true
+                }
                 let distance = Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
                 best.offer(Candidate(distance: distance, node: node), keeping: k)
                 return true

@@ -202,6 +202,7 @@ public class ReadTransaction {
             if let tree = try kdTree() { return tree.nearest(to: pointer.assumingMemoryBound(to: Float.self), count: k) }
             return try ExactSearch.nearest(to: pointer, norm: queryNorm, count: k, in: self)
         }
+        try noteDamaged()
         return try results(found)
     }
 

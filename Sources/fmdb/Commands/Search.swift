@@ -60,19 +60,27 @@ extension FMDB {
             let clock = ContinuousClock()
             for (index, query) in vectors.enumerated() {
                 var results: [SearchResult] = []
+                var skipped: [UInt64] = []
                 let elapsed = try clock.measure {
                     let filter = label.map(SearchFilter.label)
-                    results = exact
-                        ? try store.exactNearest(to: query, count: k, filter: filter)
-                        : try store.nearest(to: query, count: k, ef: ef, filter: filter)
+                    (results, skipped) = try store.read { txn in
+                        let found = exact
+                            ? try txn.exactNearest(to: query, count: k, filter: filter)
+                            : try txn.nearest(to: query, count: k, ef: ef, filter: filter)
+                        return (found, txn.skippedDamagedIDs)
+                    }
                 }
                 latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
                 if json {
                     try Output.printJSON(SearchLine(
-                        query: index, queryId: id, ids: results.map(\.id), distances: results.map(\.distance)))
+                        query: index, queryId: id, ids: results.map(\.id), distances: results.map(\.distance),
+                        skippedDamaged: skipped.isEmpty ? nil : skipped))
                 } else {
                     let hits = results.map { "\($0.id) (\(String(format: "%.4f", $0.distance)))" }.joined(separator: ", ")
                     print("query \(index): \(hits)")
+                }
+                if !skipped.isEmpty {
+                    Output.note("query \(index): skipped damaged records of ids \(skipped.map(String.init).joined(separator: " ")); run fmdb verify")
                 }
             }
             if !latencies.isEmpty {
@@ -93,4 +101,6 @@ struct SearchLine: Encodable {
     var queryId: UInt64?
     var ids: [UInt64]
     var distances: [Float]
+    /// Ids whose records failed their checksum and were left out (only when there are any).
+    var skippedDamaged: [UInt64]?
 }
