@@ -19,4 +19,17 @@ import Testing
         // the kills must land while batches are being written, not only before the first
         #expect((summary["acknowledged"] as? Int ?? 0) > 20, "seed \(seed)")
     }
+
+    @Test func aReaderProcessSearchesCorrectlyWhileTheWriterIsKilledAndRestarted() throws {
+        let seed = UInt64.random(in: 0...UInt64(UInt32.max))
+        let result = try FMDBRunner.run([
+            "crash-test", "--iterations", "50", "--seed", "\(seed)", "--max-delay-ms", "400", "--with-reader", "--json",
+        ])
+        let summary = try result.json()
+        #expect(result.status == 0, "seed \(seed): \(result.stdout)")
+        #expect(summary["lost"] as? Int == 0, "seed \(seed)")
+        #expect(summary["half_applied"] as? Int == 0, "seed \(seed)")
+        #expect(summary["reader_errors"] as? Int == 0, "seed \(seed)")
+        #expect((summary["reader_searches"] as? Int ?? 0) > 100, "seed \(seed)")
+    }
 }

@@ -31,6 +31,9 @@ extension FMDB {
         @Option(help: "Store directory (default: a temporary one, removed at the end).")
         var store: String?
 
+        @Flag(help: "Also run a reader process that searches the store in a loop through every kill and restart.")
+        var withReader = false
+
         @Flag(help: "Print only the JSON summary.")
         var json = false
 
@@ -55,6 +58,19 @@ extension FMDB {
             var summary = CrashSummary(seed: seed)
             var state: [UInt64: [Float]] = [:]
             var committed = -1          // the last batch known to be in the store
+            let stopFile = directory.path + ".stop-reader"
+            var reader: (process: Process, output: Pipe)?
+            if withReader {
+                try? FileManager.default.removeItem(atPath: stopFile)
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = ["read-loop", directory.path, "--stop", stopFile]
+                let output = Pipe()
+                process.standardOutput = output
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                reader = (process, output)
+            }
 
             for iteration in 0..<iterations {
                 let child = Process()
@@ -102,6 +118,20 @@ extension FMDB {
                 }
                 if !json && iteration % 50 == 49 {
                     print("\(iteration + 1) kills: \(summary.acknowledged) batches acknowledged, \(summary.failures) failures")
+                }
+            }
+            if let reader {
+                FileManager.default.createFile(atPath: stopFile, contents: nil)
+                let printed = reader.output.fileHandleForReading.readDataToEndOfFile()
+                reader.process.waitUntilExit()
+                try? FileManager.default.removeItem(atPath: stopFile)
+                if let loop = try? JSONDecoder.snakeCase.decode(ReadLoopSummary.self, from: printed) {
+                    summary.readerSearches = loop.searches
+                    summary.readerErrors = loop.errors
+                    if loop.errors > 0, !json { print("reader: \(loop.errors) errors, first: \(loop.firstError ?? "?")") }
+                } else {
+                    summary.readerErrors = 1
+                    if !json { print("reader: exited \(reader.process.terminationStatus) without a summary") }
                 }
             }
             if !json {
@@ -183,11 +213,15 @@ struct CrashSummary: Encodable {
     var halfApplied = 0
     var failedOpen = 0
     var failedVerify = 0
+    /// Searches the reader process answered (with --with-reader).
+    var readerSearches: Int?
+    /// Searches of the reader that failed or returned something wrong.
+    var readerErrors: Int?
     var seed: UInt64
 
     init(seed: UInt64) { self.seed = seed }
 
-    var failures: Int { lost + halfApplied + failedOpen + failedVerify }
+    var failures: Int { lost + halfApplied + failedOpen + failedVerify + (readerErrors ?? 0) }
 
     mutating func record(_ failure: Failure) {
         switch failure {
@@ -199,6 +233,16 @@ struct CrashSummary: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kills, acknowledged, acknowledgedOperations, lost, halfApplied, failedOpen, failedVerify, seed
+        case kills, acknowledged, acknowledgedOperations, lost, halfApplied, failedOpen, failedVerify, readerSearches,
+             readerErrors, seed
+    }
+}
+
+extension JSONDecoder {
+    /// A decoder for the snake_case JSON that `Output.printJSON` writes.
+    static var snakeCase: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
     }
 }
