@@ -63,7 +63,7 @@ extension HNSWGraph {
         let base = scratch.slot(0)
         var ranked: [Candidate] = []
         for peer in Set(peers) where peer != orphan {
-            guard let d = try distance(from: base, norm: orphanNorm, to: peer) else { continue }
+            guard let d = try distance(base, norm: orphanNorm, to: peer) else { continue }
             ranked.append(Candidate(distance: d, node: peer))
         }
         for peer in ranked.sorted() where try forceLink(from: peer.node, to: orphan, layer: layer) {

@@ -156,7 +156,7 @@ extension HNSWGraph {
         }
         for other in record.out[layer] + extraCandidates where seen.insert(other).inserted {
             // a damaged neighbour drops out of the pool instead of failing the write
-            if let d = try distance(from: base, norm: baseNorm, to: other) { pool.append(Candidate(distance: d, node: other)) }
+            if let d = try distance(base, norm: baseNorm, to: other) { pool.append(Candidate(distance: d, node: other)) }
         }
         pool.sort()
         var selected = try selectNeighbours(from: pool, limit: limit)

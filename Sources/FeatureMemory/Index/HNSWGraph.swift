@@ -125,12 +125,6 @@ final class HNSWGraph {
         return d
     }
 
-    /// The distance from the vector at `base` (in a scratch slot) to `node`, or nil when the node is
-    /// missing or damaged (then it is noted in `scratch.damaged`).
-    func distance(from base: UnsafeRawPointer, norm baseNorm: Float, to node: UInt32) throws -> Float? {
-        try distance(base, norm: baseNorm, to: node)
-    }
-
     /// Copies `node`'s vector into scratch slot `slot`; returns its norm, or nil when missing or damaged.
     func loadVector(_ node: UInt32, intoSlot slot: Int) throws -> Float? {
         let bytes = dimension * 4

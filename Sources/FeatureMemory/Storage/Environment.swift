@@ -12,8 +12,9 @@ final class Environment: @unchecked Sendable {
 
     /// How an environment is opened.
     struct Configuration: Sendable {
-        /// Map size for a new environment, and the least for an existing one.
-        var initialMapSize: Int = 256 << 20
+        /// Map size for a new environment, and the least for an existing one (address space, as
+        /// `StoreOptions.initialMapSize` explains).
+        var initialMapSize: Int = 256 << 30
         /// The map never grows past this many bytes; nil for no limit.
         var mapSizeCap: Int? = nil
         /// Reader slots: concurrent read transactions across all processes.
