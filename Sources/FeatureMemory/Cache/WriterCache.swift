@@ -151,6 +151,10 @@ final class WriterCache: @unchecked Sendable {
         return 4 * links + 64 * (record.level + 1) + 64
     }
 
+    /// Forgets every cached vector and record, so the next reads come from the map (a repair
+    /// must see what is on disk, not what this process remembers).
+    func discardEntries() { removeAll() }
+
     // MARK: storage
 
     private func removeAll() {

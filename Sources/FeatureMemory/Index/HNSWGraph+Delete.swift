@@ -99,8 +99,8 @@ extension HNSWGraph {
         if let any, let record = try self.node(any) {
             try setEntry(any, level: record.level)
         } else {
-            try Array(MetaKey.graphEntry.rawValue.utf8).withUnsafeBytes { _ = try txn.delete($0, in: tables.meta) }
-            try Array(MetaKey.graphMaxLevel.rawValue.utf8).withUnsafeBytes { _ = try txn.delete($0, in: tables.meta) }
+            try txn.deleteInteger(.graphEntry, in: tables.meta)
+            try txn.deleteInteger(.graphMaxLevel, in: tables.meta)
         }
     }
 }

@@ -50,6 +50,11 @@ extension Transaction {
         }
     }
 
+    /// Removes `key` from `table`.
+    func deleteInteger(_ key: MetaKey, in table: Table) throws {
+        try Array(key.rawValue.utf8).withUnsafeBytes { _ = try delete($0, in: table) }
+    }
+
     /// Adds `delta` (which may be negative) to the counter `key`.
     func addToCounter(_ key: MetaKey, _ delta: Int, in table: Table) throws {
         guard delta != 0 else { return }

@@ -121,7 +121,7 @@ extension FMDB {
                 }
             }
             if let reader {
-                FileManager.default.createFile(atPath: stopFile, contents: nil)
+                _ = FileManager.default.createFile(atPath: stopFile, contents: nil)
                 let printed = reader.output.fileHandleForReading.readDataToEndOfFile()
                 reader.process.waitUntilExit()
                 try? FileManager.default.removeItem(atPath: stopFile)
