@@ -152,6 +152,7 @@ final class Environment: @unchecked Sendable {
                         // after mdb_txn_commit the handle is gone even on failure: never abort it
                         let commitCode = mdb_txn_commit(txnPointer)
                         if commitCode == MDB_MAP_FULL { ranOutOfMap = true }
+                        if let full = diskFullError(commitCode) { throw full }
                         try check(commitCode, "mdb_txn_commit")
                         return result
                     }
@@ -167,6 +168,22 @@ final class Environment: @unchecked Sendable {
             }
         }
     }
+
+    /// `StoreError.diskFull` when a failed commit is explained by a full filesystem: ENOSPC, or
+    /// the EIO LMDB reports for a short write when little space is left.
+    private func diskFullError(_ code: Int32) -> StoreError? {
+        guard code == ENOSPC || code == EIO else { return nil }
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return code == ENOSPC ? .diskFull(path: path, availableBytes: nil) : nil }
+        let available = Int(stats.f_bavail) * Int(stats.f_frsize)
+        // a short write means the filesystem ran out during it; what is left is less than one write
+        guard code == ENOSPC || available < Self.shortWriteSlack else { return nil }
+        return .diskFull(path: path, availableBytes: available)
+    }
+
+    /// Free space below which a short write at commit is taken for a full disk rather than a
+    /// failing device.
+    static let shortWriteSlack = 64 << 20
 
     /// Opens (creating when `create`) a named table. Call inside a write transaction that
     /// commits, or a read transaction for tables that exist. The handle stays valid until close.

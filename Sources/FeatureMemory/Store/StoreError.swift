@@ -42,6 +42,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case io(path: String, reason: String)
     /// LMDB failed; `operation` names the call.
     case storage(LMDBCode, operation: String)
+    /// A commit failed because the filesystem holding the store is full; nothing of it was written.
+    case diskFull(path: String, availableBytes: Int?)
 
     /// One line saying what went wrong and, where it helps, what to do.
     public var description: String {
@@ -86,6 +88,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "store reached its map size cap of \(cap) bytes; reopen with a larger cap to write more"
         case let .io(path, reason):
             "\(path): \(reason)"
+        case let .diskFull(path, available):
+            "the disk is full (\(available.map { "\($0 >> 10) KiB" } ?? "no space") left on the filesystem of \(path)): the transaction was rolled back and the store is as it was before it; free space and retry"
         case let .storage(code, operation):
             "\(operation) failed: \(code)"
         }
