@@ -41,6 +41,15 @@ final class Environment: @unchecked Sendable {
     /// transactions of one process at once.
     let tableLock = NSLock()
 
+    /// The durability LMDB applies, read back from the environment's flags.
+    var durabilityInEffect: Durability {
+        var flags: UInt32 = 0
+        mdb_env_get_flags(pointer, &flags)
+        if flags & UInt32(MDB_NOSYNC) != 0 { return .noSync }
+        if flags & UInt32(MDB_NOMETASYNC) != 0 { return .noMetaSync }
+        return .full
+    }
+
     /// Opens (creating the files if missing) the environment in an existing `directory`.
     init(directory: String, configuration: Configuration) throws(StoreError) {
         var envPointer: OpaquePointer?
