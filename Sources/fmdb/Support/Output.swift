@@ -12,7 +12,7 @@ enum Output {
         let data = try encoder.encode(value)
         // lines from print() wait in stdio's buffer when stdout is a file or pipe: flush them
         // first, so the JSON comes where it was printed (last, for summaries)
-        fflush(stdout)
+        fflush(nil)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
