@@ -43,4 +43,27 @@ static inline void fm_store_pointer(const void **slot, const void *value) {
     __atomic_store_n(slot, value, __ATOMIC_RELAXED);
 }
 
+/// Seqlock and counter primitives for the node cache, which many reader threads consult
+/// without a lock while one filler thread at a time rewrites slots.
+static inline uint32_t fm_load_u32_acquire(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline uint32_t fm_load_u32_relaxed(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void fm_store_u32_relaxed(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline void fm_store_u32_release(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline uint64_t fm_load_u64_acquire(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline uint64_t fm_load_u64_relaxed(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void fm_store_u64_release(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline void fm_store_u64_relaxed(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline uint64_t fm_add_u64(uint64_t *p, uint64_t d) { return __atomic_add_fetch(p, d, __ATOMIC_RELAXED); }
+static inline uint8_t fm_load_u8_relaxed(const uint8_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void fm_store_u8_relaxed(uint8_t *p, uint8_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline uint8_t fm_exchange_u8(uint8_t *p, uint8_t v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); }
+/// Raises `*p` to `v` unless it is already larger; returns the value it holds after.
+static inline uint64_t fm_max_u64(uint64_t *p, uint64_t v) {
+    uint64_t current = __atomic_load_n(p, __ATOMIC_RELAXED);
+    while (current < v && !__atomic_compare_exchange_n(p, &current, v, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {}
+    return current < v ? v : current;
+}
+static inline void fm_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+static inline void fm_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
+static inline void fm_fence_full(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #endif

@@ -33,6 +33,7 @@ extension HNSWGraph {
         }
         try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
         writerCache?.setNode(node, nil)
+        noteChanged(node)
         try removeFromLevelIndex(node, level: record.level)
         if let entry = try entryPoint(), entry.node == node { try replaceEntry(excluding: node, hint: record) }
     }

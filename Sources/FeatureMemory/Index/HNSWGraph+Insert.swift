@@ -236,6 +236,13 @@ extension HNSWGraph {
             try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }
         }
         writerCache?.setNode(node, record)
+        noteChanged(node)
+    }
+
+    /// Stamps `node` as changed by this write transaction in the node cache, so no reader of a
+    /// snapshot from before it and after it shares an entry.
+    func noteChanged(_ node: UInt32) {
+        nodeCache?.invalidate(node, by: snapshot)
     }
 
     /// Makes `node` the entry point of the graph.

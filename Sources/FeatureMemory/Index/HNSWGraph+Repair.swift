@@ -71,6 +71,7 @@ extension HNSWGraph {
     func deleteRecord(_ node: UInt32) throws {
         try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
         writerCache?.setNode(node, nil)
+        noteChanged(node)
     }
 
     /// Makes the level index hold exactly the nodes of level ≥ 1 in `records`.

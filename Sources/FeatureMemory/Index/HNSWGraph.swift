@@ -16,13 +16,27 @@ final class HNSWGraph {
     /// Whether misses are added to `writerCache`: true for the writer; false for the parallel
     /// searches of a batch, which share the cache read-only and fall back to their snapshot.
     let populatesCache: Bool
+    /// The store's node cache: read transactions search through it and fill it on misses; write
+    /// transactions stamp the nodes they change in it.
+    let nodeCache: NodeCache?
+    /// Whether searches read from `nodeCache` (read transactions only).
+    let readsNodeCache: Bool
+    /// The snapshot this transaction reads (for read transactions) or writes.
+    let snapshot: UInt64
+    /// Node cache lookups and hits of the current search, added to the cache's totals at its end.
+    var cacheLookups = 0
+    var cacheHits = 0
 
     init(
         txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, parameters: HNSWParameters,
         codec: VectorCodec, scratch: SearchScratch, locations: SnapshotLocations?, writerCache: WriterCache?,
-        populatesCache: Bool = true
+        populatesCache: Bool = true, nodeCache: NodeCache? = nil
     ) {
         self.populatesCache = populatesCache
+        self.nodeCache = nodeCache
+        self.snapshot = UInt64(txn.snapshotID)
+        readsNodeCache = nodeCache != nil && txn.isReadOnly
+        if readsNodeCache { nodeCache?.observe(snapshot: snapshot) }
         self.txn = txn
         self.tables = tables
         self.dimension = dimension
@@ -82,7 +96,9 @@ final class HNSWGraph {
     /// Starts loading `node`'s vector into the processor cache when its address is known.
     @inline(__always)
     func prefetchVector(_ node: UInt32) {
-        if let writerCache, writerCache.vector(node) != nil {
+        if readsNodeCache, let nodeCache {
+            nodeCache.prefetch(node)
+        } else if let writerCache, writerCache.vector(node) != nil {
             writerCache.prefetchVector(node)
         } else if let locations {
             locations.prefetchVector(node)
@@ -107,6 +123,26 @@ final class HNSWGraph {
     /// noted in `scratch.damaged`).
     @inline(__always)
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        if readsNodeCache, let nodeCache {
+            cacheLookups += 1
+            let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
+            if let d = nodeCache.withEntry(node, snapshot: snapshot, { base in
+                Distance.between(query, norm: queryNorm, base + offset, norm: base.load(fromByteOffset: 16, as: Float.self),
+                                 count: dimension, metric: metric)
+            }) {
+                cacheHits += 1
+                return d
+            }
+            let d = try distanceFromMap(query, norm: queryNorm, to: node)
+            if d != nil { try cacheNode(node, origin: .demand) }
+            return d
+        }
+        return try distanceFromMap(query, norm: queryNorm, to: node)
+    }
+
+    /// `distance`, read from the map (or the writer's cache), not the node cache.
+    @inline(__always)
+    private func distanceFromMap(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
         let d: Float?
         do {
             d = try withVector(node) { values, norm in
@@ -146,6 +182,25 @@ final class HNSWGraph {
     /// graph record (it is then noted as damaged, or was deleted).
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
+        if layer == 0, readsNodeCache, let nodeCache {
+            cacheLookups += 1
+            let maximum = nodeCache.maximumLinks
+            let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot) { base in
+                links.removeAll(keepingCapacity: true)
+                let count = min(Int(base.load(fromByteOffset: 20, as: UInt32.self)), maximum)
+                for i in 0..<count { links.append(base.load(fromByteOffset: NodeCache.headerSize + 4 * i, as: UInt32.self)) }
+            }
+            if copied != nil {
+                cacheHits += 1
+                return true
+            }
+        }
+        return try loadLinksFromMap(of: node, layer: layer, into: &links)
+    }
+
+    /// `loadLinks`, read from the map (or the writer's cache), not the node cache.
+    @inline(__always)
+    func loadLinksFromMap(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
         links.removeAll(keepingCapacity: true)
         if let writerCache {
             if writerCache.appendLinks(of: node, layer: layer, to: &links) { return true }
@@ -287,6 +342,36 @@ final class HNSWGraph {
             }
         }
         let found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
+        flushCacheCounters()
         return Array(found.prefix(k))
+    }
+
+    // MARK: node cache
+
+    /// Copies `node`'s vector and layer-0 links, as this snapshot holds them, into the node cache.
+    func cacheNode(_ node: UInt32, origin: CacheOrigin) throws {
+        guard let nodeCache else { return }
+        var links = ContiguousArray<UInt32>()
+        swap(&links, &scratch.cacheLinks)
+        defer { swap(&links, &scratch.cacheLinks) }
+        guard try loadLinksFromMap(of: node, layer: 0, into: &links) else { return }
+        let snapshot = self.snapshot
+        do {
+            _ = try withVector(node) { values, norm in
+                links.withUnsafeBufferPointer { buffer in
+                    nodeCache.fill(node, snapshot: snapshot, vector: values, norm: norm, links: buffer, origin: origin)
+                }
+            }
+        } catch StoreError.corruptRecord {
+            // a damaged vector is never cached; searches keep skipping and reporting it
+        }
+    }
+
+    /// Adds this search's node cache lookups and hits to the cache's totals.
+    func flushCacheCounters() {
+        guard cacheLookups > 0 else { return }
+        nodeCache?.record(lookups: cacheLookups, hits: cacheHits)
+        cacheLookups = 0
+        cacheHits = 0
     }
 }

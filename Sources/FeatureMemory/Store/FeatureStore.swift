@@ -33,6 +33,8 @@ public final class FeatureStore: Sendable {
     let locations = SnapshotLocationSlot()
     let kdTrees = KDTreeSlot()
     let writerCache: WriterCache
+    /// Decoded vectors and links shared by this store object's readers (nil when the budget is 0).
+    let nodeCache: NodeCache?
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     /// Dimension and metric in `options` must match an existing store's when given.
@@ -104,6 +106,17 @@ public final class FeatureStore: Sendable {
         self.codecs = ScratchPool { VectorCodec(dimension: dimension) }
         self.scratches = ScratchPool { SearchScratch(dimension: dimension) }
         self.writerCache = WriterCache(dimension: dimension, byteBudget: max(options.writeCacheBytes, 0))
+        let hnsw = schema.hnsw
+        if options.cacheBytes > 0 {
+            let (snapshot, bound) = try environment.read { txn in
+                (UInt64(txn.snapshotID), Int(try txn.integer(.nextNode, in: opened.tables.meta, as: UInt32.self) ?? 0))
+            }
+            nodeCache = NodeCache(
+                dimension: dimension, maximumLinks: hnsw.maximumLinks(layer: 0), budgetBytes: options.cacheBytes,
+                snapshot: snapshot, nodeBound: bound)
+        } else {
+            nodeCache = nil
+        }
     }
 
     /// Reads and checks the schema of an existing store, then opens its tables.
@@ -153,11 +166,13 @@ public final class FeatureStore: Sendable {
             let result = try environment.write { txn in
                 transactionID = txn.snapshotID
                 writerCache.begin(transactionID: transactionID)
+                nodeCache?.writerBegins(UInt64(transactionID))
                 let writer = WriteTransaction(store: self, txn: txn)
                 defer { writer.finish() }
                 return try body(writer)
             }
             writerCache.committed(transactionID: transactionID)
+            nodeCache?.writerCommitted(UInt64(transactionID))
             return result
         } catch {
             writerCache.rolledBack()

@@ -53,7 +53,7 @@ public class ReadTransaction {
         let graph = HNSWGraph(
             txn: txn, tables: tables, dimension: store.dimension, metric: store.metric,
             parameters: store.hnswParameters, codec: codec, scratch: scratch, locations: locations,
-            writerCache: txn.isReadOnly ? nil : store.writerCache)
+            writerCache: txn.isReadOnly ? nil : store.writerCache, nodeCache: store.nodeCache)
         builtGraph = graph
         return graph
     }

@@ -33,13 +33,25 @@ public struct StoreOptions: Sendable {
     /// Bytes the writer may keep of decoded vectors and links between its transactions, which
     /// makes inserts read memory instead of B-trees (default 512 MiB; 0 turns it off).
     public var writeCacheBytes: Int
+    /// The byte budget of the node cache that searches read decoded vectors and links from
+    /// (default 256 MiB; 0 turns it off). Memory is taken as entries fill, up to an adaptive
+    /// target that never passes the budget.
+    public var cacheBytes: Int
+    /// Which prefetchers fill the node cache ahead of searches.
+    public var prefetch: PrefetchOptions
+    /// Search results kept per committed version, for repeated queries (default 1,024; 0 turns it off).
+    public var resultCacheEntries: Int
 
     /// Options for opening or creating a store.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
         mapSizeCap: Int? = nil, initialMapSize: Int = 256 << 30, createIfMissing: Bool = true,
-        writeCacheBytes: Int = 512 << 20
+        writeCacheBytes: Int = 512 << 20, cacheBytes: Int = 256 << 20, prefetch: PrefetchOptions = .init(),
+        resultCacheEntries: Int = 1024
     ) {
+        self.cacheBytes = cacheBytes
+        self.prefetch = prefetch
+        self.resultCacheEntries = resultCacheEntries
         self.dimension = dimension
         self.metric = metric
         self.hnsw = hnsw
@@ -56,4 +68,22 @@ public struct StoreOptions: Sendable {
     public static let maximumLabelBytes = 255
     /// The largest user data blob in bytes.
     public static let maximumUserDataBytes = 16 << 20
+}
+
+/// Which prefetchers fill the node cache ahead of searches; each can be switched off to measure it.
+public struct PrefetchOptions: Sendable, Equatable {
+    /// When a node becomes a search candidate, a background thread decodes its neighbours.
+    public var graph: Bool
+    /// At open, a background thread loads the entry point's neighbourhood and the hot set the
+    /// previous opening saved in the store.
+    public var warmStart: Bool
+    /// A model of which query regions follow which warms the likely next region after each search.
+    public var predictive: Bool
+
+    /// Prefetcher switches; all on by default.
+    public init(graph: Bool = true, warmStart: Bool = true, predictive: Bool = true) {
+        self.graph = graph
+        self.warmStart = warmStart
+        self.predictive = predictive
+    }
 }

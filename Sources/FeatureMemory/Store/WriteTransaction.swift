@@ -106,6 +106,7 @@ public final class WriteTransaction: ReadTransaction {
         let oldPayload = try storedPayloadSize(ofNode: node)
         try graph.remove(node)
         store.writerCache.removeVector(node)
+        graph.noteChanged(node)
         try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
         try node.withKeyBytes { key in
             _ = try txn.delete(key, in: tables.vectors)
@@ -205,6 +206,7 @@ public final class WriteTransaction: ReadTransaction {
                 try txn.put(record, forKey: key, in: tables.vectors, appending: !replacing)
             }
             store.writerCache.setVector(node, UnsafeRawPointer(values.baseAddress!), norm: norm)
+            graph.noteChanged(node)
             return record.count - VectorRecord.headerSize
         }
         if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }

@@ -1,0 +1,383 @@
+import Foundation
+internal import CFeatureMemoryShims
+
+/// Where an entry of the node cache came from. A prefetched entry counts toward its prefetcher's
+/// accuracy the first time a search uses it.
+enum CacheOrigin: UInt8, CaseIterable, Sendable {
+    case demand = 0, graph = 1, warmStart = 2, predictive = 3
+}
+
+/// Decoded vectors and layer-0 links of the nodes searches touch, in fixed-size slots laid out
+/// like an in-memory HNSW index (links, then the vector, one cache-line-aligned block per node),
+/// shared by every reader of the store in this process and bounded by a byte budget.
+///
+/// Readers take no lock: each slot is guarded by a sequence number (odd while a filler rewrites
+/// it), read before and after use; a reader that sees it change discards what it computed and
+/// reads the map instead. Fills, evictions and resizing hold `lock`.
+///
+/// What a reader may observe: an entry records the snapshot it was read from (`loadedAt`). Every
+/// write transaction of this process stamps each node it changes with its transaction id before
+/// it commits (`modifiedAt`), and commits by other processes or store objects, noticed when a
+/// snapshot newer than any this cache knows of is opened, raise `floor`. A reader of snapshot S
+/// uses an entry loaded at L only when `floor ≤ min(L, S)` and the node's stamp ≤ min(L, S): no
+/// change to the node can lie between the two snapshots, so the entry holds exactly what S holds.
+/// Anything else is a miss, read from the map of S. A reader therefore never sees data that was
+/// not committed, nor data newer or older than its own snapshot.
+final class NodeCache: @unchecked Sendable {
+    // @unchecked: the slot arena and node index are shared raw memory, accessed with the
+    // seqlock protocol above and atomic loads and stores; the rest changes under `lock`.
+
+    let dimension: Int
+    /// Layer-0 links a slot holds (2M).
+    let maximumLinks: Int
+    /// Bytes per slot, a multiple of 64.
+    let stride: Int
+    /// Offset of the vector within a slot.
+    let vectorOffset: Int
+    /// Slots the budget holds.
+    let capacity: Int
+    /// The byte budget the cache never exceeds.
+    let budgetBytes: Int
+
+    private let arena: UnsafeMutableRawPointer
+    private let referenced: UnsafeMutablePointer<UInt8>
+    private let origins: UnsafeMutablePointer<UInt8>
+    /// The current node index block (see `NodeIndex`), published with an atomic pointer store.
+    private let indexSlot: UnsafeMutablePointer<UnsafeRawPointer?>
+    private var retiredIndexes: [UnsafeMutableRawPointer] = []
+    private let shared: UnsafeMutablePointer<UInt64>
+    private let lock = NSLock()
+    private var used = 0
+    private var hand = 0
+    private var sizing: AdaptiveSizing
+
+    private enum Shared: Int, CaseIterable {
+        case floor, explained, pending, lookups, hits, fills, evictions, windowLookups, windowHits, windowEvictions
+        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive
+    }
+
+    /// A cache for vectors of `dimension` floats and `maximumLinks` layer-0 links, within
+    /// `budgetBytes`, for a store whose newest snapshot is `snapshot` and whose node ids are below
+    /// `nodeBound`.
+    init(dimension: Int, maximumLinks: Int, budgetBytes: Int, snapshot: UInt64, nodeBound: Int) {
+        self.dimension = dimension
+        self.maximumLinks = maximumLinks
+        vectorOffset = (NodeCache.headerSize + 4 * maximumLinks + 63) & ~63
+        stride = (vectorOffset + 4 * dimension + 63) & ~63
+        capacity = max(budgetBytes / stride, 0)
+        self.budgetBytes = budgetBytes
+        // address space only: pages are touched as slots fill, and given back when the target shrinks
+        let arenaBytes = max(capacity * stride, 4096)
+        let mapped = mmap(nil, arenaBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        arena = (mapped == MAP_FAILED || mapped == nil) ? UnsafeMutableRawPointer.allocate(byteCount: arenaBytes, alignment: 64) : mapped!
+        referenced = .allocate(capacity: max(capacity, 1))
+        referenced.initialize(repeating: 0, count: max(capacity, 1))
+        origins = .allocate(capacity: max(capacity, 1))
+        origins.initialize(repeating: 0, count: max(capacity, 1))
+        indexSlot = .allocate(capacity: 1)
+        indexSlot.initialize(to: UnsafeRawPointer(NodeIndex.allocate(capacity: max(nodeBound + nodeBound / 4, 1024))))
+        shared = .allocate(capacity: Shared.allCases.count)
+        shared.initialize(repeating: 0, count: Shared.allCases.count)
+        shared[Shared.floor.rawValue] = snapshot
+        shared[Shared.explained.rawValue] = snapshot
+        sizing = AdaptiveSizing(capacity: capacity)
+    }
+
+    deinit {
+        munmap(arena, max(capacity * stride, 4096))
+        referenced.deallocate()
+        origins.deallocate()
+        if let current = indexSlot.pointee { UnsafeMutableRawPointer(mutating: current).deallocate() }
+        for retired in retiredIndexes { retired.deallocate() }
+        indexSlot.deallocate()
+        shared.deallocate()
+    }
+
+    /// Bytes of a slot before its links: sequence u32, node u32, loadedAt u64, norm f32, link count u32.
+    static let headerSize = 24
+
+    // MARK: snapshots and invalidation
+
+    /// Called when a read transaction of snapshot `snapshot` starts using the cache: a snapshot
+    /// newer than every commit this cache knows of means another process or store object wrote,
+    /// so every entry loaded before it stops being used.
+    func observe(snapshot: UInt64) {
+        fm_fence_acquire()
+        if snapshot <= fm_load_u64_relaxed(shared + Shared.explained.rawValue) { return }
+        if snapshot == fm_load_u64_relaxed(shared + Shared.pending.rawValue) { return }
+        // floor first: once `explained` covers the snapshot, other readers trust the entries
+        _ = fm_max_u64(shared + Shared.floor.rawValue, snapshot)
+        _ = fm_max_u64(shared + Shared.explained.rawValue, snapshot)
+    }
+
+    /// Called when this process's writer starts transaction `transaction` (the newest snapshot + 1).
+    func writerBegins(_ transaction: UInt64) {
+        observe(snapshot: transaction - 1)
+        fm_store_u64_release(shared + Shared.pending.rawValue, transaction)
+    }
+
+    /// Marks `node` as changed by the write transaction `transaction`, before it commits.
+    func invalidate(_ node: UInt32, by transaction: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        ensureIndexCapacity(Int(node))
+        let block = currentIndex
+        guard Int(node) < NodeIndex.capacity(block) else { return }
+        fm_store_u64_release(NodeIndex.modified(block) + Int(node), transaction)
+    }
+
+    /// Called after the writer's commit of `transaction` succeeded.
+    func writerCommitted(_ transaction: UInt64) {
+        fm_fence_release()
+        _ = fm_max_u64(shared + Shared.explained.rawValue, transaction)
+    }
+
+    // MARK: reading
+
+    private var currentIndex: UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+    }
+
+    /// Runs `body` on `node`'s slot when it holds exactly what snapshot `snapshot` holds; nil on a
+    /// miss, or when a filler rewrote the slot meanwhile (then `body`'s result is discarded).
+    @inline(__always)
+    func withEntry<R>(_ node: UInt32, snapshot: UInt64, _ body: (UnsafeRawPointer) -> R) -> R? {
+        let block = currentIndex
+        let index = Int(node)
+        guard index < NodeIndex.capacity(block) else { return nil }
+        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
+        guard slotPlusOne != 0 else { return nil }
+        let slot = Int(slotPlusOne &- 1)
+        let base = arena + slot * stride
+        let sequence = base.assumingMemoryBound(to: UInt32.self)
+        let before = fm_load_u32_acquire(sequence)
+        guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return nil }
+        let loadedAt = base.load(fromByteOffset: 8, as: UInt64.self)
+        let bound = min(loadedAt, snapshot)
+        guard fm_load_u64_acquire(NodeIndex.modified(block) + index) <= bound,
+              fm_load_u64_relaxed(shared + Shared.floor.rawValue) <= bound else { return nil }
+        let result = body(base)
+        fm_fence_acquire()
+        guard fm_load_u32_relaxed(sequence) == before else { return nil }
+        if fm_load_u8_relaxed(referenced + slot) == 0 { fm_store_u8_relaxed(referenced + slot, 1) }
+        if fm_load_u8_relaxed(origins + slot) != 0 {
+            let origin = fm_exchange_u8(origins + slot, 0)
+            if origin != 0 { _ = fm_add_u64(shared + Shared.usedGraph.rawValue + Int(origin) - 1, 1) }
+        }
+        return result
+    }
+
+    /// Whether `node` has an entry usable at `snapshot`.
+    func contains(_ node: UInt32, snapshot: UInt64) -> Bool {
+        withEntry(node, snapshot: snapshot) { _ in true } ?? false
+    }
+
+    /// The address of `node`'s slot when one is assigned (for processor prefetching only).
+    @inline(__always)
+    func prefetch(_ node: UInt32) {
+        let block = currentIndex
+        let index = Int(node)
+        guard index < NodeIndex.capacity(block) else { return }
+        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
+        guard slotPlusOne != 0 else { return }
+        let base = arena + Int(slotPlusOne &- 1) * stride
+        fm_prefetch(base)
+        fm_prefetch(base + vectorOffset + 192)
+    }
+
+    // MARK: filling
+
+    /// Stores `node`'s vector (`dimension` floats, norm `norm`) and layer-0 links as of snapshot
+    /// `snapshot`, evicting another entry when the cache is at its target size.
+    func fill(
+        _ node: UInt32, snapshot: UInt64, vector: UnsafeRawPointer, norm: Float,
+        links: UnsafeBufferPointer<UInt32>, origin: CacheOrigin
+    ) {
+        guard capacity > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        ensureIndexCapacity(Int(node))
+        let block = currentIndex
+        let index = Int(node)
+        guard index < NodeIndex.capacity(block) else { return }
+        // the node changed after this snapshot: its entry would never be used
+        guard fm_load_u64_acquire(NodeIndex.modified(block) + index) <= snapshot,
+              fm_load_u64_relaxed(shared + Shared.floor.rawValue) <= snapshot else { return }
+        let slots = NodeIndex.slots(block)
+        let existing = fm_load_u32_relaxed(slots + index)
+        let slot: Int
+        if existing != 0 {
+            slot = Int(existing - 1)
+        } else if used < sizing.target {
+            slot = used
+            used += 1
+        } else if sizing.target > 0 {
+            slot = evictOne(block)
+        } else {
+            return
+        }
+        let base = arena + slot * stride
+        let sequence = base.assumingMemoryBound(to: UInt32.self)
+        let next = fm_load_u32_relaxed(sequence) | 1
+        fm_store_u32_relaxed(sequence, next)
+        fm_fence_release()
+        base.storeBytes(of: node, toByteOffset: 4, as: UInt32.self)
+        base.storeBytes(of: snapshot, toByteOffset: 8, as: UInt64.self)
+        base.storeBytes(of: norm, toByteOffset: 16, as: Float.self)
+        let count = min(links.count, maximumLinks)
+        base.storeBytes(of: UInt32(count), toByteOffset: 20, as: UInt32.self)
+        if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
+        (base + vectorOffset).copyMemory(from: vector, byteCount: 4 * dimension)
+        fm_store_u32_release(sequence, next &+ 1)
+        fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
+        fm_store_u8_relaxed(referenced + slot, 0)
+        fm_store_u8_relaxed(origins + slot, origin.rawValue)
+        _ = fm_add_u64(shared + (origin == .demand ? Shared.fills.rawValue : Shared.prefetchedGraph.rawValue + Int(origin.rawValue) - 1), 1)
+    }
+
+    /// CLOCK: the first slot under the hand not referenced since the hand last passed is freed.
+    private func evictOne(_ block: UnsafeMutableRawPointer) -> Int {
+        while true {
+            if hand >= sizing.target { hand = 0 }
+            let slot = hand
+            hand += 1
+            if referenced[slot] != 0 {
+                referenced[slot] = 0
+                continue
+            }
+            release(slot, block)
+            _ = fm_add_u64(shared + Shared.evictions.rawValue, 1)
+            _ = fm_add_u64(shared + Shared.windowEvictions.rawValue, 1)
+            return slot
+        }
+    }
+
+    /// Unmaps `slot` from its node and marks it empty, so concurrent readers of it miss.
+    private func release(_ slot: Int, _ block: UnsafeMutableRawPointer) {
+        let base = arena + slot * stride
+        let sequence = base.assumingMemoryBound(to: UInt32.self)
+        let old = base.load(fromByteOffset: 4, as: UInt32.self)
+        let slots = NodeIndex.slots(block)
+        if Int(old) < NodeIndex.capacity(block), fm_load_u32_relaxed(slots + Int(old)) == UInt32(slot + 1) {
+            fm_store_u32_relaxed(slots + Int(old), 0)
+        }
+        let next = fm_load_u32_relaxed(sequence) | 1
+        fm_store_u32_relaxed(sequence, next)
+        fm_fence_release()
+        base.storeBytes(of: UInt32.max, toByteOffset: 4, as: UInt32.self)
+        fm_store_u32_release(sequence, next &+ 1)
+        origins[slot] = 0
+        referenced[slot] = 0
+    }
+
+    /// Grows the node index to hold `node`; the old block stays allocated, since lock-free
+    /// readers may still be reading it, until the cache goes.
+    private func ensureIndexCapacity(_ node: Int) {
+        let block = currentIndex
+        let capacity = NodeIndex.capacity(block)
+        guard node >= capacity else { return }
+        let grown = NodeIndex.allocate(capacity: max(node + 1, capacity * 2))
+        NodeIndex.slots(grown).update(from: NodeIndex.slots(block), count: capacity)
+        NodeIndex.modified(grown).update(from: NodeIndex.modified(block), count: capacity)
+        fm_fence_release()
+        fm_store_pointer(UnsafeMutablePointer(OpaquePointer(indexSlot)), UnsafeRawPointer(grown))
+        retiredIndexes.append(block)
+    }
+
+    // MARK: statistics and sizing
+
+    /// Adds one search's lookups and hits to the totals; every `AdaptiveSizing.window` lookups the
+    /// target size is reconsidered.
+    func record(lookups: Int, hits: Int) {
+        guard lookups > 0 else { return }
+        _ = fm_add_u64(shared + Shared.lookups.rawValue, UInt64(lookups))
+        _ = fm_add_u64(shared + Shared.hits.rawValue, UInt64(hits))
+        _ = fm_add_u64(shared + Shared.windowHits.rawValue, UInt64(hits))
+        let window = fm_add_u64(shared + Shared.windowLookups.rawValue, UInt64(lookups))
+        if window >= AdaptiveSizing.window, lock.try() {
+            defer { lock.unlock() }
+            resize()
+        }
+    }
+
+    private func resize() {
+        let lookups = fm_load_u64_relaxed(shared + Shared.windowLookups.rawValue)
+        guard lookups >= AdaptiveSizing.window else { return }
+        let hits = fm_load_u64_relaxed(shared + Shared.windowHits.rawValue)
+        let evictions = fm_load_u64_relaxed(shared + Shared.windowEvictions.rawValue)
+        fm_store_u64_relaxed(shared + Shared.windowLookups.rawValue, 0)
+        fm_store_u64_relaxed(shared + Shared.windowHits.rawValue, 0)
+        fm_store_u64_relaxed(shared + Shared.windowEvictions.rawValue, 0)
+        let newTarget = sizing.next(hitRate: Double(hits) / Double(lookups), evictions: Int(evictions), used: used)
+        if newTarget < used { shrink(to: newTarget) }
+    }
+
+    /// Frees the slots at and above `target` and gives their memory back to the system.
+    private func shrink(to target: Int) {
+        let block = currentIndex
+        for slot in target..<used { release(slot, block) }
+        let start = (target * stride + 4095) & ~4095
+        let end = used * stride
+        if end > start { madvise(arena + start, end - start, MADV_DONTNEED) }
+        used = target
+        if hand >= target { hand = 0 }
+    }
+
+    /// What the cache holds and how it has done.
+    var statistics: NodeCacheStatistics {
+        lock.lock()
+        defer { lock.unlock() }
+        func value(_ key: Shared) -> Int { Int(fm_load_u64_relaxed(shared + key.rawValue)) }
+        return NodeCacheStatistics(
+            budgetBytes: budgetBytes, targetBytes: sizing.target * stride, bytesInUse: used * stride, entries: used,
+            lookups: value(.lookups), hits: value(.hits), fills: value(.fills), evictions: value(.evictions),
+            prefetched: [value(.prefetchedGraph), value(.prefetchedWarm), value(.prefetchedPredictive)],
+            prefetchUsed: [value(.usedGraph), value(.usedWarm), value(.usedPredictive)])
+    }
+
+    /// The nodes the cache holds now, in slot order (the hot set a warm start reloads).
+    func cachedNodes(limit: Int) -> [UInt32] {
+        lock.lock()
+        defer { lock.unlock() }
+        var nodes: [UInt32] = []
+        for slot in 0..<min(used, limit) {
+            let node = (arena + slot * stride).load(fromByteOffset: 4, as: UInt32.self)
+            if node != UInt32.max { nodes.append(node) }
+        }
+        return nodes
+    }
+}
+
+/// Raw counters behind `CacheStatistics`.
+struct NodeCacheStatistics {
+    var budgetBytes, targetBytes, bytesInUse, entries, lookups, hits, fills, evictions: Int
+    /// Entries filled by each prefetcher (graph, warm start, predictive).
+    var prefetched: [Int]
+    /// Of those, entries a search used afterwards.
+    var prefetchUsed: [Int]
+}
+
+/// The node index: for every node id, the slot holding it (+1; 0 for none) and the id of the
+/// last write transaction that changed it. Laid out as capacity u64 | slots u32… | stamps u64….
+enum NodeIndex {
+    static func allocate(capacity: Int) -> UnsafeMutableRawPointer {
+        let stampsOffset = (8 + 4 * capacity + 7) & ~7
+        let block = UnsafeMutableRawPointer.allocate(byteCount: stampsOffset + 8 * capacity, alignment: 64)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: stampsOffset + 8 * capacity)
+        block.storeBytes(of: UInt64(capacity), as: UInt64.self)
+        return block
+    }
+
+    @inline(__always)
+    static func capacity(_ block: UnsafeMutableRawPointer) -> Int { Int(block.load(as: UInt64.self)) }
+
+    @inline(__always)
+    static func slots(_ block: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt32> {
+        (block + 8).assumingMemoryBound(to: UInt32.self)
+    }
+
+    @inline(__always)
+    static func modified(_ block: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt64> {
+        (block + ((8 + 4 * capacity(block) + 7) & ~7)).assumingMemoryBound(to: UInt64.self)
+    }
+}
