@@ -32,6 +32,10 @@ static inline void fm_prefetch(const void *address) {
     __builtin_prefetch((const char *)address + 128, 0, 3);
 }
 
+/// Asks the processor for the one cache line at `address`.
+static inline void fm_prefetch_line(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
 /// Loads a pointer slot that other threads may store to (relaxed: the slots of one snapshot only
 /// ever receive the same value, so ordering does not matter, only freedom from tearing).
 static inline const void *fm_load_pointer(const void *const *slot) {

@@ -40,8 +40,6 @@ final class NodeCache: @unchecked Sendable {
     let budgetBytes: Int
 
     private let arena: UnsafeMutableRawPointer
-    private let referenced: UnsafeMutablePointer<UInt8>
-    private let origins: UnsafeMutablePointer<UInt8>
     /// The current node index block (see `NodeIndex`), published with an atomic pointer store.
     private let indexSlot: UnsafeMutablePointer<UnsafeRawPointer?>
     private var retiredIndexes: [UnsafeMutableRawPointer] = []
@@ -51,9 +49,13 @@ final class NodeCache: @unchecked Sendable {
     private var hand = 0
     private var sizing: AdaptiveSizing
 
+    /// Words of `shared`: the snapshot bookkeeping, read by every lookup, sits a cache line apart
+    /// from the counters that searches add to.
     private enum Shared: Int, CaseIterable {
-        case floor, explained, pending, lookups, hits, fills, evictions, windowLookups, windowHits, windowEvictions
+        case floor = 0, explained, pending
+        case lookups = 8, hits, fills, evictions, windowLookups, windowHits, windowEvictions
         case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive
+        static var wordCount: Int { usedPredictive.rawValue + 1 }
     }
 
     /// A cache for vectors of `dimension` floats and `maximumLinks` layer-0 links, within
@@ -70,14 +72,10 @@ final class NodeCache: @unchecked Sendable {
         let arenaBytes = max(capacity * stride, 4096)
         let mapped = mmap(nil, arenaBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         arena = (mapped == MAP_FAILED || mapped == nil) ? UnsafeMutableRawPointer.allocate(byteCount: arenaBytes, alignment: 64) : mapped!
-        referenced = .allocate(capacity: max(capacity, 1))
-        referenced.initialize(repeating: 0, count: max(capacity, 1))
-        origins = .allocate(capacity: max(capacity, 1))
-        origins.initialize(repeating: 0, count: max(capacity, 1))
         indexSlot = .allocate(capacity: 1)
         indexSlot.initialize(to: UnsafeRawPointer(NodeIndex.allocate(capacity: max(nodeBound + nodeBound / 4, 1024))))
-        shared = .allocate(capacity: Shared.allCases.count)
-        shared.initialize(repeating: 0, count: Shared.allCases.count)
+        shared = .allocate(capacity: Shared.wordCount)
+        shared.initialize(repeating: 0, count: Shared.wordCount)
         shared[Shared.floor.rawValue] = snapshot
         shared[Shared.explained.rawValue] = snapshot
         sizing = AdaptiveSizing(capacity: capacity)
@@ -85,16 +83,17 @@ final class NodeCache: @unchecked Sendable {
 
     deinit {
         munmap(arena, max(capacity * stride, 4096))
-        referenced.deallocate()
-        origins.deallocate()
         if let current = indexSlot.pointee { UnsafeMutableRawPointer(mutating: current).deallocate() }
         for retired in retiredIndexes { retired.deallocate() }
         indexSlot.deallocate()
         shared.deallocate()
     }
 
-    /// Bytes of a slot before its links: sequence u32, node u32, loadedAt u64, norm f32, link count u32.
-    static let headerSize = 24
+    /// Bytes of a slot before its links: sequence u32 @0, node u32 @4, loadedAt u64 @8 (the snapshot
+    /// it was read from), changedAt u64 @16 (the node's last change by this process's writer),
+    /// external id u64 @24 (UInt64.max when unknown), norm f32 @32, link count u16 @36, CLOCK
+    /// reference bit u8 @38, origin u8 @39.
+    static let headerSize = 40
 
     // MARK: snapshots and invalidation
 
@@ -124,6 +123,14 @@ final class NodeCache: @unchecked Sendable {
         let block = currentIndex
         guard Int(node) < NodeIndex.capacity(block) else { return }
         fm_store_u64_release(NodeIndex.modified(block) + Int(node), transaction)
+        // the slot carries the stamp too, so a lookup reads one cache line, not the index
+        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + Int(node))
+        if slotPlusOne != 0 {
+            let base = arena + Int(slotPlusOne - 1) * stride
+            if base.load(fromByteOffset: 4, as: UInt32.self) == node {
+                fm_store_u64_release((base + 16).assumingMemoryBound(to: UInt64.self), transaction)
+            }
+        }
     }
 
     /// Called after the writer's commit of `transaction` succeeded.
@@ -147,24 +154,37 @@ final class NodeCache: @unchecked Sendable {
         guard index < NodeIndex.capacity(block) else { return nil }
         let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
         guard slotPlusOne != 0 else { return nil }
-        let slot = Int(slotPlusOne &- 1)
-        let base = arena + slot * stride
+        let base = arena + Int(slotPlusOne &- 1) * stride
         let sequence = base.assumingMemoryBound(to: UInt32.self)
         let before = fm_load_u32_acquire(sequence)
         guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return nil }
-        let loadedAt = base.load(fromByteOffset: 8, as: UInt64.self)
-        let bound = min(loadedAt, snapshot)
-        guard fm_load_u64_acquire(NodeIndex.modified(block) + index) <= bound,
-              fm_load_u64_relaxed(shared + Shared.floor.rawValue) <= bound else { return nil }
+        let bound = min(base.load(fromByteOffset: 8, as: UInt64.self), snapshot)
+        guard fm_load_u64_acquire((base + 16).assumingMemoryBound(to: UInt64.self)) <= bound,
+              fm_load_u64_relaxed(shared) <= bound else { return nil }
         let result = body(base)
         fm_fence_acquire()
         guard fm_load_u32_relaxed(sequence) == before else { return nil }
-        if fm_load_u8_relaxed(referenced + slot) == 0 { fm_store_u8_relaxed(referenced + slot, 1) }
-        if fm_load_u8_relaxed(origins + slot) != 0 {
-            let origin = fm_exchange_u8(origins + slot, 0)
+        let flags = base.load(fromByteOffset: 38, as: UInt16.self)
+        if flags != 1 { noteUse(base, flags: flags) }
+        return result
+    }
+
+    /// Sets the reference bit of an entry just used and credits its prefetcher on its first use.
+    private func noteUse(_ base: UnsafeRawPointer, flags: UInt16) {
+        let mutableBase = UnsafeMutableRawPointer(mutating: base)
+        if flags & 0xFF == 0 { fm_store_u8_relaxed((mutableBase + 38).assumingMemoryBound(to: UInt8.self), 1) }
+        if flags >> 8 != 0 {
+            let origin = fm_exchange_u8((mutableBase + 39).assumingMemoryBound(to: UInt8.self), 0)
             if origin != 0 { _ = fm_add_u64(shared + Shared.usedGraph.rawValue + Int(origin) - 1, 1) }
         }
-        return result
+    }
+
+    /// The external id stored with `node`'s entry, when it has one usable at `snapshot`.
+    @inline(__always)
+    func externalID(_ node: UInt32, snapshot: UInt64) -> UInt64? {
+        guard let id = withEntry(node, snapshot: snapshot, { $0.load(fromByteOffset: 24, as: UInt64.self) }),
+              id != UInt64.max else { return nil }
+        return id
     }
 
     /// Whether `node` has an entry usable at `snapshot`.
@@ -181,8 +201,8 @@ final class NodeCache: @unchecked Sendable {
         let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
         guard slotPlusOne != 0 else { return }
         let base = arena + Int(slotPlusOne &- 1) * stride
-        fm_prefetch(base)
-        fm_prefetch(base + vectorOffset + 192)
+        fm_prefetch_line(base)
+        fm_prefetch(base + vectorOffset)
     }
 
     // MARK: filling
@@ -190,7 +210,7 @@ final class NodeCache: @unchecked Sendable {
     /// Stores `node`'s vector (`dimension` floats, norm `norm`) and layer-0 links as of snapshot
     /// `snapshot`, evicting another entry when the cache is at its target size.
     func fill(
-        _ node: UInt32, snapshot: UInt64, vector: UnsafeRawPointer, norm: Float,
+        _ node: UInt32, snapshot: UInt64, id: UInt64?, vector: UnsafeRawPointer, norm: Float,
         links: UnsafeBufferPointer<UInt32>, origin: CacheOrigin
     ) {
         guard capacity > 0 else { return }
@@ -201,8 +221,8 @@ final class NodeCache: @unchecked Sendable {
         let index = Int(node)
         guard index < NodeIndex.capacity(block) else { return }
         // the node changed after this snapshot: its entry would never be used
-        guard fm_load_u64_acquire(NodeIndex.modified(block) + index) <= snapshot,
-              fm_load_u64_relaxed(shared + Shared.floor.rawValue) <= snapshot else { return }
+        let changedAt = fm_load_u64_acquire(NodeIndex.modified(block) + index)
+        guard changedAt <= snapshot, fm_load_u64_relaxed(shared + Shared.floor.rawValue) <= snapshot else { return }
         let slots = NodeIndex.slots(block)
         let existing = fm_load_u32_relaxed(slots + index)
         let slot: Int
@@ -223,15 +243,17 @@ final class NodeCache: @unchecked Sendable {
         fm_fence_release()
         base.storeBytes(of: node, toByteOffset: 4, as: UInt32.self)
         base.storeBytes(of: snapshot, toByteOffset: 8, as: UInt64.self)
-        base.storeBytes(of: norm, toByteOffset: 16, as: Float.self)
+        base.storeBytes(of: changedAt, toByteOffset: 16, as: UInt64.self)
+        base.storeBytes(of: id ?? UInt64.max, toByteOffset: 24, as: UInt64.self)
+        base.storeBytes(of: norm, toByteOffset: 32, as: Float.self)
         let count = min(links.count, maximumLinks)
-        base.storeBytes(of: UInt32(count), toByteOffset: 20, as: UInt32.self)
+        base.storeBytes(of: UInt16(count), toByteOffset: 36, as: UInt16.self)
+        base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
+        base.storeBytes(of: origin.rawValue, toByteOffset: 39, as: UInt8.self)
         if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
         (base + vectorOffset).copyMemory(from: vector, byteCount: 4 * dimension)
         fm_store_u32_release(sequence, next &+ 1)
         fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
-        fm_store_u8_relaxed(referenced + slot, 0)
-        fm_store_u8_relaxed(origins + slot, origin.rawValue)
         _ = fm_add_u64(shared + (origin == .demand ? Shared.fills.rawValue : Shared.prefetchedGraph.rawValue + Int(origin.rawValue) - 1), 1)
     }
 
@@ -241,8 +263,9 @@ final class NodeCache: @unchecked Sendable {
             if hand >= sizing.target { hand = 0 }
             let slot = hand
             hand += 1
-            if referenced[slot] != 0 {
-                referenced[slot] = 0
+            let reference = (arena + slot * stride + 38).assumingMemoryBound(to: UInt8.self)
+            if fm_load_u8_relaxed(reference) != 0 {
+                fm_store_u8_relaxed(reference, 0)
                 continue
             }
             release(slot, block)
@@ -265,9 +288,8 @@ final class NodeCache: @unchecked Sendable {
         fm_store_u32_relaxed(sequence, next)
         fm_fence_release()
         base.storeBytes(of: UInt32.max, toByteOffset: 4, as: UInt32.self)
+        base.storeBytes(of: 0, toByteOffset: 38, as: UInt16.self)
         fm_store_u32_release(sequence, next &+ 1)
-        origins[slot] = 0
-        referenced[slot] = 0
     }
 
     /// Grows the node index to hold `node`; the old block stays allocated, since lock-free

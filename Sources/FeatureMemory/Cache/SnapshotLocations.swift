@@ -21,6 +21,11 @@ final class SnapshotLocations: @unchecked Sendable {
     let capacity: Int
     private let vectorSlots: UnsafeMutablePointer<UnsafeRawPointer?>
     private let linkSlots: UnsafeMutablePointer<UnsafeRawPointer?>
+    /// Whole graph records (for links above layer 0) and their lengths.
+    private let recordSlots: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let recordLengths: UnsafeMutablePointer<UInt32>
+    /// The snapshot's entry point, once read: 0 unknown, else bit 63 | bit 62 (has entry) | level << 32 | node.
+    private let entryWord: UnsafeMutablePointer<UInt64>
 
     init(snapshotID: Int, mapGeneration: Int, capacity: Int) {
         self.snapshotID = snapshotID
@@ -31,11 +36,54 @@ final class SnapshotLocations: @unchecked Sendable {
             .bindMemory(to: UnsafeRawPointer?.self, capacity: max(capacity, 1))
         linkSlots = calloc(max(capacity, 1), MemoryLayout<UnsafeRawPointer?>.stride)!
             .bindMemory(to: UnsafeRawPointer?.self, capacity: max(capacity, 1))
+        recordSlots = calloc(max(capacity, 1), MemoryLayout<UnsafeRawPointer?>.stride)!
+            .bindMemory(to: UnsafeRawPointer?.self, capacity: max(capacity, 1))
+        recordLengths = calloc(max(capacity, 1), 4)!.bindMemory(to: UInt32.self, capacity: max(capacity, 1))
+        entryWord = .allocate(capacity: 1)
+        entryWord.initialize(to: 0)
     }
 
     deinit {
         free(vectorSlots)
         free(linkSlots)
+        free(recordSlots)
+        free(recordLengths)
+        entryWord.deallocate()
+    }
+
+    /// The entry point of this snapshot when a reader already read it: .some(nil) for an empty graph.
+    @inline(__always)
+    var entryPoint: (node: UInt32, level: Int)?? {
+        let word = fm_load_u64_acquire(entryWord)
+        guard word != 0 else { return nil }
+        guard word & (1 << 62) != 0 else { return .some(nil) }
+        return .some((UInt32(truncatingIfNeeded: word), Int((word >> 32) & 0x3FFF_FFFF)))
+    }
+
+    /// Records the entry point read from this snapshot's meta table.
+    func setEntryPoint(_ entry: (node: UInt32, level: Int)?) {
+        var word: UInt64 = 1 << 63
+        if let entry { word |= 1 << 62 | UInt64(entry.level) << 32 | UInt64(entry.node) }
+        fm_store_u64_release(entryWord, word)
+    }
+
+    /// The whole graph record of `node` (checked intact), if recorded.
+    @inline(__always)
+    func graphRecord(_ node: UInt32) -> UnsafeRawBufferPointer? {
+        let index = Int(node)
+        guard index < capacity, let start = fm_load_pointer(recordSlots + index) else { return nil }
+        fm_fence_acquire()
+        return UnsafeRawBufferPointer(start: start, count: Int(fm_load_u32_relaxed(recordLengths + index)))
+    }
+
+    /// Records the address of `node`'s graph record, already checked intact. The length is
+    /// stored first, so a reader that sees the address sees its length.
+    func setGraphRecord(_ node: UInt32, _ record: UnsafeRawBufferPointer) {
+        let index = Int(node)
+        guard index < capacity, let start = record.baseAddress else { return }
+        fm_store_u32_relaxed(recordLengths + index, UInt32(record.count))
+        fm_fence_release()
+        fm_store_pointer(recordSlots + index, start)
     }
 
     /// The address of `node`'s raw vector record (header first), if recorded.

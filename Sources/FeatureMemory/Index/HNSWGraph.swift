@@ -23,9 +23,6 @@ final class HNSWGraph {
     let readsNodeCache: Bool
     /// The snapshot this transaction reads (for read transactions) or writes.
     let snapshot: UInt64
-    /// Node cache lookups and hits of the current search, added to the cache's totals at its end.
-    var cacheLookups = 0
-    var cacheHits = 0
 
     init(
         txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, parameters: HNSWParameters,
@@ -50,6 +47,16 @@ final class HNSWGraph {
 
     /// The node searches start from and its level; nil for an empty graph.
     func entryPoint() throws -> (node: UInt32, level: Int)? {
+        if let locations {
+            if let known = locations.entryPoint { return known }
+            let entry = try entryPointFromMeta()
+            locations.setEntryPoint(entry)
+            return entry
+        }
+        return try entryPointFromMeta()
+    }
+
+    private func entryPointFromMeta() throws -> (node: UInt32, level: Int)? {
         guard let node = try txn.integer(.graphEntry, in: tables.meta, as: UInt32.self),
               let level = try txn.integer(.graphMaxLevel, in: tables.meta, as: UInt32.self)
         else { return nil }
@@ -58,7 +65,9 @@ final class HNSWGraph {
 
     /// The node ids below this bound are the ones that may exist.
     func nodeBound() throws -> Int {
-        Int(try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0)
+        // a snapshot's location table is sized by its node bound
+        if let locations { return locations.capacity }
+        return Int(try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0)
     }
 
     // MARK: vectors
@@ -123,21 +132,29 @@ final class HNSWGraph {
     /// noted in `scratch.damaged`).
     @inline(__always)
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
-        if readsNodeCache, let nodeCache {
-            cacheLookups += 1
-            let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
-            if let d = nodeCache.withEntry(node, snapshot: snapshot, { base in
-                Distance.between(query, norm: queryNorm, base + offset, norm: base.load(fromByteOffset: 16, as: Float.self),
-                                 count: dimension, metric: metric)
-            }) {
-                cacheHits += 1
-                return d
-            }
-            let d = try distanceFromMap(query, norm: queryNorm, to: node)
-            if d != nil { try cacheNode(node, origin: .demand) }
-            return d
+        if readsNodeCache {
+            if let d = cachedDistance(query, norm: queryNorm, to: node) { return d }
+            return try distanceOnCacheMiss(query, norm: queryNorm, to: node)
         }
         return try distanceFromMap(query, norm: queryNorm, to: node)
+    }
+
+    /// The distance to `node` from its node cache entry; nil on a miss.
+    @inline(__always)
+    func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) -> Float? {
+        guard let nodeCache else { return nil }
+        let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
+        return nodeCache.withEntry(node, snapshot: snapshot) { base in
+            Distance.between(query, norm: queryNorm, base + offset, norm: base.load(fromByteOffset: 32, as: Float.self),
+                             count: dimension, metric: metric)
+        }
+    }
+
+    /// The distance to `node` read from the map, which also puts the node in the node cache.
+    func distanceOnCacheMiss(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        let d = try distanceFromMap(query, norm: queryNorm, to: node)
+        if d != nil { try cacheNode(node, origin: .demand) }
+        return d
     }
 
     /// `distance`, read from the map (or the writer's cache), not the node cache.
@@ -182,20 +199,21 @@ final class HNSWGraph {
     /// graph record (it is then noted as damaged, or was deleted).
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
-        if layer == 0, readsNodeCache, let nodeCache {
-            cacheLookups += 1
-            let maximum = nodeCache.maximumLinks
-            let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot) { base in
-                links.removeAll(keepingCapacity: true)
-                let count = min(Int(base.load(fromByteOffset: 20, as: UInt32.self)), maximum)
-                for i in 0..<count { links.append(base.load(fromByteOffset: NodeCache.headerSize + 4 * i, as: UInt32.self)) }
-            }
-            if copied != nil {
-                cacheHits += 1
-                return true
-            }
-        }
+        if layer == 0, readsNodeCache, cachedLinks(of: node, into: &links) { return true }
         return try loadLinksFromMap(of: node, layer: layer, into: &links)
+    }
+
+    /// Copies `node`'s layer-0 links from its node cache entry; false on a miss.
+    @inline(__always)
+    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>) -> Bool {
+        guard let nodeCache else { return false }
+        let maximum = nodeCache.maximumLinks
+        let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot) { base in
+            links.removeAll(keepingCapacity: true)
+            let count = min(Int(base.load(fromByteOffset: 36, as: UInt16.self)), maximum)
+            for i in 0..<count { links.append(base.load(fromByteOffset: NodeCache.headerSize + 4 * i, as: UInt32.self)) }
+        }
+        return copied != nil
     }
 
     /// `loadLinks`, read from the map (or the writer's cache), not the node cache.
@@ -217,11 +235,18 @@ final class HNSWGraph {
             }
             return true
         }
+        if layer > 0, let locations, let record = locations.graphRecord(node) {
+            let bytes = GraphRecord.outLinks(of: record, layer: layer)
+            for i in 0..<(bytes.count / 4) { links.append(bytes.littleEndian(at: 4 * i)) }
+            return true
+        }
         let locations = self.locations
         let found = try node.withKeyBytes { key in
             try txn.withValue(in: tables.graph, forKey: key) { record -> Bool in
                 guard GraphRecord.isIntact(record) else { return false }
                 if layer == 0 { locations?.setLayerZeroLinks(node, record.baseAddress! + GraphRecord.headerSize) }
+                // upper-layer records are few and read by every query's descent: keep them all
+                if GraphRecord.level(of: record) > 0 { locations?.setGraphRecord(node, record) }
                 let bytes = GraphRecord.outLinks(of: record, layer: layer)
                 for i in 0..<(bytes.count / 4) { links.append(bytes.littleEndian(at: 4 * i)) }
                 return true
@@ -288,6 +313,8 @@ final class HNSWGraph {
         // need no exclusivity checks, and swapping back keeps their buffers for the next search.
         var visited = VisitedSet(), candidates = CandidateHeap(nearestFirst: true)
         var results = CandidateHeap(nearestFirst: false), links = ContiguousArray<UInt32>()
+        var fresh = ContiguousArray<UInt32>()
+        swap(&fresh, &scratch.fresh)
         swap(&visited, &scratch.visited)
         swap(&candidates, &scratch.candidates)
         swap(&results, &scratch.results)
@@ -297,6 +324,7 @@ final class HNSWGraph {
             swap(&candidates, &scratch.candidates)
             swap(&results, &scratch.results)
             swap(&links, &scratch.links)
+            swap(&fresh, &scratch.fresh)
         }
         visited.reset(capacity: try nodeBound())
         candidates.removeAll()
@@ -305,15 +333,45 @@ final class HNSWGraph {
             candidates.push(entry)
             if accept?(entry.node) ?? true { results.push(entry) }
         }
+        // node cache lookups and hits are counted here, in locals, and added to the cache's
+        // totals once per layer search
+        let counting = readsNodeCache && layer == 0
+        var lookups = 0, hits = 0
+        defer { if counting { nodeCache?.record(lookups: lookups, hits: hits) } }
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
-            guard try loadLinks(of: nearest.node, layer: layer, into: &links) else { continue }
-            if let first = links.first { prefetchVector(first) }
-            for (index, neighbour) in links.enumerated() {
-                // the next vector loads while this distance is computed
-                if index + 1 < links.count { prefetchVector(links[index + 1]) }
-                guard visited.insert(neighbour) else { continue }
-                guard let d = try distance(query, norm: norm, to: neighbour) else { continue }
+            if counting {
+                lookups &+= 1
+                if cachedLinks(of: nearest.node, into: &links) {
+                    hits &+= 1
+                } else {
+                    guard try loadLinksFromMap(of: nearest.node, layer: 0, into: &links) else { continue }
+                }
+            } else {
+                guard try loadLinks(of: nearest.node, layer: layer, into: &links) else { continue }
+            }
+            // the unvisited neighbours' vectors are requested all at once, so their loads from
+            // memory overlap instead of following one another
+            fresh.removeAll(keepingCapacity: true)
+            for neighbour in links where visited.insert(neighbour) {
+                fresh.append(neighbour)
+                prefetchVector(neighbour)
+            }
+            for neighbour in fresh {
+                let d: Float
+                if counting {
+                    lookups &+= 1
+                    if let cached = cachedDistance(query, norm: norm, to: neighbour) {
+                        hits &+= 1
+                        d = cached
+                    } else {
+                        guard let read = try distanceOnCacheMiss(query, norm: norm, to: neighbour) else { continue }
+                        d = read
+                    }
+                } else {
+                    guard let read = try distance(query, norm: norm, to: neighbour) else { continue }
+                    d = read
+                }
                 let candidate = Candidate(distance: d, node: neighbour)
                 if results.count < ef || candidate < (results.top ?? candidate) {
                     candidates.push(candidate)
@@ -342,7 +400,6 @@ final class HNSWGraph {
             }
         }
         let found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
-        flushCacheCounters()
         return Array(found.prefix(k))
     }
 
@@ -356,22 +413,17 @@ final class HNSWGraph {
         defer { swap(&links, &scratch.cacheLinks) }
         guard try loadLinksFromMap(of: node, layer: 0, into: &links) else { return }
         let snapshot = self.snapshot
+        let id = try node.withKeyBytes { key in
+            try txn.withValue(in: tables.patterns, forKey: key) { record in try? MetadataRecord.id(of: record, node: node) } ?? nil
+        }
         do {
             _ = try withVector(node) { values, norm in
                 links.withUnsafeBufferPointer { buffer in
-                    nodeCache.fill(node, snapshot: snapshot, vector: values, norm: norm, links: buffer, origin: origin)
+                    nodeCache.fill(node, snapshot: snapshot, id: id, vector: values, norm: norm, links: buffer, origin: origin)
                 }
             }
         } catch StoreError.corruptRecord {
             // a damaged vector is never cached; searches keep skipping and reporting it
         }
-    }
-
-    /// Adds this search's node cache lookups and hits to the cache's totals.
-    func flushCacheCounters() {
-        guard cacheLookups > 0 else { return }
-        nodeCache?.record(lookups: cacheLookups, hits: cacheHits)
-        cacheLookups = 0
-        cacheHits = 0
     }
 }

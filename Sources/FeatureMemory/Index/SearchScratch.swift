@@ -8,6 +8,8 @@ final class SearchScratch {
     var results = CandidateHeap(nearestFirst: false)
     /// Links of the node being expanded, copied out of the map.
     var links: ContiguousArray<UInt32> = []
+    /// The unvisited neighbours of the node being expanded.
+    var fresh: ContiguousArray<UInt32> = []
     /// Links read for a node cache fill, apart from `links`, which a search may be iterating.
     var cacheLinks: ContiguousArray<UInt32> = []
     /// Nodes whose records failed their checks during the search; they were skipped.

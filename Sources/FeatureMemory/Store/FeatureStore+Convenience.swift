@@ -59,7 +59,7 @@ extension FeatureStore {
                     let graph = HNSWGraph(
                         txn: txn.txn, tables: tables, dimension: dimension, metric: metric, parameters: parameters,
                         codec: txn.codec, scratch: txn.scratch, locations: txn.locations, writerCache: cache,
-                        populatesCache: false, nodeCache: nodeCache)
+                        populatesCache: false)
                     var index = worker
                     while index < items.count {
                         let level = parameters.level(forKey: items[index].id, seed: seed)

@@ -280,6 +280,9 @@ public class ReadTransaction {
 
     /// The external id of `node`, from its metadata record.
     func externalID(ofNode node: UInt32) throws -> UInt64 {
+        if txn.isReadOnly, let cache = store.nodeCache, let id = cache.externalID(node, snapshot: UInt64(txn.snapshotID)) {
+            return id
+        }
         let id = try node.withKeyBytes { key in
             try txn.withValue(in: tables.patterns, forKey: key) { try MetadataRecord.id(of: $0, node: node) }
         }

@@ -75,7 +75,12 @@ extension FMDB {
             for query in queryVectors { _ = try store.nearest(to: query, count: k, ef: efValues[0]) }
 
             for ef in efValues {
+                let before = store.cacheStatistics
                 let run = try measure(store: store, queries: queryVectors, ef: ef)
+                let after = store.cacheStatistics
+                if let before, let after {
+                    Output.note("cache: \(after.hits - before.hits) hits of \(after.lookups - before.lookups) lookups, \(after.entries) entries, \(after.bytesInUse >> 20) MiB of target \(after.targetBytes >> 20) MiB")
+                }
                 var hits = 0
                 for (index, ids) in run.results.enumerated() { hits += ids.filter { expected[index].contains($0) }.count }
                 let line = BenchLine(
