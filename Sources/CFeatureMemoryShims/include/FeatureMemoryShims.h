@@ -18,6 +18,17 @@ float fm_l2_squared(const void *a, const void *b, size_t count);
 /// Dot product of two float vectors of `count` elements.
 float fm_dot(const void *a, const void *b, size_t count);
 
+/// Writes `values` (`count` floats, any alignment) as scaled float16 into `out`; returns the
+/// power-of-two scale to multiply them by.
+float fm_half_encode(const void *values, uint16_t *out, size_t count);
+/// Decodes scaled float16 values back to floats.
+void fm_half_decode(const uint16_t *values, float scale, float *out, size_t count);
+/// Dot product of a float query with unscaled float16 values (multiply by the scale after).
+float fm_half_dot(const void *query, const uint16_t *values, size_t count);
+/// Squared Euclidean distance between a float query and float16 values times `scale`.
+float fm_half_l2_squared(const void *query, const uint16_t *values, float scale, size_t count);
+/// Whether the float16 kernels run on AVX2 + FMA + F16C.
+int fm_half_kernels_use_f16c(void);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 

@@ -32,7 +32,7 @@ final class NodeCache: @unchecked Sendable {
     let maximumLinks: Int
     /// Bytes per slot, a multiple of 64.
     let stride: Int
-    /// Offset of the vector within a slot.
+    /// Offset of the vector (scaled float16, see `fm_half_encode`) within a slot.
     let vectorOffset: Int
     /// Slots the budget holds.
     let capacity: Int
@@ -40,6 +40,8 @@ final class NodeCache: @unchecked Sendable {
     let budgetBytes: Int
 
     private let arena: UnsafeMutableRawPointer
+    /// The anonymous mapping the arena lies in (nil when it came from the heap).
+    private let mapping: (start: UnsafeMutableRawPointer, length: Int)?
     /// The current node index block (see `NodeIndex`), published with an atomic pointer store.
     private let indexSlot: UnsafeMutablePointer<UnsafeRawPointer?>
     private var retiredIndexes: [UnsafeMutableRawPointer] = []
@@ -65,13 +67,24 @@ final class NodeCache: @unchecked Sendable {
         self.dimension = dimension
         self.maximumLinks = maximumLinks
         vectorOffset = (NodeCache.headerSize + 4 * maximumLinks + 63) & ~63
-        stride = (vectorOffset + 4 * dimension + 63) & ~63
+        stride = (vectorOffset + 2 * dimension + 63) & ~63
         capacity = max(budgetBytes / stride, 0)
         self.budgetBytes = budgetBytes
         // address space only: pages are touched as slots fill, and given back when the target shrinks
         let arenaBytes = max(capacity * stride, 4096)
-        let mapped = mmap(nil, arenaBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        arena = (mapped == MAP_FAILED || mapped == nil) ? UnsafeMutableRawPointer.allocate(byteCount: arenaBytes, alignment: 64) : mapped!
+        // 2 MiB aligned and marked for transparent huge pages: searches jump between random
+        // slots, and with 4 KiB pages nearly every vector read would also miss the TLB
+        let hugePage = 2 << 20
+        let mapped = mmap(nil, arenaBytes + hugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        if let mapped, mapped != MAP_FAILED {
+            mapping = (mapped, arenaBytes + hugePage)
+            let aligned = (Int(bitPattern: mapped) + hugePage - 1) & ~(hugePage - 1)
+            arena = UnsafeMutableRawPointer(bitPattern: aligned)!
+            _ = madvise(arena, arenaBytes, MADV_HUGEPAGE)
+        } else {
+            mapping = nil
+            arena = .allocate(byteCount: arenaBytes, alignment: 64)
+        }
         indexSlot = .allocate(capacity: 1)
         indexSlot.initialize(to: UnsafeRawPointer(NodeIndex.allocate(capacity: max(nodeBound + nodeBound / 4, 1024))))
         shared = .allocate(capacity: Shared.wordCount)
@@ -82,7 +95,7 @@ final class NodeCache: @unchecked Sendable {
     }
 
     deinit {
-        munmap(arena, max(capacity * stride, 4096))
+        if let mapping { munmap(mapping.start, mapping.length) } else { arena.deallocate() }
         if let current = indexSlot.pointee { UnsafeMutableRawPointer(mutating: current).deallocate() }
         for retired in retiredIndexes { retired.deallocate() }
         indexSlot.deallocate()
@@ -91,9 +104,9 @@ final class NodeCache: @unchecked Sendable {
 
     /// Bytes of a slot before its links: sequence u32 @0, node u32 @4, loadedAt u64 @8 (the snapshot
     /// it was read from), changedAt u64 @16 (the node's last change by this process's writer),
-    /// external id u64 @24 (UInt64.max when unknown), norm f32 @32, link count u16 @36, CLOCK
-    /// reference bit u8 @38, origin u8 @39.
-    static let headerSize = 40
+    /// external id u64 @24 (UInt64.max when unknown), norm f32 @32 (of the exact vector), link
+    /// count u16 @36, CLOCK reference bit u8 @38, origin u8 @39, float16 scale f32 @40.
+    static let headerSize = 48
 
     // MARK: snapshots and invalidation
 
@@ -251,7 +264,8 @@ final class NodeCache: @unchecked Sendable {
         base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
         base.storeBytes(of: origin.rawValue, toByteOffset: 39, as: UInt8.self)
         if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
-        (base + vectorOffset).copyMemory(from: vector, byteCount: 4 * dimension)
+        let scale = fm_half_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
+        base.storeBytes(of: scale, toByteOffset: 40, as: Float.self)
         fm_store_u32_release(sequence, next &+ 1)
         fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
         _ = fm_add_u64(shared + (origin == .demand ? Shared.fills.rawValue : Shared.prefetchedGraph.rawValue + Int(origin.rawValue) - 1), 1)

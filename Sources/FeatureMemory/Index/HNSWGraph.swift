@@ -1,3 +1,4 @@
+internal import CFeatureMemoryShims
 /// The HNSW graph of a store, operating inside one transaction: searches read links and vectors
 /// in place from the map; inserts and deletes (in `HNSWGraph+Insert`, `+Delete`) change links
 /// in the same write transaction as the vector they index.
@@ -145,8 +146,16 @@ final class HNSWGraph {
         guard let nodeCache else { return nil }
         let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
         return nodeCache.withEntry(node, snapshot: snapshot) { base in
-            Distance.between(query, norm: queryNorm, base + offset, norm: base.load(fromByteOffset: 32, as: Float.self),
-                             count: dimension, metric: metric)
+            let values = (base + offset).assumingMemoryBound(to: UInt16.self)
+            let scale = base.load(fromByteOffset: 40, as: Float.self)
+            switch metric {
+            case .l2:
+                return fm_half_l2_squared(query, values, scale, dimension)
+            case .innerProduct:
+                return 1 - scale * fm_half_dot(query, values, dimension)
+            case .cosine:
+                return 1 - scale * fm_half_dot(query, values, dimension) / (queryNorm * base.load(fromByteOffset: 32, as: Float.self))
+            }
         }
     }
 
@@ -399,7 +408,18 @@ final class HNSWGraph {
                 current = try greedy(query, norm: norm, from: current, layer: layer)
             }
         }
-        let found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
+        var found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
+        if readsNodeCache {
+            // the cache ranks by float16 copies; the candidates found are ranked again by their
+            // stored vectors, so results and their distances are exact
+            var exact: [Candidate] = []
+            exact.reserveCapacity(found.count)
+            for candidate in found {
+                if let d = try distanceFromMap(query, norm: norm, to: candidate.node) { exact.append(Candidate(distance: d, node: candidate.node)) }
+            }
+            exact.sort()
+            found = exact
+        }
         return Array(found.prefix(k))
     }
 

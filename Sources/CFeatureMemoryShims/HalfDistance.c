@@ -1,0 +1,172 @@
+// Half-precision copies of vectors for the node cache: half the bytes to bring from memory per
+// distance, which is what bounds a warm search. Each vector is scaled by a power of two so its
+// largest magnitude lands near 2^15, inside float16's range at full precision; distances are
+// computed against the float32 query and scaled back.
+#include "FeatureMemoryShims.h"
+#include <math.h>
+#include <string.h>
+
+static int use_f16c = 0;
+
+__attribute__((constructor)) static void fm_half_init(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    use_f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") ? 1 : 0;
+#endif
+}
+
+int fm_half_kernels_use_f16c(void) { return use_f16c; }
+
+static inline float query_at(const void *q, size_t i) {
+    float f;
+    memcpy(&f, (const unsigned char *)q + 4 * i, 4);
+    return f;
+}
+
+// IEEE 754 binary16 <-> binary32, round to nearest even, for the portable path.
+static uint16_t half_from_float(float value) {
+    uint32_t x;
+    memcpy(&x, &value, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    int32_t exponent = (int32_t)((x >> 23) & 0xFF) - 127 + 15;
+    uint32_t mantissa = x & 0x7FFFFF;
+    if (((x >> 23) & 0xFF) == 0xFF) return (uint16_t)(sign | 0x7C00 | (mantissa ? 0x200 : 0));
+    if (exponent >= 31) return (uint16_t)(sign | 0x7C00);
+    if (exponent <= 0) {
+        if (exponent < -10) return (uint16_t)sign;
+        mantissa |= 0x800000;
+        uint32_t shift = (uint32_t)(14 - exponent);
+        uint32_t half = mantissa >> shift;
+        uint32_t rest = mantissa & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+        if (rest > halfway || (rest == halfway && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t half = sign | ((uint32_t)exponent << 10) | (mantissa >> 13);
+    uint32_t rest = mantissa & 0x1FFF;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) half++;
+    return (uint16_t)half;
+}
+
+static float float_from_half(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+    uint32_t x;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            x = sign;
+        } else {
+            int e = -1;
+            do { e++; mantissa <<= 1; } while (!(mantissa & 0x400));
+            x = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mantissa & 0x3FF) << 13);
+        }
+    } else if (exponent == 31) {
+        x = sign | 0x7F800000 | (mantissa << 13);
+    } else {
+        x = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+float fm_half_encode(const void *values, uint16_t *out, size_t count) {
+    float largest = 0;
+    for (size_t i = 0; i < count; i++) {
+        float m = fabsf(query_at(values, i));
+        if (m > largest) largest = m;
+    }
+    // a power of two keeps the scaling exact
+    float scale = largest > 0 ? ldexpf(1.0f, ilogbf(largest) - 14) : 1.0f;
+    float inverse = 1.0f / scale;
+    for (size_t i = 0; i < count; i++) out[i] = half_from_float(query_at(values, i) * inverse);
+    return scale;
+}
+
+void fm_half_decode(const uint16_t *values, float scale, float *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = float_from_half(values[i]) * scale;
+}
+
+static float half_dot_portable(const void *q, const uint16_t *v, size_t n) {
+    float acc[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += query_at(q, i + j) * float_from_half(v[i + j]);
+    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; i++) s += query_at(q, i) * float_from_half(v[i]);
+    return s;
+}
+
+static float half_l2_portable(const void *q, const uint16_t *v, float scale, size_t n) {
+    float s = 0;
+    for (size_t i = 0; i < n; i++) {
+        float d = query_at(q, i) - scale * float_from_half(v[i]);
+        s += d * d;
+    }
+    return s;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx2,fma,f16c")))
+static inline float hsum(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    __m128 s = _mm_add_ps(lo, hi);
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 0x55));
+    return _mm_cvtss_f32(s);
+}
+
+#define HALF8(p, i) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((p) + (i))))
+#define QUERY8(q, i) _mm256_loadu_ps((const float *)(q) + (i))
+
+__attribute__((target("avx2,fma,f16c")))
+static float half_dot_f16c(const void *q, const uint16_t *v, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(QUERY8(q, i), HALF8(v, i), acc0);
+        acc1 = _mm256_fmadd_ps(QUERY8(q, i + 8), HALF8(v, i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(QUERY8(q, i), HALF8(v, i), acc0);
+    float s = hsum(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += query_at(q, i) * float_from_half(v[i]);
+    return s;
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static float half_l2_f16c(const void *q, const uint16_t *v, float scale, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), factor = _mm256_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_fnmadd_ps(HALF8(v, i), factor, QUERY8(q, i));
+        __m256 d1 = _mm256_fnmadd_ps(HALF8(v, i + 8), factor, QUERY8(q, i + 8));
+        acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_fnmadd_ps(HALF8(v, i), factor, QUERY8(q, i));
+        acc0 = _mm256_fmadd_ps(d, d, acc0);
+    }
+    float s = hsum(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) {
+        float d = query_at(q, i) - scale * float_from_half(v[i]);
+        s += d * d;
+    }
+    return s;
+}
+#endif
+
+float fm_half_dot(const void *query, const uint16_t *values, size_t count) {
+#if defined(__x86_64__)
+    if (use_f16c) return half_dot_f16c(query, values, count);
+#endif
+    return half_dot_portable(query, values, count);
+}
+
+float fm_half_l2_squared(const void *query, const uint16_t *values, float scale, size_t count) {
+#if defined(__x86_64__)
+    if (use_f16c) return half_l2_f16c(query, values, scale, count);
+#endif
+    return half_l2_portable(query, values, scale, count);
+}
