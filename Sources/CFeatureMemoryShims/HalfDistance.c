@@ -69,6 +69,20 @@ static float float_from_half(uint16_t h) {
     return f;
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+__attribute__((target("avx2,fma,f16c")))
+static void half_encode_f16c(const void *values, uint16_t *out, size_t count, float inverse) {
+    __m256 factor = _mm256_set1_ps(inverse);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps((const float *)values + i), factor);
+        _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    }
+    for (; i < count; i++) out[i] = half_from_float(query_at(values, i) * inverse);
+}
+#endif
+
 float fm_half_encode(const void *values, uint16_t *out, size_t count) {
     float largest = 0;
     for (size_t i = 0; i < count; i++) {
@@ -78,6 +92,12 @@ float fm_half_encode(const void *values, uint16_t *out, size_t count) {
     // a power of two keeps the scaling exact
     float scale = largest > 0 ? ldexpf(1.0f, ilogbf(largest) - 14) : 1.0f;
     float inverse = 1.0f / scale;
+#if defined(__x86_64__)
+    if (use_f16c) {
+        half_encode_f16c(values, out, count, inverse);
+        return scale;
+    }
+#endif
     for (size_t i = 0; i < count; i++) out[i] = half_from_float(query_at(values, i) * inverse);
     return scale;
 }

@@ -1,12 +1,20 @@
-/// How many slots the node cache may use, decided window by window of lookups by hill climbing:
-/// the target grows by an eighth of the budget while the cache is full and each growth still buys
-/// hit rate; once the hit rate is steady, it tries giving an eighth back, and keeps the smaller
-/// size only when the next window's hit rate holds.
+/// How many slots the node cache may use, decided window by window of lookups by hill climbing.
+///
+/// - Full (it evicted during the window): the target grows by an eighth of the budget while each
+///   growth still buys hit rate, and stops at the level where it no longer does.
+/// - Not full: the target follows what is used plus an eighth; nothing is evicted for it.
+/// - Full and steady for four windows: it tries giving an eighth back and keeps the smaller size
+///   only if the next window's hit rate stays within `shrinkTolerance` of the rate before the
+///   first such step (so repeated small losses cannot add up), else it returns and waits.
 struct AdaptiveSizing {
     /// Lookups per decision window.
     static let window: UInt64 = 32_768
-    /// A change in hit rate smaller than this is noise.
-    static let tolerance = 0.005
+    /// A change in hit rate smaller than this is noise when growing.
+    static let growthTolerance = 0.005
+    /// The most hit rate a smaller size may cost, against the rate before shrinking began.
+    static let shrinkTolerance = 0.002
+    /// The smallest target, in slots.
+    static let minimum = 256
 
     /// Slots the budget holds.
     let capacity: Int
@@ -17,46 +25,56 @@ struct AdaptiveSizing {
     /// The hit rate at which growing stopped paying; growth resumes if the rate falls below it.
     private var plateau: Double?
     private var steadyWindows = 0
-    private var probe: (from: Int, hitRate: Double)?
+    /// The hit rate before the current run of shrinking steps.
+    private var reference: Double?
+    private var probeFrom: Int?
     private var cooldown = 0
 
     init(capacity: Int) {
         self.capacity = capacity
-        target = min(capacity, max(capacity / 8, 256))
+        target = min(capacity, max(capacity / 8, Self.minimum))
     }
 
     /// The target after a window with `hitRate` and `evictions`, the cache holding `used` slots.
     mutating func next(hitRate: Double, evictions: Int, used: Int) -> Int {
         defer { previousHitRate = hitRate }
         if cooldown > 0 { cooldown -= 1 }
-        if let probe {
-            self.probe = nil
-            if hitRate < probe.hitRate - Self.tolerance {
-                // the smaller size cost hits: go back and leave it for a while
-                target = probe.from
+        let step = max(capacity / 8, Self.minimum)
+        if let from = probeFrom {
+            probeFrom = nil
+            if hitRate < (reference ?? hitRate) - Self.shrinkTolerance {
+                target = from
+                reference = nil
                 cooldown = 16
-                steadyWindows = 0
-                return target
             }
             steadyWindows = 0
             return target
         }
-        let climbing = previousHitRate.map { hitRate > $0 + Self.tolerance } ?? true
-        if grewLast && !climbing { plateau = hitRate }
-        if let level = plateau, hitRate < level - 2 * Self.tolerance { plateau = nil }
         let full = evictions > 0 && used >= target
-        if full && target < capacity && plateau == nil {
-            target = min(capacity, target + max(capacity / 8, 256))
+        guard full else {
+            grewLast = false
+            // the unused part of the target holds no memory; keep it near what is used, so the
+            // reported target is what the cache needs
+            if used + used / 8 < target { target = min(capacity, max(Self.minimum, used + used / 8)) }
+            return target
+        }
+        let climbing = previousHitRate.map { hitRate > $0 + Self.growthTolerance } ?? true
+        if grewLast && !climbing { plateau = hitRate }
+        if let level = plateau, hitRate < level - 2 * Self.growthTolerance { plateau = nil }
+        if target < capacity && plateau == nil {
+            target = min(capacity, target + step)
             grewLast = true
             steadyWindows = 0
+            reference = nil
             return target
         }
         grewLast = false
-        let steady = previousHitRate.map { abs(hitRate - $0) <= Self.tolerance } ?? false
+        let steady = previousHitRate.map { abs(hitRate - $0) <= Self.growthTolerance } ?? false
         steadyWindows = steady ? steadyWindows + 1 : 0
-        if steadyWindows >= 4 && cooldown == 0 && target > 256 {
-            probe = (target, hitRate)
-            target = max(256, target - target / 8)
+        if steadyWindows >= 4 && cooldown == 0 && target > Self.minimum {
+            if reference == nil { reference = hitRate }
+            probeFrom = target
+            target = max(Self.minimum, target - target / 8)
             steadyWindows = 0
         }
         return target

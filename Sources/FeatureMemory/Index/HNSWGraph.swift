@@ -134,7 +134,7 @@ final class HNSWGraph {
     @inline(__always)
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
         if readsNodeCache {
-            if let d = cachedDistance(query, norm: queryNorm, to: node) { return d }
+            if let nodeCache, let d = cachedDistance(query, norm: queryNorm, to: node, in: nodeCache) { return d }
             return try distanceOnCacheMiss(query, norm: queryNorm, to: node)
         }
         return try distanceFromMap(query, norm: queryNorm, to: node)
@@ -142,8 +142,7 @@ final class HNSWGraph {
 
     /// The distance to `node` from its node cache entry; nil on a miss.
     @inline(__always)
-    func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) -> Float? {
-        guard let nodeCache else { return nil }
+    func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, in nodeCache: NodeCache) -> Float? {
         let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
         return nodeCache.withEntry(node, snapshot: snapshot) { base in
             let values = (base + offset).assumingMemoryBound(to: UInt16.self)
@@ -166,9 +165,10 @@ final class HNSWGraph {
         return d
     }
 
-    /// `distance`, read from the map (or the writer's cache), not the node cache.
+    /// The exact distance to `node`, read from the map (or the writer's cache), never the
+    /// node cache's float16 copies: for exhaustive search and re-ranking.
     @inline(__always)
-    private func distanceFromMap(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+    func distanceFromMap(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
         let d: Float?
         do {
             d = try withVector(node) { values, norm in
@@ -208,14 +208,13 @@ final class HNSWGraph {
     /// graph record (it is then noted as damaged, or was deleted).
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
-        if layer == 0, readsNodeCache, cachedLinks(of: node, into: &links) { return true }
+        if layer == 0, readsNodeCache, let nodeCache, cachedLinks(of: node, into: &links, in: nodeCache) { return true }
         return try loadLinksFromMap(of: node, layer: layer, into: &links)
     }
 
     /// Copies `node`'s layer-0 links from its node cache entry; false on a miss.
     @inline(__always)
-    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>) -> Bool {
-        guard let nodeCache else { return false }
+    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>, in nodeCache: NodeCache) -> Bool {
         let maximum = nodeCache.maximumLinks
         let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot) { base in
             links.removeAll(keepingCapacity: true)
@@ -344,14 +343,17 @@ final class HNSWGraph {
         }
         // node cache lookups and hits are counted here, in locals, and added to the cache's
         // totals once per layer search
-        let counting = readsNodeCache && layer == 0
+        let counting = readsNodeCache && layer == 0 && nodeCache != nil
+        // unowned(unsafe): the graph holds the cache for the whole search; no reference counting
+        // in the loop
+        unowned(unsafe) let cache = nodeCache ?? SearchScratch.placeholderCache
         var lookups = 0, hits = 0
-        defer { if counting { nodeCache?.record(lookups: lookups, hits: hits) } }
+        defer { if counting { cache.record(lookups: lookups, hits: hits) } }
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
             if counting {
                 lookups &+= 1
-                if cachedLinks(of: nearest.node, into: &links) {
+                if cachedLinks(of: nearest.node, into: &links, in: cache) {
                     hits &+= 1
                 } else {
                     guard try loadLinksFromMap(of: nearest.node, layer: 0, into: &links) else { continue }
@@ -364,13 +366,13 @@ final class HNSWGraph {
             fresh.removeAll(keepingCapacity: true)
             for neighbour in links where visited.insert(neighbour) {
                 fresh.append(neighbour)
-                prefetchVector(neighbour)
+                if counting { cache.prefetch(neighbour) } else { prefetchVector(neighbour) }
             }
             for neighbour in fresh {
                 let d: Float
                 if counting {
                     lookups &+= 1
-                    if let cached = cachedDistance(query, norm: norm, to: neighbour) {
+                    if let cached = cachedDistance(query, norm: norm, to: neighbour, in: cache) {
                         hits &+= 1
                         d = cached
                     } else {
@@ -414,6 +416,7 @@ final class HNSWGraph {
             // stored vectors, so results and their distances are exact
             var exact: [Candidate] = []
             exact.reserveCapacity(found.count)
+            for candidate in found { locations?.prefetchVector(candidate.node) }
             for candidate in found {
                 if let d = try distanceFromMap(query, norm: norm, to: candidate.node) { exact.append(Candidate(distance: d, node: candidate.node)) }
             }

@@ -254,7 +254,7 @@ public class ReadTransaction {
         let graph = self.graph
         var best = CandidateHeap(nearestFirst: false)
         for node in nodes {
-            guard let d = try graph.distance(query, norm: norm, to: node) else { continue }
+            guard let d = try graph.distanceFromMap(query, norm: norm, to: node) else { continue }
             best.offer(Candidate(distance: d, node: node), keeping: k)
         }
         return best.elements.sorted()
