@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import FeatureMemory
+
+/// The node cache must never change an answer: searches through it return what searches without
+/// it return, writes are seen at once, and an open snapshot keeps seeing its own data.
+struct NodeCacheTests {
+    let temporary: TemporaryDirectory
+    init() throws { temporary = try TemporaryDirectory() }
+
+    static let dimension = 24
+
+    func open(cacheBytes: Int, at url: URL? = nil) throws -> FeatureStore {
+        try FeatureStore(at: url ?? temporary.storeURL, options: StoreOptions(
+            dimension: Self.dimension, metric: .l2, hnsw: HNSWParameters(m: 8, efConstruction: 64), durability: .noSync,
+            initialMapSize: 1 << 24, cacheBytes: cacheBytes, prefetch: PrefetchOptions(graph: false, warmStart: false, predictive: false),
+            resultCacheEntries: 0))
+    }
+
+    func vectors(_ count: Int, seed: UInt64) -> [[Float]] {
+        var random = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in random.gaussianVector(Self.dimension) }
+    }
+
+    @Test(arguments: [0, 64 << 10, 64 << 20])
+    func searchesAnswerTheSameWithAnyBudget(budget: Int) throws {
+        let base = vectors(1500, seed: 1)
+        do {
+            let store = try open(cacheBytes: 0)
+            try store.put(base.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
+        }
+        let queries = vectors(60, seed: 2)
+        let reference = try open(cacheBytes: 0)
+        let expected = try queries.map { try reference.nearest(to: $0, count: 10, ef: 40) }
+        let cached = try open(cacheBytes: budget, at: temporary.storeURL)
+        // a second store object on the directory, with its own node cache
+        for _ in 0..<3 {
+            for (query, answer) in zip(queries, expected) {
+                let found = try cached.nearest(to: query, count: 10, ef: 40)
+                #expect(found.map(\.id) == answer.map(\.id))
+                #expect(found.map(\.distance) == answer.map(\.distance))
+            }
+        }
+    }
+
+    @Test func hitsAreCountedAndABudgetIsNeverPassed() throws {
+        let store = try open(cacheBytes: 256 << 10)
+        let base = vectors(3000, seed: 3)
+        try store.put(base.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
+        for query in vectors(50, seed: 4) + vectors(50, seed: 4) { _ = try store.nearest(to: query, count: 5) }
+        let statistics = try #require(store.cacheStatistics)
+        #expect(statistics.lookups > 0)
+        #expect(statistics.hits > 0)
+        #expect(statistics.bytesInUse <= statistics.budgetBytes)
+        #expect(statistics.targetBytes <= statistics.budgetBytes)
+        #expect(statistics.evictions > 0)
+    }
+
+    @Test func anUpdateIsSeenByTheNextSearchAndNotByAnOlderSnapshot() throws {
+        let store = try open(cacheBytes: 16 << 20)
+        let base = vectors(500, seed: 5)
+        try store.put(base.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
+        for vector in base.prefix(100) { _ = try store.nearest(to: vector, count: 3) }   // warm the cache
+        let old = base[42]
+        let fresh = vectors(1, seed: 6)[0]
+        try store.read { before in
+            // a snapshot from before the update, held open across it
+            try store.update(42, vector: fresh)
+            let seenBefore = try before.nearest(to: old, count: 1)
+            #expect(seenBefore.first?.id == 42)
+            #expect(seenBefore.first?.distance == 0)
+        }
+        let afterOld = try store.nearest(to: old, count: 3)
+        #expect(!afterOld.contains { $0.id == 42 && $0.distance == 0 })
+        let afterFresh = try store.nearest(to: fresh, count: 1)
+        #expect(afterFresh.first?.id == 42)
+        #expect(afterFresh.first?.distance == 0)
+        // a delete is seen at once too
+        try store.delete(42)
+        #expect(!(try store.nearest(to: fresh, count: 5)).contains { $0.id == 42 })
+    }
+
+    @Test func aCommitByAnotherStoreObjectIsNotHiddenByTheCache() throws {
+        let directory = temporary.url.appendingPathComponent("shared")
+        let base = vectors(400, seed: 7)
+        let first = try open(cacheBytes: 16 << 20, at: directory)
+        try first.put(base.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
+        for vector in base.prefix(50) { _ = try first.nearest(to: vector, count: 3) }
+        // the node cache belongs to a store object; a second object on the directory writes
+        let second = try FeatureStore(at: directory, options: StoreOptions(cacheBytes: 16 << 20))
+        let fresh = vectors(1, seed: 8)[0]
+        try second.update(7, vector: fresh)
+        let found = try first.nearest(to: fresh, count: 1)
+        #expect(found.first?.id == 7)
+        #expect(found.first?.distance == 0)
+        #expect(!(try first.nearest(to: base[7], count: 3)).contains { $0.id == 7 && $0.distance == 0 })
+    }
+
+    @Test func halfPrecisionCopiesKeepLargeAndTinyMagnitudes() throws {
+        let store = try open(cacheBytes: 16 << 20)
+        let huge = (0..<Self.dimension).map { Float($0 + 1) * 1e6 }
+        let tiny = (0..<Self.dimension).map { Float($0 + 1) * 1e-7 }
+        try store.put(huge, for: 1)
+        try store.put(tiny, for: 2)
+        try store.put([Float](repeating: 0.5, count: Self.dimension), for: 3)
+        for _ in 0..<3 {
+            #expect(try store.nearest(to: huge, count: 1).first?.id == 1)
+            #expect(try store.nearest(to: tiny, count: 1).first?.id == 2)
+        }
+    }
+}
