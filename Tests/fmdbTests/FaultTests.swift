@@ -27,7 +27,9 @@ import Testing
         kill(reader.processIdentifier, SIGKILL)
         reader.waitUntilExit()
         let stats = try FMDBRunner.run(["stats", path, "--json"]).json()
-        #expect(stats["stale_readers_cleared"] as? Int == 1)
+        // its held read, and the warm-start read of its prefetch thread if that was still running
+        let cleared = stats["stale_readers_cleared"] as? Int ?? 0
+        #expect((1...2).contains(cleared))
         #expect(stats["readers_in_use"] as? Int == 0)
         #expect(try FMDBRunner.run(["put", path, "2", "--vector", "3,4"]).status == 0)
         #expect(try FMDBRunner.run(["verify", path]).status == 0)

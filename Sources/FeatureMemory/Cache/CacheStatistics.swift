@@ -53,9 +53,9 @@ extension FeatureStore {
         return CacheStatistics(
             budgetBytes: raw.budgetBytes, targetBytes: raw.targetBytes, bytesInUse: raw.bytesInUse, entries: raw.entries,
             lookups: raw.lookups, hits: raw.hits, demandFills: raw.fills, evictions: raw.evictions,
-            prefetchers: names.indices.map { Prefetcher(name: names[$0], prefetched: raw.prefetched[$0], used: raw.prefetchUsed[$0]) },
-            resultCacheHits: 0, resultCacheLookups: 0)
+            prefetchers: names.indices.map { CacheStatistics.Prefetcher(name: names[$0], prefetched: raw.prefetched[$0], used: raw.prefetchUsed[$0]) },
+            resultCacheHits: resultCache?.counts.hits ?? 0, resultCacheLookups: resultCache?.counts.lookups ?? 0)
     }
 }
 
-private typealias Prefetcher = CacheStatistics.Prefetcher
+

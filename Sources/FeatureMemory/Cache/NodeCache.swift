@@ -201,8 +201,24 @@ final class NodeCache: @unchecked Sendable {
     }
 
     /// Whether `node` has an entry usable at `snapshot`.
-    func contains(_ node: UInt32, snapshot: UInt64) -> Bool {
-        withEntry(node, snapshot: snapshot) { _ in true } ?? false
+    /// With `countingUse` false (prefetchers checking what to skip), the entry's reference bit and
+    /// its prefetcher's credit are left alone.
+    func contains(_ node: UInt32, snapshot: UInt64, countingUse: Bool = true) -> Bool {
+        if countingUse { return withEntry(node, snapshot: snapshot) { _ in true } ?? false }
+        let block = currentIndex
+        let index = Int(node)
+        guard index < NodeIndex.capacity(block) else { return false }
+        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
+        guard slotPlusOne != 0 else { return false }
+        let base = arena + Int(slotPlusOne &- 1) * stride
+        let sequence = base.assumingMemoryBound(to: UInt32.self)
+        let before = fm_load_u32_acquire(sequence)
+        guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return false }
+        let bound = min(base.load(fromByteOffset: 8, as: UInt64.self), snapshot)
+        let valid = fm_load_u64_acquire((base + 16).assumingMemoryBound(to: UInt64.self)) <= bound
+            && fm_load_u64_relaxed(shared) <= bound
+        fm_fence_acquire()
+        return valid && fm_load_u32_relaxed(sequence) == before
     }
 
     /// The address of `node`'s slot when one is assigned (for processor prefetching only).

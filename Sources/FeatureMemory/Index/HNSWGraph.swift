@@ -22,6 +22,8 @@ final class HNSWGraph {
     let nodeCache: NodeCache?
     /// Whether searches read from `nodeCache` (read transactions only).
     let readsNodeCache: Bool
+    /// Whether a node read on a cache miss queues its neighbours in `scratch.pendingPrefetch`.
+    var collectsGraphPrefetch = false
     /// The snapshot this transaction reads (for read transactions) or writes.
     let snapshot: UInt64
 
@@ -410,6 +412,7 @@ final class HNSWGraph {
                 current = try greedy(query, norm: norm, from: current, layer: layer)
             }
         }
+        scratch.lastRegion = current.node
         var found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
         if readsNodeCache {
             // the cache ranks by float16 copies; the candidates found are ranked again by their
@@ -435,6 +438,9 @@ final class HNSWGraph {
         swap(&links, &scratch.cacheLinks)
         defer { swap(&links, &scratch.cacheLinks) }
         guard try loadLinksFromMap(of: node, layer: 0, into: &links) else { return }
+        // graph-aware prefetching: a node the search had to read is new ground, and its
+        // neighbours are what the search reads next; the prefetch thread loads them
+        if origin == .demand && collectsGraphPrefetch { scratch.pendingPrefetch.append(contentsOf: links) }
         let snapshot = self.snapshot
         let id = try node.withKeyBytes { key in
             try txn.withValue(in: tables.patterns, forKey: key) { record in try? MetadataRecord.id(of: record, node: node) } ?? nil

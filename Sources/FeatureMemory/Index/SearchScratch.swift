@@ -10,6 +10,10 @@ final class SearchScratch {
     var links: ContiguousArray<UInt32> = []
     /// The unvisited neighbours of the node being expanded.
     var fresh: ContiguousArray<UInt32> = []
+    /// Neighbours of nodes a search had to read from the map, for the graph prefetcher.
+    var pendingPrefetch: [UInt32] = []
+    /// The layer-0 node the last search's descent arrived at (its region, for the predictor).
+    var lastRegion: UInt32 = 0
     /// Links read for a node cache fill, apart from `links`, which a search may be iterating.
     var cacheLinks: ContiguousArray<UInt32> = []
     /// Nodes whose records failed their checks during the search; they were skipped.

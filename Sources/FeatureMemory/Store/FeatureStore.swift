@@ -35,6 +35,16 @@ public final class FeatureStore: Sendable {
     let writerCache: WriterCache
     /// Decoded vectors and links shared by this store object's readers (nil when the budget is 0).
     let nodeCache: NodeCache?
+    /// Which prefetchers run.
+    let prefetchOptions: PrefetchOptions
+    /// The background thread of the prefetchers (nil without a node cache or prefetchers).
+    let prefetcher: CachePrefetcher?
+    /// The predictive prefetcher's model (nil when it is off).
+    let predictor: AccessPredictor?
+    /// Results of repeated searches in the newest snapshot (nil when off).
+    let resultCache: ResultCache?
+    /// When the hot set was last written.
+    let hotSetSchedule = HotSetSchedule()
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     /// Dimension and metric in `options` must match an existing store's when given.
@@ -117,6 +127,27 @@ public final class FeatureStore: Sendable {
         } else {
             nodeCache = nil
         }
+        let prefetch = nodeCache == nil ? PrefetchOptions(graph: false, warmStart: false, predictive: false) : options.prefetch
+        prefetchOptions = prefetch
+        predictor = prefetch.predictive ? AccessPredictor() : nil
+        resultCache = options.resultCacheEntries > 0 ? ResultCache(capacity: options.resultCacheEntries) : nil
+        prefetcher = prefetch.graph || prefetch.warmStart || prefetch.predictive ? CachePrefetcher() : nil
+        if let prefetcher {
+            prefetcher.start(serving: self)
+            if prefetch.warmStart {
+                prefetcher.enqueue(.init(nodes: [], withNeighbours: false, origin: .warmStart, warmStart: true))
+            }
+        }
+    }
+
+    deinit {
+        prefetcher?.stop()
+    }
+
+    /// Waits until the prefetchers have loaded everything asked of them so far (a warm start
+    /// included): for measurements that must not race them.
+    public func waitForPrefetches() {
+        prefetcher?.waitUntilIdle()
     }
 
     /// Reads and checks the schema of an existing store, then opens its tables.
@@ -169,7 +200,11 @@ public final class FeatureStore: Sendable {
                 nodeCache?.writerBegins(UInt64(transactionID))
                 let writer = WriteTransaction(store: self, txn: txn)
                 defer { writer.finish() }
-                return try body(writer)
+                let result = try body(writer)
+                // the hot set rides along with the application's own commits, at most once a
+                // minute: no extra transaction, and readers never write
+                if hotSetSchedule.isDue() { try writeHotSet(in: writer) }
+                return result
             }
             writerCache.committed(transactionID: transactionID)
             nodeCache?.writerCommitted(UInt64(transactionID))

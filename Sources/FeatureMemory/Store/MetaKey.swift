@@ -27,6 +27,8 @@ enum MetaKey: String, CaseIterable {
     case graphEntry = "graph_entry"
     /// The entry node's level, the graph's highest (UInt32).
     case graphMaxLevel = "graph_max_level"
+    /// The node ids the node cache held when the hot set was last saved (u32 each), for warm starts.
+    case hotSet = "hot_set"
 
     /// The format version this code writes and reads (3: graph records with 32-bit in-link counts).
     static let currentFormatVersion: UInt32 = 3

@@ -54,6 +54,7 @@ public class ReadTransaction {
             txn: txn, tables: tables, dimension: store.dimension, metric: store.metric,
             parameters: store.hnswParameters, codec: codec, scratch: scratch, locations: locations,
             writerCache: txn.isReadOnly ? nil : store.writerCache, nodeCache: store.nodeCache)
+        graph.collectsGraphPrefetch = txn.isReadOnly && store.prefetchOptions.graph
         builtGraph = graph
         return graph
     }
@@ -156,10 +157,15 @@ public class ReadTransaction {
         let queryNorm = try VectorValidation.validate(query, dimension: store.dimension, metric: store.metric)
         try VectorValidation.validate(count: k)
         let ef = max(ef ?? max(64, k), k)
+        let resultKey = filter == nil && txn.isReadOnly && store.resultCache != nil
+            ? ResultCache.Key(k: k, ef: ef, bits: query.map(\.bitPattern)) : nil
+        if let resultKey, let cached = store.resultCache?.lookup(resultKey, snapshot: txn.snapshotID) { return cached }
         let found: [Candidate] = try query.withUnsafeBytes { queryBytes in
             let pointer = queryBytes.baseAddress!
             guard let filter else {
-                return try graph.search(pointer, norm: queryNorm, count: k, ef: ef)
+                let found = try graph.search(pointer, norm: queryNorm, count: k, ef: ef)
+                if txn.isReadOnly { prefetchAfterSearch(found) }
+                return found
             }
             let matches = try nodes(matching: filter)
             let total = try count
@@ -172,7 +178,26 @@ public class ReadTransaction {
             return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
         }
         try noteDamaged()
-        return try results(found)
+        let answer = try results(found)
+        if let resultKey, scratch.damaged.isEmpty, skippedDamagedIDs.isEmpty {
+            store.resultCache?.insert(resultKey, snapshot: txn.snapshotID, results: answer)
+        }
+        return answer
+    }
+
+    /// Hands what the search learned to the prefetchers: the neighbours of nodes it had to read
+    /// (graph-aware) and its region (predictive).
+    private func prefetchAfterSearch(_ found: [Candidate]) {
+        guard let prefetcher = store.prefetcher else { return }
+        let scratch = self.scratch
+        if !scratch.pendingPrefetch.isEmpty {
+            prefetcher.enqueue(.init(nodes: scratch.pendingPrefetch, withNeighbours: false, origin: .graph))
+            scratch.pendingPrefetch.removeAll(keepingCapacity: true)
+        }
+        if let predictor = store.predictor,
+           let next = predictor.observe(region: scratch.lastRegion, results: found.prefix(8).map(\.node)) {
+            prefetcher.enqueue(.init(nodes: next, withNeighbours: true, origin: .predictive))
+        }
     }
 
     /// Ids whose records failed their checks during this transaction's searches and were skipped

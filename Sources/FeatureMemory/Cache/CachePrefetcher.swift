@@ -1,0 +1,197 @@
+import Foundation
+
+/// A background thread that fills the node cache ahead of searches. Requests name nodes, or
+/// nodes whose layer-0 neighbourhoods (the node and everything it links to) are wanted; the
+/// thread reads them from the newest snapshot and skips what the cache already holds. The queue
+/// is bounded: when searches ask for more than the thread can read, the surplus is dropped,
+/// since a prefetch that arrives after its use is worth nothing.
+final class CachePrefetcher: @unchecked Sendable {
+    // @unchecked: `queue`, `queued`, `busy` and `stopped` change only under `condition`; `store`
+    // is set once, before the thread starts.
+
+    /// What to fill.
+    struct Request {
+        var nodes: [UInt32]
+        /// Fill the layer-0 neighbours of `nodes` too.
+        var withNeighbours: Bool
+        var origin: CacheOrigin
+        /// Read the saved hot set and the entry point's neighbourhood (a warm start) first.
+        var warmStart = false
+    }
+
+    /// Nodes waiting at most; requests beyond are dropped.
+    static let queueLimit = 16_384
+
+    private let condition = NSCondition()
+    private var queue: [Request] = []
+    private var queued = 0
+    private var stopped = false
+    private var busy = false
+    private weak var store: FeatureStore?
+
+    /// Starts the thread, which serves `store` until it is gone or `stop` is called.
+    func start(serving store: FeatureStore) {
+        self.store = store
+        let thread = Thread { [weak self] in self?.run() }
+        thread.name = "FeatureMemory prefetch"
+        thread.qualityOfService = .utility
+        thread.start()
+    }
+
+    /// Queues a request; returns false when the queue is full and it was dropped.
+    @discardableResult
+    func enqueue(_ request: Request) -> Bool {
+        guard !request.nodes.isEmpty || request.warmStart else { return true }
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped, queued + request.nodes.count <= Self.queueLimit else { return false }
+        queue.append(request)
+        queued += request.nodes.count
+        condition.signal()
+        return true
+    }
+
+    /// Waits until every queued request has been served (for measurements and tests).
+    func waitUntilIdle() {
+        condition.lock()
+        while !queue.isEmpty || busy { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Ends the thread after the request it is serving.
+    func stop() {
+        condition.lock()
+        stopped = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped {
+                busy = false
+                condition.broadcast()
+                condition.wait()
+            }
+            if stopped {
+                busy = false
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let request = queue.removeFirst()
+            queued -= request.nodes.count
+            busy = true
+            condition.unlock()
+            guard let store else { continue }
+            // a failure here (a damaged record, a store being closed) only means no prefetch
+            try? store.fillNodeCache(request)
+        }
+    }
+}
+
+extension FeatureStore {
+    /// Serves one prefetch request in a read transaction of the newest snapshot.
+    func fillNodeCache(_ request: CachePrefetcher.Request) throws {
+        guard let nodeCache else { return }
+        try read { reader in
+            let graph = reader.graph
+            let snapshot = graph.snapshot
+            var wanted: [UInt32] = []
+            var seen = Set<UInt32>()
+            var links = ContiguousArray<UInt32>()
+            let requested = request.warmStart ? try warmStartNodes(reader, limit: nodeCache.capacity) : request.nodes
+            for node in requested where seen.insert(node).inserted {
+                wanted.append(node)
+                if request.withNeighbours, try graph.loadLinksFromMap(of: node, layer: 0, into: &links) {
+                    for neighbour in links where seen.insert(neighbour).inserted { wanted.append(neighbour) }
+                }
+            }
+            for node in wanted where !nodeCache.contains(node, snapshot: snapshot, countingUse: false) {
+                try graph.cacheNode(node, origin: request.origin)
+            }
+        }
+    }
+
+    /// What a warm start loads, in order: the hot set the previous opening saved, every node above
+    /// layer 0, then the entry point's layer-0 neighbourhood breadth first; at most `limit` nodes.
+    private func warmStartNodes(_ reader: ReadTransaction, limit: Int) throws -> [UInt32] {
+        var nodes = try reader.savedHotSet()
+        var seen = Set(nodes)
+        try reader.txn.withCursor(on: tables.levels) { cursor in
+            try cursor.forEach { entry in
+                if let node = UInt32(keyBytes: entry.value), seen.insert(node).inserted { nodes.append(node) }
+                return nodes.count < limit
+            }
+        }
+        guard let entry = try reader.graph.entryPoint() else { return Array(nodes.prefix(limit)) }
+        let neighbourhood = min(limit, max(nodes.count + Self.warmNeighbourhood, nodes.count))
+        var frontier = [entry.node]
+        seen.insert(entry.node)
+        nodes.append(entry.node)
+        var links = ContiguousArray<UInt32>()
+        var index = 0
+        while index < frontier.count && nodes.count < neighbourhood {
+            guard try reader.graph.loadLinksFromMap(of: frontier[index], layer: 0, into: &links) else { index += 1; continue }
+            for neighbour in links where seen.insert(neighbour).inserted {
+                frontier.append(neighbour)
+                nodes.append(neighbour)
+            }
+            index += 1
+        }
+        return Array(nodes.prefix(limit))
+    }
+
+    /// Nodes of the entry point's neighbourhood a warm start adds to the saved hot set.
+    static let warmNeighbourhood = 4096
+
+    /// Saves the nodes the node cache holds now as the hot set the next opening warms up with
+    /// (writes also save it, at most once a minute, in their own transactions).
+    public func saveHotSet() throws {
+        guard nodeCache != nil else { return }
+        try write { writer in try writeHotSet(in: writer) }
+    }
+
+    /// Puts the hot set into `writer`'s transaction.
+    func writeHotSet(in writer: WriteTransaction) throws {
+        guard let nodeCache else { return }
+        let nodes = nodeCache.cachedNodes(limit: nodeCache.capacity)
+        guard !nodes.isEmpty else { return }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(nodes.count * 4)
+        for node in nodes { withUnsafeBytes(of: node.littleEndian) { bytes.append(contentsOf: $0) } }
+        try Array(MetaKey.hotSet.rawValue.utf8).withUnsafeBytes { key in
+            try bytes.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
+        }
+    }
+}
+
+/// Decides when a write transaction also saves the hot set: once a minute at most.
+final class HotSetSchedule: @unchecked Sendable {
+    // @unchecked: `last` changes under `lock`.
+    private let lock = NSLock()
+    private var last = DispatchTime.now().uptimeNanoseconds
+    static let interval: UInt64 = 60_000_000_000
+
+    func isDue() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - last >= Self.interval else { return false }
+        last = now
+        return true
+    }
+}
+
+extension ReadTransaction {
+    /// The hot set saved by `FeatureStore.saveHotSet`; empty when none.
+    func savedHotSet() throws -> [UInt32] {
+        try Array(MetaKey.hotSet.rawValue.utf8).withUnsafeBytes { key in
+            try txn.withValue(in: tables.meta, forKey: key) { bytes -> [UInt32] in
+                (0..<(bytes.count / 4)).map { bytes.littleEndian(at: 4 * $0, as: UInt32.self) }
+            } ?? []
+        }
+    }
+}
