@@ -48,7 +48,7 @@ final class NodeCache: @unchecked Sendable {
     private let shared: UnsafeMutablePointer<UInt64>
     private let lock = NSLock()
     private var used = 0
-    private var hand = 0
+    private var eviction: EvictionQueues
     private var sizing: AdaptiveSizing
 
     /// Words of `shared`: the snapshot bookkeeping, read by every lookup, sits a cache line apart
@@ -56,14 +56,14 @@ final class NodeCache: @unchecked Sendable {
     private enum Shared: Int, CaseIterable {
         case floor = 0, explained, pending
         case lookups = 8, hits, fills, evictions, windowLookups, windowHits, windowEvictions
-        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive
-        static var wordCount: Int { usedPredictive.rawValue + 1 }
+        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive, epoch
+        static var wordCount: Int { epoch.rawValue + 1 }
     }
 
     /// A cache for vectors of `dimension` floats and `maximumLinks` layer-0 links, within
     /// `budgetBytes`, for a store whose newest snapshot is `snapshot` and whose node ids are below
     /// `nodeBound`.
-    init(dimension: Int, maximumLinks: Int, budgetBytes: Int, snapshot: UInt64, nodeBound: Int) {
+    init(dimension: Int, maximumLinks: Int, budgetBytes: Int, snapshot: UInt64, nodeBound: Int, policy: CachePolicy = .s3fifo) {
         self.dimension = dimension
         self.maximumLinks = maximumLinks
         vectorOffset = (NodeCache.headerSize + 4 * maximumLinks + 63) & ~63
@@ -92,6 +92,7 @@ final class NodeCache: @unchecked Sendable {
         shared[Shared.floor.rawValue] = snapshot
         shared[Shared.explained.rawValue] = snapshot
         sizing = AdaptiveSizing(capacity: capacity)
+        eviction = EvictionQueues(policy: policy)
     }
 
     deinit {
@@ -105,7 +106,8 @@ final class NodeCache: @unchecked Sendable {
     /// Bytes of a slot before its links: sequence u32 @0, node u32 @4, loadedAt u64 @8 (the snapshot
     /// it was read from), changedAt u64 @16 (the node's last change by this process's writer),
     /// external id u64 @24 (UInt64.max when unknown), norm f32 @32 (of the exact vector), link
-    /// count u16 @36, CLOCK reference bit u8 @38, origin u8 @39, float16 scale f32 @40.
+    /// count u16 @36, use frequency u8 @38 (0…3), origin u8 @39, float16 scale f32 @40, epoch of
+    /// the last search that used it u32 @44.
     static let headerSize = 48
 
     // MARK: snapshots and invalidation
@@ -154,6 +156,12 @@ final class NodeCache: @unchecked Sendable {
 
     // MARK: reading
 
+    /// A number for the next search (never 0), so an entry's use count rises once per search.
+    func nextEpoch() -> UInt32 {
+        let epoch = UInt32(truncatingIfNeeded: fm_add_u64(shared + Shared.epoch.rawValue, 1))
+        return epoch == 0 ? 1 : epoch
+    }
+
     private var currentIndex: UnsafeMutableRawPointer {
         UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
     }
@@ -161,7 +169,7 @@ final class NodeCache: @unchecked Sendable {
     /// Runs `body` on `node`'s slot when it holds exactly what snapshot `snapshot` holds; nil on a
     /// miss, or when a filler rewrote the slot meanwhile (then `body`'s result is discarded).
     @inline(__always)
-    func withEntry<R>(_ node: UInt32, snapshot: UInt64, _ body: (UnsafeRawPointer) -> R) -> R? {
+    func withEntry<R>(_ node: UInt32, snapshot: UInt64, epoch: UInt32 = 0, _ body: (UnsafeRawPointer) -> R) -> R? {
         let block = currentIndex
         let index = Int(node)
         guard index < NodeIndex.capacity(block) else { return nil }
@@ -177,16 +185,25 @@ final class NodeCache: @unchecked Sendable {
         let result = body(base)
         fm_fence_acquire()
         guard fm_load_u32_relaxed(sequence) == before else { return nil }
-        let flags = base.load(fromByteOffset: 38, as: UInt16.self)
-        if flags != 1 { noteUse(base, flags: flags) }
+        if base.load(fromByteOffset: 44, as: UInt32.self) != epoch || base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
+            noteUse(base, epoch: epoch)
+        }
         return result
     }
 
-    /// Sets the reference bit of an entry just used and credits its prefetcher on its first use.
-    private func noteUse(_ base: UnsafeRawPointer, flags: UInt16) {
+    /// Counts a use by a search (once per search, so the nodes one search touches twice do not
+    /// look popular) and credits the entry's prefetcher on its first use. Racing readers may lose
+    /// an increment; the count only steers eviction.
+    private func noteUse(_ base: UnsafeRawPointer, epoch: UInt32) {
         let mutableBase = UnsafeMutableRawPointer(mutating: base)
-        if flags & 0xFF == 0 { fm_store_u8_relaxed((mutableBase + 38).assumingMemoryBound(to: UInt8.self), 1) }
-        if flags >> 8 != 0 {
+        let touch = (mutableBase + 44).assumingMemoryBound(to: UInt32.self)
+        if epoch != 0 && fm_load_u32_relaxed(touch) != epoch {
+            fm_store_u32_relaxed(touch, epoch)
+            let frequency = (mutableBase + 38).assumingMemoryBound(to: UInt8.self)
+            let count = fm_load_u8_relaxed(frequency)
+            if count < 3 { fm_store_u8_relaxed(frequency, count + 1) }
+        }
+        if base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
             let origin = fm_exchange_u8((mutableBase + 39).assumingMemoryBound(to: UInt8.self), 0)
             if origin != 0 { _ = fm_add_u64(shared + Shared.usedGraph.rawValue + Int(origin) - 1, 1) }
         }
@@ -240,7 +257,7 @@ final class NodeCache: @unchecked Sendable {
     /// `snapshot`, evicting another entry when the cache is at its target size.
     func fill(
         _ node: UInt32, snapshot: UInt64, id: UInt64?, vector: UnsafeRawPointer, norm: Float,
-        links: UnsafeBufferPointer<UInt32>, origin: CacheOrigin
+        links: UnsafeBufferPointer<UInt32>, origin: CacheOrigin, epoch: UInt32 = 0
     ) {
         guard capacity > 0 else { return }
         lock.lock()
@@ -260,8 +277,10 @@ final class NodeCache: @unchecked Sendable {
         } else if used < sizing.target {
             slot = used
             used += 1
+            eviction.admit(slot, node: node)
         } else if sizing.target > 0 {
-            slot = evictOne(block)
+            slot = evict(block)
+            eviction.admit(slot, node: node)
         } else {
             return
         }
@@ -282,27 +301,27 @@ final class NodeCache: @unchecked Sendable {
         if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
         let scale = fm_half_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
         base.storeBytes(of: scale, toByteOffset: 40, as: Float.self)
+        base.storeBytes(of: epoch, toByteOffset: 44, as: UInt32.self)
         fm_store_u32_release(sequence, next &+ 1)
         fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
         _ = fm_add_u64(shared + (origin == .demand ? Shared.fills.rawValue : Shared.prefetchedGraph.rawValue + Int(origin.rawValue) - 1), 1)
     }
 
-    /// CLOCK: the first slot under the hand not referenced since the hand last passed is freed.
-    private func evictOne(_ block: UnsafeMutableRawPointer) -> Int {
-        while true {
-            if hand >= sizing.target { hand = 0 }
-            let slot = hand
-            hand += 1
-            let reference = (arena + slot * stride + 38).assumingMemoryBound(to: UInt8.self)
-            if fm_load_u8_relaxed(reference) != 0 {
-                fm_store_u8_relaxed(reference, 0)
-                continue
-            }
-            release(slot, block)
-            _ = fm_add_u64(shared + Shared.evictions.rawValue, 1)
-            _ = fm_add_u64(shared + Shared.windowEvictions.rawValue, 1)
-            return slot
+    /// Frees a slot chosen by the eviction policy and returns it.
+    private func evict(_ block: UnsafeMutableRawPointer) -> Int {
+        let arena = self.arena, stride = self.stride
+        let slot = eviction.victim(limit: sizing.target) { slot, decrement in
+            let frequency = (arena + slot * stride + 38).assumingMemoryBound(to: UInt8.self)
+            let count = fm_load_u8_relaxed(frequency)
+            if decrement && count > 0 { fm_store_u8_relaxed(frequency, count - 1) }
+            return count
         }
+        let node = (arena + slot * stride).load(fromByteOffset: 4, as: UInt32.self)
+        release(slot, block)
+        eviction.evicted(slot, node: node)
+        _ = fm_add_u64(shared + Shared.evictions.rawValue, 1)
+        _ = fm_add_u64(shared + Shared.windowEvictions.rawValue, 1)
+        return slot
     }
 
     /// Unmaps `slot` from its node and marks it empty, so concurrent readers of it miss.
@@ -319,6 +338,7 @@ final class NodeCache: @unchecked Sendable {
         fm_fence_release()
         base.storeBytes(of: UInt32.max, toByteOffset: 4, as: UInt32.self)
         base.storeBytes(of: 0, toByteOffset: 38, as: UInt16.self)
+        base.storeBytes(of: 0, toByteOffset: 44, as: UInt32.self)
         fm_store_u32_release(sequence, next &+ 1)
     }
 
@@ -368,11 +388,11 @@ final class NodeCache: @unchecked Sendable {
     private func shrink(to target: Int) {
         let block = currentIndex
         for slot in target..<used { release(slot, block) }
+        eviction.removeSlots(from: target)
         let start = (target * stride + 4095) & ~4095
         let end = used * stride
         if end > start { madvise(arena + start, end - start, MADV_DONTNEED) }
         used = target
-        if hand >= target { hand = 0 }
     }
 
     /// What the cache holds and how it has done.

@@ -144,9 +144,9 @@ final class HNSWGraph {
 
     /// The distance to `node` from its node cache entry; nil on a miss.
     @inline(__always)
-    func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, in nodeCache: NodeCache) -> Float? {
+    func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, in nodeCache: NodeCache, epoch: UInt32 = 0) -> Float? {
         let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
-        return nodeCache.withEntry(node, snapshot: snapshot) { base in
+        return nodeCache.withEntry(node, snapshot: snapshot, epoch: epoch) { base in
             let values = (base + offset).assumingMemoryBound(to: UInt16.self)
             let scale = base.load(fromByteOffset: 40, as: Float.self)
             switch metric {
@@ -216,9 +216,9 @@ final class HNSWGraph {
 
     /// Copies `node`'s layer-0 links from its node cache entry; false on a miss.
     @inline(__always)
-    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>, in nodeCache: NodeCache) -> Bool {
+    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>, in nodeCache: NodeCache, epoch: UInt32 = 0) -> Bool {
         let maximum = nodeCache.maximumLinks
-        let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot) { base in
+        let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot, epoch: epoch) { base in
             links.removeAll(keepingCapacity: true)
             let count = min(Int(base.load(fromByteOffset: 36, as: UInt16.self)), maximum)
             for i in 0..<count { links.append(base.load(fromByteOffset: NodeCache.headerSize + 4 * i, as: UInt32.self)) }
@@ -350,12 +350,13 @@ final class HNSWGraph {
         // in the loop
         unowned(unsafe) let cache = nodeCache ?? SearchScratch.placeholderCache
         var lookups = 0, hits = 0
+        let epoch = scratch.epoch
         defer { if counting { cache.record(lookups: lookups, hits: hits) } }
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
             if counting {
                 lookups &+= 1
-                if cachedLinks(of: nearest.node, into: &links, in: cache) {
+                if cachedLinks(of: nearest.node, into: &links, in: cache, epoch: epoch) {
                     hits &+= 1
                 } else {
                     guard try loadLinksFromMap(of: nearest.node, layer: 0, into: &links) else { continue }
@@ -374,7 +375,7 @@ final class HNSWGraph {
                 let d: Float
                 if counting {
                     lookups &+= 1
-                    if let cached = cachedDistance(query, norm: norm, to: neighbour, in: cache) {
+                    if let cached = cachedDistance(query, norm: norm, to: neighbour, in: cache, epoch: epoch) {
                         hits &+= 1
                         d = cached
                     } else {
@@ -405,6 +406,7 @@ final class HNSWGraph {
         _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
         scratch.damaged.removeAll(keepingCapacity: true)
+        if readsNodeCache, let nodeCache { scratch.epoch = nodeCache.nextEpoch() }
         guard let entry = try entryPoint(), let d = try distance(query, norm: norm, to: entry.node) else { return [] }
         var current = Candidate(distance: d, node: entry.node)
         if entry.level > 0 {
@@ -442,13 +444,15 @@ final class HNSWGraph {
         // neighbours are what the search reads next; the prefetch thread loads them
         if origin == .demand && collectsGraphPrefetch { scratch.pendingPrefetch.append(contentsOf: links) }
         let snapshot = self.snapshot
+        let epoch = scratch.epoch
         let id = try node.withKeyBytes { key in
             try txn.withValue(in: tables.patterns, forKey: key) { record in try? MetadataRecord.id(of: record, node: node) } ?? nil
         }
         do {
             _ = try withVector(node) { values, norm in
                 links.withUnsafeBufferPointer { buffer in
-                    nodeCache.fill(node, snapshot: snapshot, id: id, vector: values, norm: norm, links: buffer, origin: origin)
+                    nodeCache.fill(node, snapshot: snapshot, id: id, vector: values, norm: norm, links: buffer, origin: origin,
+                                   epoch: origin == .demand ? epoch : 0)
                 }
             }
         } catch StoreError.corruptRecord {

@@ -12,6 +12,8 @@ final class SearchScratch {
     var fresh: ContiguousArray<UInt32> = []
     /// Neighbours of nodes a search had to read from the map, for the graph prefetcher.
     var pendingPrefetch: [UInt32] = []
+    /// The node cache epoch of the current search (see `NodeCache.nextEpoch`).
+    var epoch: UInt32 = 0
     /// The layer-0 node the last search's descent arrived at (its region, for the predictor).
     var lastRegion: UInt32 = 0
     /// Links read for a node cache fill, apart from `links`, which a search may be iterating.

@@ -123,7 +123,7 @@ public final class FeatureStore: Sendable {
             }
             nodeCache = NodeCache(
                 dimension: dimension, maximumLinks: hnsw.maximumLinks(layer: 0), budgetBytes: options.cacheBytes,
-                snapshot: snapshot, nodeBound: bound)
+                snapshot: snapshot, nodeBound: bound, policy: options.cachePolicy)
         } else {
             nodeCache = nil
         }

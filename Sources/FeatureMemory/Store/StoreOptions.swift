@@ -39,6 +39,8 @@ public struct StoreOptions: Sendable {
     public var cacheBytes: Int
     /// Which prefetchers fill the node cache ahead of searches.
     public var prefetch: PrefetchOptions
+    /// Which entry the node cache evicts (S3-FIFO by default; see `CachePolicy`).
+    public var cachePolicy: CachePolicy = .s3fifo
     /// Search results kept per committed version, for repeated queries (default 1,024; 0 turns it off).
     public var resultCacheEntries: Int
 

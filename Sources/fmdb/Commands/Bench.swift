@@ -40,28 +40,58 @@ extension FMDB {
         @Flag(help: "One JSON object per ef per line.")
         var json = false
 
+        @Option(help: "Query stream: uniform (each query once, in file order) or zipf (a skewed stream that repeats popular queries).")
+        var workload: Workload = .uniform
+
+        @Option(help: "Queries in a zipf stream (default 10 × the file's).")
+        var streamLength: Int?
+
+        @Option(help: "Exponent s of the zipf stream: query of popularity rank r is drawn with weight 1/r^s.")
+        var zipfExponent: Double = 1.1
+
+        @Option(help: "Seed of the zipf stream.")
+        var seed: UInt64 = 42
+
+        @Flag(help: "Measure a cold start: evict the store's file from the OS page cache, open the store and measure without any warm-up pass; the first 100 queries are timed apart.")
+        var cold = false
+
+        @Option(name: .customLong("cache-mb"), help: "Node cache budget in MiB (0 turns the cache off; default 256).")
+        var cacheMB: Int?
+
+        @Option(help: "Node cache eviction policy: s3fifo (default) or clock.")
+        var cachePolicy: CachePolicy = .s3fifo
+
+        @Flag(help: "Turn off graph-aware prefetching.")
+        var noGraphPrefetch = false
+
+        @Flag(help: "Turn off the warm start at open.")
+        var noWarmStart = false
+
+        @Flag(help: "Turn off predictive prefetching.")
+        var noPredictive = false
+
+        @Flag(help: "Keep the search-result cache on (off by default here, so that repeated queries are searched).")
+        var resultCache = false
+
+        @Flag(help: "After measuring, save the node cache's hot set in the store, for the next opening's warm start.")
+        var saveHotSet = false
+
         func validate() throws {
             guard k > 0 else { throw ValidationError("--k must be at least 1") }
             guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
             guard !efValues.isEmpty, efValues.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--ef must be a comma-separated list of positive integers")
             }
+            if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must be at least 0") }
+            if let streamLength, streamLength < 1 { throw ValidationError("--stream-length must be at least 1") }
+            guard zipfExponent > 0, zipfExponent.isFinite else { throw ValidationError("--zipf-exponent must be positive") }
         }
 
         private var efValues: [Int] { ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
         func run() throws {
             let queryVectors = try VectorFileReader(path: queries).readAll().map(\.vector)
-            guard let firstQuery = queryVectors.first else { throw CLIError("\(queries) holds no queries") }
-            // the cost of a cold start: opening the store and answering one query
-            let openStart = DispatchTime.now().uptimeNanoseconds
-            let store = try location.open()
-            let opened = DispatchTime.now().uptimeNanoseconds
-            _ = try store.nearest(to: firstQuery, count: k, ef: efValues[0])
-            let answered = DispatchTime.now().uptimeNanoseconds
-            let openMs = Double(opened - openStart) / 1e6, firstQueryMs = Double(answered - opened) / 1e6
-            Output.note(String(format: "opened in %.2f ms, first query answered %.2f ms later (%.2f ms in all)",
-                               openMs, firstQueryMs, openMs + firstQueryMs))
+            guard !queryVectors.isEmpty else { throw CLIError("\(queries) holds no queries") }
             let truthRows = try IVecsFile.read(path: truth)
             guard truthRows.count >= queryVectors.count else {
                 throw CLIError("\(truth) has \(truthRows.count) rows for \(queryVectors.count) queries")
@@ -70,30 +100,83 @@ extension FMDB {
                 throw CLIError("\(truth) has rows with fewer than k = \(k) neighbours")
             }
             let expected = truthRows.prefix(queryVectors.count).map { Set($0.prefix(k).map { firstID + UInt64($0) }) }
+            let stream = QueryStream.make(workload, queries: queryVectors.count,
+                                          length: streamLength ?? 10 * queryVectors.count, exponent: zipfExponent, seed: seed)
 
-            // warm the page cache (and catch bad queries) before anything is timed
-            for query in queryVectors { _ = try store.nearest(to: query, count: k, ef: efValues[0]) }
+            if cold {
+                let evicted = PageCache.evict(location.store + "/data.mdb")
+                Output.note(evicted ? "evicted data.mdb from the OS page cache" : "could not evict data.mdb from the OS page cache; the start is only process-cold")
+            }
+            var options = location.options(create: false)
+            if let cacheMB { options.cacheBytes = cacheMB << 20 }
+            options.prefetch = PrefetchOptions(graph: !noGraphPrefetch, warmStart: !noWarmStart, predictive: !noPredictive)
+            options.resultCacheEntries = resultCache ? 1024 : 0
+            options.cachePolicy = cachePolicy
+            // the cost of a start: opening the store and answering one query
+            let openStart = DispatchTime.now().uptimeNanoseconds
+            let store = try FeatureStore(at: location.url, options: options)
+            let opened = DispatchTime.now().uptimeNanoseconds
+            let firstQuery = queryVectors[stream[0]]
+            _ = try store.nearest(to: firstQuery, count: k, ef: efValues[0])
+            let answered = DispatchTime.now().uptimeNanoseconds
+            let openMs = Double(opened - openStart) / 1e6, firstQueryMs = Double(answered - opened) / 1e6
+            Output.note(String(format: "opened in %.2f ms, first query answered %.2f ms later (%.2f ms in all)",
+                               openMs, firstQueryMs, openMs + firstQueryMs))
 
-            for ef in efValues {
+            if !cold {
+                // warm the caches (and catch bad queries) before anything is timed
+                for index in stream { _ = try store.nearest(to: queryVectors[index], count: k, ef: efValues[0]) }
+            }
+            var first100Ms: Double?
+            for (position, ef) in efValues.enumerated() {
                 let before = store.cacheStatistics
-                let run = try measure(store: store, queries: queryVectors, ef: ef)
+                let run = try measure(store: store, queries: queryVectors, stream: stream, ef: ef)
                 let after = store.cacheStatistics
-                if let before, let after {
-                    Output.note("cache: \(after.hits - before.hits) hits of \(after.lookups - before.lookups) lookups, \(after.entries) entries, \(after.bytesInUse >> 20) MiB of target \(after.targetBytes >> 20) MiB")
+                if cold && position == 0 {
+                    first100Ms = run.latencies.prefix(100).reduce(0, +)
+                    Output.note(String(format: "first 100 queries after opening: %.2f ms", first100Ms ?? 0))
                 }
                 var hits = 0
-                for (index, ids) in run.results.enumerated() { hits += ids.filter { expected[index].contains($0) }.count }
-                let line = BenchLine(
-                    ef: ef, recall: Double(hits) / Double(queryVectors.count * k),
-                    qps: Double(queryVectors.count) / run.seconds,
+                for (position, ids) in run.results.enumerated() { hits += ids.filter { expected[stream[position]].contains($0) }.count }
+                let memory = ProcessMemory.current()
+                var line = BenchLine(
+                    ef: ef, recall: Double(hits) / Double(stream.count * k),
+                    qps: Double(stream.count) / run.seconds,
                     p50Ms: run.latencies.percentile(0.50), p99Ms: run.latencies.percentile(0.99),
-                    threads: threads, queries: queryVectors.count, k: k, openMs: openMs, firstQueryMs: firstQueryMs)
+                    threads: threads, queries: stream.count, k: k, openMs: openMs, firstQueryMs: firstQueryMs,
+                    workload: workload.rawValue, first100Ms: position == 0 ? first100Ms : nil,
+                    rssMB: memory.map { Double($0.resident) / 1_048_576 }, rssAnonMB: memory.map { Double($0.anonymous) / 1_048_576 })
+                if let before, let after {
+                    let lookups = after.lookups - before.lookups
+                    line.hitRate = lookups > 0 ? Double(after.hits - before.hits) / Double(lookups) : nil
+                    line.prefetchAccuracy = after.prefetchAccuracy
+                    for prefetcher in after.prefetchers {
+                        line.prefetchers[prefetcher.name] = PrefetcherLine(prefetched: prefetcher.prefetched, used: prefetcher.used, accuracy: prefetcher.accuracy)
+                    }
+                    line.cacheBudgetMB = Double(after.budgetBytes) / 1_048_576
+                    line.cacheMB = Double(after.bytesInUse) / 1_048_576
+                    line.cacheTargetMB = Double(after.targetBytes) / 1_048_576
+                    line.evictions = after.evictions - before.evictions
+                    line.resultCacheHits = after.resultCacheHits - before.resultCacheHits
+                }
                 if json {
                     try Output.printJSON(line)
                 } else {
                     print(String(format: "ef %4d  recall@%d %.4f  %9.1f queries/s  p50 %.3f ms  p99 %.3f ms",
-                                 ef, k, line.recall, line.qps, line.p50Ms, line.p99Ms))
+                                 ef, k, line.recall, line.qps, line.p50Ms, line.p99Ms)
+                          + (line.hitRate.map { String(format: "  hit rate %.4f", $0) } ?? "")
+                          + (line.prefetchAccuracy.map { String(format: "  prefetch accuracy %.3f", $0) } ?? ""))
                 }
+            }
+            if let statistics = store.cacheStatistics, !json {
+                let prefetchers = statistics.prefetchers.map { p in
+                    "\(p.name) \(p.used)/\(p.prefetched)" + (p.accuracy.map { String(format: " (%.3f)", $0) } ?? "")
+                }.joined(separator: ", ")
+                Output.note("node cache: \(Output.bytes(statistics.bytesInUse)) in use of target \(Output.bytes(statistics.targetBytes)), budget \(Output.bytes(statistics.budgetBytes)); \(statistics.evictions) evictions; prefetched entries used: \(prefetchers)")
+            }
+            if saveHotSet {
+                try store.saveHotSet()
+                Output.note("saved the hot set for the next opening's warm start")
             }
         }
 
@@ -103,9 +186,9 @@ extension FMDB {
             var seconds: Double
         }
 
-        /// Runs every query at `ef`, split over `threads` threads, timing each.
-        private func measure(store: FeatureStore, queries: [[Float]], ef: Int) throws -> Run {
-            let count = queries.count
+        /// Runs the stream's queries at `ef`, split over `threads` threads, timing each.
+        private func measure(store: FeatureStore, queries: [[Float]], stream: [Int], ef: Int) throws -> Run {
+            let count = stream.count
             let k = self.k
             let threads = min(self.threads, count)
             // each thread keeps its own results and hands them over once, at its end
@@ -119,7 +202,7 @@ extension FMDB {
                 while index < count {
                     let begin = DispatchTime.now().uptimeNanoseconds
                     do {
-                        let found = try store.nearest(to: queries[index], count: k, ef: ef)
+                        let found = try store.nearest(to: queries[stream[index]], count: k, ef: ef)
                         mine.append((index, found.map(\.id), Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6))
                     } catch {
                         failure.withLock { if $0 == nil { $0 = error } }
@@ -160,4 +243,34 @@ struct BenchLine: Encodable {
     var openMs: Double
     /// The first query after opening.
     var firstQueryMs: Double
+    var workload: String
+    /// With --cold, the first 100 queries after opening, summed (first ef only).
+    var first100Ms: Double?
+    /// Resident memory of the process (file pages of the map included) and its anonymous part.
+    var rssMB: Double?
+    var rssAnonMB: Double?
+    /// Node cache hits ÷ lookups during this ef's pass.
+    var hitRate: Double?
+    /// Prefetched entries used ÷ entries prefetched, all prefetchers, since opening.
+    var prefetchAccuracy: Double?
+    var prefetchers: [String: PrefetcherLine] = [:]
+    var cacheBudgetMB: Double?
+    var cacheMB: Double?
+    var cacheTargetMB: Double?
+    var evictions: Int?
+    var resultCacheHits: Int?
 }
+
+/// One prefetcher's record in `bench --json`.
+struct PrefetcherLine: Encodable {
+    var prefetched: Int
+    var used: Int
+    var accuracy: Double?
+}
+
+/// `--workload` values.
+enum Workload: String, ExpressibleByArgument, CaseIterable {
+    case uniform, zipf
+}
+
+extension CachePolicy: ExpressibleByArgument {}
