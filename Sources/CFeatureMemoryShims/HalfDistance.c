@@ -190,3 +190,99 @@ float fm_half_l2_squared(const void *query, const uint16_t *values, float scale,
 #endif
     return half_l2_portable(query, values, scale, count);
 }
+
+// 8-bit copies: each vector's range [low, low + 255·step] in 256 levels, a quarter of the bytes
+// of float32. Distances are computed against the float32 query from the codes.
+float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step) {
+    float low = query_at(values, 0), high = low;
+    for (size_t i = 1; i < count; i++) {
+        float v = query_at(values, i);
+        if (v < low) low = v;
+        if (v > high) high = v;
+    }
+    float width = high - low;
+    float s = width > 0 ? width / 255.0f : 1.0f;
+    float inverse = 1.0f / s;
+    for (size_t i = 0; i < count; i++) {
+        float level = (query_at(values, i) - low) * inverse + 0.5f;
+        out[i] = (uint8_t)(level < 0 ? 0 : level > 255 ? 255 : level);
+    }
+    *step = s;
+    return low;
+}
+
+static float byte_dot_portable(const void *q, const uint8_t *codes, size_t n) {
+    float s = 0;
+    for (size_t i = 0; i < n; i++) s += query_at(q, i) * (float)codes[i];
+    return s;
+}
+
+static float byte_l2_portable(const void *q, const uint8_t *codes, float low, float step, size_t n) {
+    float s = 0;
+    for (size_t i = 0; i < n; i++) {
+        float d = query_at(q, i) - (low + step * (float)codes[i]);
+        s += d * d;
+    }
+    return s;
+}
+
+#if defined(__x86_64__)
+#define BYTE8(p, i) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((p) + (i)))))
+
+__attribute__((target("avx2,fma,f16c")))
+static float byte_dot_avx2(const void *q, const uint8_t *codes, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(QUERY8(q, i), BYTE8(codes, i), acc0);
+        acc1 = _mm256_fmadd_ps(QUERY8(q, i + 8), BYTE8(codes, i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(QUERY8(q, i), BYTE8(codes, i), acc0);
+    float s = hsum(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += query_at(q, i) * (float)codes[i];
+    return s;
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static float byte_l2_avx2(const void *q, const uint8_t *codes, float low, float step, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 base = _mm256_set1_ps(low), factor = _mm256_set1_ps(step);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_sub_ps(QUERY8(q, i), _mm256_fmadd_ps(BYTE8(codes, i), factor, base));
+        __m256 d1 = _mm256_sub_ps(QUERY8(q, i + 8), _mm256_fmadd_ps(BYTE8(codes, i + 8), factor, base));
+        acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(QUERY8(q, i), _mm256_fmadd_ps(BYTE8(codes, i), factor, base));
+        acc0 = _mm256_fmadd_ps(d, d, acc0);
+    }
+    float s = hsum(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) {
+        float d = query_at(q, i) - (low + step * (float)codes[i]);
+        s += d * d;
+    }
+    return s;
+}
+#endif
+
+float fm_byte_dot(const void *query, const uint8_t *codes, size_t count) {
+#if defined(__x86_64__)
+    if (use_f16c) return byte_dot_avx2(query, codes, count);
+#endif
+    return byte_dot_portable(query, codes, count);
+}
+
+float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, float step, size_t count) {
+#if defined(__x86_64__)
+    if (use_f16c) return byte_l2_avx2(query, codes, low, step, count);
+#endif
+    return byte_l2_portable(query, codes, low, step, count);
+}
+
+float fm_sum(const void *values, size_t count) {
+    float s = 0;
+    for (size_t i = 0; i < count; i++) s += query_at(values, i);
+    return s;
+}

@@ -27,6 +27,14 @@ void fm_half_decode(const uint16_t *values, float scale, float *out, size_t coun
 float fm_half_dot(const void *query, const uint16_t *values, size_t count);
 /// Squared Euclidean distance between a float query and float16 values times `scale`.
 float fm_half_l2_squared(const void *query, const uint16_t *values, float scale, size_t count);
+/// Writes `values` as 8-bit codes into `out`: value ≈ low + step · code. Returns low; sets *step.
+float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step);
+/// Σ query[i] · code[i] (a dot product is low · Σ query + step · this).
+float fm_byte_dot(const void *query, const uint8_t *codes, size_t count);
+/// Squared Euclidean distance between a float query and the decoded codes.
+float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, float step, size_t count);
+/// The sum of `count` floats.
+float fm_sum(const void *values, size_t count);
 /// Whether the float16 kernels run on AVX2 + FMA + F16C.
 int fm_half_kernels_use_f16c(void);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).

@@ -32,6 +32,8 @@ final class NodeCache: @unchecked Sendable {
     let maximumLinks: Int
     /// Bytes per slot, a multiple of 64.
     let stride: Int
+    /// How vectors are kept.
+    let format: CacheFormat
     /// Offset of the vector (scaled float16, see `fm_half_encode`) within a slot.
     let vectorOffset: Int
     /// Slots the budget holds.
@@ -56,18 +58,20 @@ final class NodeCache: @unchecked Sendable {
     private enum Shared: Int, CaseIterable {
         case floor = 0, explained, pending
         case lookups = 8, hits, fills, evictions, windowLookups, windowHits, windowEvictions
-        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive, epoch
-        static var wordCount: Int { epoch.rawValue + 1 }
+        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive, epoch, full
+        static var wordCount: Int { full.rawValue + 1 }
     }
 
     /// A cache for vectors of `dimension` floats and `maximumLinks` layer-0 links, within
     /// `budgetBytes`, for a store whose newest snapshot is `snapshot` and whose node ids are below
     /// `nodeBound`.
-    init(dimension: Int, maximumLinks: Int, budgetBytes: Int, snapshot: UInt64, nodeBound: Int, policy: CachePolicy = .s3fifo) {
+    init(dimension: Int, maximumLinks: Int, budgetBytes: Int, snapshot: UInt64, nodeBound: Int, policy: CachePolicy = .clock,
+         format: CacheFormat = .bytes) {
         self.dimension = dimension
         self.maximumLinks = maximumLinks
         vectorOffset = (NodeCache.headerSize + 4 * maximumLinks + 63) & ~63
-        stride = (vectorOffset + 2 * dimension + 63) & ~63
+        self.format = format
+        stride = (vectorOffset + format.bytesPerValue * dimension + 63) & ~63
         capacity = max(budgetBytes / stride, 0)
         self.budgetBytes = budgetBytes
         // address space only: pages are touched as slots fill, and given back when the target shrinks
@@ -107,8 +111,8 @@ final class NodeCache: @unchecked Sendable {
     /// it was read from), changedAt u64 @16 (the node's last change by this process's writer),
     /// external id u64 @24 (UInt64.max when unknown), norm f32 @32 (of the exact vector), link
     /// count u16 @36, use frequency u8 @38 (0…3), origin u8 @39, float16 scale f32 @40, epoch of
-    /// the last search that used it u32 @44.
-    static let headerSize = 48
+    /// the last search that used it u32 @44, 8-bit low f32 @48 (the 8-bit step is @40).
+    static let headerSize = 56
 
     // MARK: snapshots and invalidation
 
@@ -281,6 +285,7 @@ final class NodeCache: @unchecked Sendable {
         } else if sizing.target > 0 {
             slot = evict(block)
             eviction.admit(slot, node: node)
+            fm_store_u64_relaxed(shared + Shared.full.rawValue, 1)
         } else {
             return
         }
@@ -299,8 +304,16 @@ final class NodeCache: @unchecked Sendable {
         base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
         base.storeBytes(of: origin.rawValue, toByteOffset: 39, as: UInt8.self)
         if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
-        let scale = fm_half_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
-        base.storeBytes(of: scale, toByteOffset: 40, as: Float.self)
+        switch format {
+        case .half:
+            let scale = fm_half_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
+            base.storeBytes(of: scale, toByteOffset: 40, as: Float.self)
+        case .bytes:
+            var step: Float = 0
+            let low = fm_byte_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
+            base.storeBytes(of: step, toByteOffset: 40, as: Float.self)
+            base.storeBytes(of: low, toByteOffset: 48, as: Float.self)
+        }
         base.storeBytes(of: epoch, toByteOffset: 44, as: UInt32.self)
         fm_store_u32_release(sequence, next &+ 1)
         fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
@@ -382,6 +395,7 @@ final class NodeCache: @unchecked Sendable {
         fm_store_u64_relaxed(shared + Shared.windowEvictions.rawValue, 0)
         let newTarget = sizing.next(hitRate: Double(hits) / Double(lookups), evictions: Int(evictions), used: used)
         if newTarget < used { shrink(to: newTarget) }
+        fm_store_u64_relaxed(shared + Shared.full.rawValue, used >= sizing.target ? 1 : 0)
     }
 
     /// Frees the slots at and above `target` and gives their memory back to the system.
@@ -394,6 +408,9 @@ final class NodeCache: @unchecked Sendable {
         if end > start { madvise(arena + start, end - start, MADV_DONTNEED) }
         used = target
     }
+
+    /// Whether every slot of the target is taken, so a fill evicts (read without the lock: a hint).
+    var isFull: Bool { fm_load_u64_relaxed(shared + Shared.full.rawValue) != 0 }
 
     /// What the cache holds and how it has done.
     var statistics: NodeCacheStatistics {
@@ -418,6 +435,14 @@ final class NodeCache: @unchecked Sendable {
         }
         return nodes
     }
+}
+
+/// How the node cache keeps vectors: float16 (half the bytes of float32) or 8-bit codes (a
+/// quarter), both ranking candidates only; results are re-ranked by the stored vectors.
+public enum CacheFormat: String, Sendable, CaseIterable, Codable {
+    case half, bytes
+
+    var bytesPerValue: Int { self == .half ? 2 : 1 }
 }
 
 /// Raw counters behind `CacheStatistics`.

@@ -146,6 +146,22 @@ final class HNSWGraph {
     @inline(__always)
     func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, in nodeCache: NodeCache, epoch: UInt32 = 0) -> Float? {
         let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
+        let querySum = scratch.querySum
+        if nodeCache.format == .bytes {
+            return nodeCache.withEntry(node, snapshot: snapshot, epoch: epoch) { base in
+                let codes = (base + offset).assumingMemoryBound(to: UInt8.self)
+                let step = base.load(fromByteOffset: 40, as: Float.self), low = base.load(fromByteOffset: 48, as: Float.self)
+                switch metric {
+                case .l2:
+                    return fm_byte_l2_squared(query, codes, low, step, dimension)
+                case .innerProduct:
+                    return 1 - (low * querySum + step * fm_byte_dot(query, codes, dimension))
+                case .cosine:
+                    return 1 - (low * querySum + step * fm_byte_dot(query, codes, dimension))
+                        / (queryNorm * base.load(fromByteOffset: 32, as: Float.self))
+                }
+            }
+        }
         return nodeCache.withEntry(node, snapshot: snapshot, epoch: epoch) { base in
             let values = (base + offset).assumingMemoryBound(to: UInt16.self)
             let scale = base.load(fromByteOffset: 40, as: Float.self)
@@ -406,7 +422,10 @@ final class HNSWGraph {
         _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
         scratch.damaged.removeAll(keepingCapacity: true)
-        if readsNodeCache, let nodeCache { scratch.epoch = nodeCache.nextEpoch() }
+        if readsNodeCache, let nodeCache {
+            scratch.epoch = nodeCache.nextEpoch()
+            scratch.querySum = fm_sum(query, dimension)
+        }
         guard let entry = try entryPoint(), let d = try distance(query, norm: norm, to: entry.node) else { return [] }
         var current = Candidate(distance: d, node: entry.node)
         if entry.level > 0 {

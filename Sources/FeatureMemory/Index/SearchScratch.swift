@@ -12,6 +12,8 @@ final class SearchScratch {
     var fresh: ContiguousArray<UInt32> = []
     /// Neighbours of nodes a search had to read from the map, for the graph prefetcher.
     var pendingPrefetch: [UInt32] = []
+    /// The sum of the current query's values (8-bit cache entries need it for dot products).
+    var querySum: Float = 0
     /// The node cache epoch of the current search (see `NodeCache.nextEpoch`).
     var epoch: UInt32 = 0
     /// The layer-0 node the last search's descent arrived at (its region, for the predictor).

@@ -123,7 +123,8 @@ public final class FeatureStore: Sendable {
             }
             nodeCache = NodeCache(
                 dimension: dimension, maximumLinks: hnsw.maximumLinks(layer: 0), budgetBytes: options.cacheBytes,
-                snapshot: snapshot, nodeBound: bound, policy: options.cachePolicy)
+                snapshot: snapshot, nodeBound: bound, policy: options.cachePolicy,
+                format: options.cacheFormat)
         } else {
             nodeCache = nil
         }

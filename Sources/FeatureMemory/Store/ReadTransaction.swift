@@ -191,7 +191,11 @@ public class ReadTransaction {
         guard let prefetcher = store.prefetcher else { return }
         let scratch = self.scratch
         if !scratch.pendingPrefetch.isEmpty {
-            prefetcher.enqueue(.init(nodes: scratch.pendingPrefetch, withNeighbours: false, origin: .graph))
+            // into a full cache, a guess would evict an entry searches use: graph-aware
+            // prefetching fills an empty or growing cache only
+            if store.nodeCache?.isFull == false {
+                prefetcher.enqueue(.init(nodes: scratch.pendingPrefetch, withNeighbours: false, origin: .graph))
+            }
             scratch.pendingPrefetch.removeAll(keepingCapacity: true)
         }
         if let predictor = store.predictor,

@@ -58,8 +58,11 @@ extension FMDB {
         @Option(name: .customLong("cache-mb"), help: "Node cache budget in MiB (0 turns the cache off; default 256).")
         var cacheMB: Int?
 
-        @Option(help: "Node cache eviction policy: s3fifo (default) or clock.")
-        var cachePolicy: CachePolicy = .s3fifo
+        @Option(help: "Node cache eviction policy: clock (default) or s3fifo.")
+        var cachePolicy: CachePolicy = .clock
+
+        @Option(help: "How the node cache keeps vectors: bytes (8-bit, default) or half (float16).")
+        var cacheFormat: CacheFormat = .bytes
 
         @Flag(help: "Turn off graph-aware prefetching.")
         var noGraphPrefetch = false
@@ -112,6 +115,7 @@ extension FMDB {
             options.prefetch = PrefetchOptions(graph: !noGraphPrefetch, warmStart: !noWarmStart, predictive: !noPredictive)
             options.resultCacheEntries = resultCache ? 1024 : 0
             options.cachePolicy = cachePolicy
+            options.cacheFormat = cacheFormat
             // the cost of a start: opening the store and answering one query
             let openStart = DispatchTime.now().uptimeNanoseconds
             let store = try FeatureStore(at: location.url, options: options)
@@ -274,3 +278,4 @@ enum Workload: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension CachePolicy: ExpressibleByArgument {}
+extension CacheFormat: ExpressibleByArgument {}
