@@ -35,6 +35,11 @@ struct AdaptiveSizing {
         target = min(capacity, max(capacity / 8, Self.minimum))
     }
 
+    /// Raises the target to at least `slots` (a warm start loading a saved image).
+    mutating func reserve(_ slots: Int) {
+        target = min(capacity, max(target, slots))
+    }
+
     /// The target after a window with `hitRate` and `evictions`, the cache holding `used` slots.
     mutating func next(hitRate: Double, evictions: Int, used: Int) -> Int {
         defer { previousHitRate = hitRate }

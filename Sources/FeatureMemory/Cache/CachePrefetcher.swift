@@ -102,6 +102,14 @@ extension FeatureStore {
             var wanted: [UInt32] = []
             var seen = Set<UInt32>()
             var links = ContiguousArray<UInt32>()
+            if request.warmStart {
+                // an image of this very snapshot loads in one read; anything it lacks follows
+                try Array(MetaKey.cacheImage.rawValue.utf8).withUnsafeBytes { key in
+                    _ = try reader.txn.withValue(in: tables.meta, forKey: key) { image in
+                        nodeCache.load(image: image, snapshot: snapshot)
+                    }
+                }
+            }
             let requested = request.warmStart ? try warmStartNodes(reader, limit: nodeCache.capacity) : request.nodes
             for node in requested where seen.insert(node).inserted {
                 wanted.append(node)
@@ -147,11 +155,18 @@ extension FeatureStore {
     /// Nodes of the entry point's neighbourhood a warm start adds to the saved hot set.
     static let warmNeighbourhood = 4096
 
-    /// Saves the nodes the node cache holds now as the hot set the next opening warms up with
-    /// (writes also save it, at most once a minute, in their own transactions).
+    /// Saves the nodes the node cache holds now as the hot set the next opening warms up with,
+    /// with an image of their entries that an opening of the same snapshot loads in one read
+    /// (writes also save the node list, at most once a minute, in their own transactions).
     public func saveHotSet() throws {
-        guard nodeCache != nil else { return }
-        try write { writer in try writeHotSet(in: writer) }
+        guard let nodeCache else { return }
+        try write { writer in
+            try writeHotSet(in: writer)
+            let image = nodeCache.image(validAt: UInt64(writer.txn.snapshotID))
+            try Array(MetaKey.cacheImage.rawValue.utf8).withUnsafeBytes { key in
+                try image.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
+            }
+        }
     }
 
     /// Puts the hot set into `writer`'s transaction.

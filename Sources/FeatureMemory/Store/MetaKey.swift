@@ -29,6 +29,8 @@ enum MetaKey: String, CaseIterable {
     case graphMaxLevel = "graph_max_level"
     /// The node ids the node cache held when the hot set was last saved (u32 each), for warm starts.
     case hotSet = "hot_set"
+    /// The node cache's entries as saved by `FeatureStore.saveHotSet`, for a warm start of the same snapshot.
+    case cacheImage = "cache_image"
 
     /// The format version this code writes and reads (3: graph records with 32-bit in-link counts).
     static let currentFormatVersion: UInt32 = 3

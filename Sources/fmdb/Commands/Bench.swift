@@ -52,8 +52,11 @@ extension FMDB {
         @Option(help: "Seed of the zipf stream.")
         var seed: UInt64 = 42
 
-        @Flag(help: "Measure a cold start: evict the store's file from the OS page cache, open the store and measure without any warm-up pass; the first 100 queries are timed apart.")
+        @Flag(help: "Measure a cold start: open the store in this process and measure without any warm-up pass; the first 100 queries are timed apart.")
         var cold = false
+
+        @Flag(help: "With --cold, also evict the store's file from the OS page cache first (as after a reboot).")
+        var dropPageCache = false
 
         @Option(name: .customLong("cache-mb"), help: "Node cache budget in MiB (0 turns the cache off; default 256).")
         var cacheMB: Int?
@@ -106,7 +109,7 @@ extension FMDB {
             let stream = QueryStream.make(workload, queries: queryVectors.count,
                                           length: streamLength ?? 10 * queryVectors.count, exponent: zipfExponent, seed: seed)
 
-            if cold {
+            if cold && dropPageCache {
                 let evicted = PageCache.evict(location.store + "/data.mdb")
                 Output.note(evicted ? "evicted data.mdb from the OS page cache" : "could not evict data.mdb from the OS page cache; the start is only process-cold")
             }
