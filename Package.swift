@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,6 +30,7 @@ let package = Package(
                 "CLMDB",
                 "CLZ4",
                 "CFeatureMemoryShims",
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -40,7 +42,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FeatureMemoryTests",
-            dependencies: ["FeatureMemory"]
+            dependencies: ["FeatureMemory", .product(name: "MetricsTestKit", package: "swift-metrics")]
         ),
         .testTarget(
             name: "fmdbTests",

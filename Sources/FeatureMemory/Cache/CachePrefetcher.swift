@@ -180,6 +180,12 @@ extension FeatureStore {
         try Array(MetaKey.hotSet.rawValue.utf8).withUnsafeBytes { key in
             try bytes.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
         }
+        // operators read how the cache did with `fmdb stats`, from another process
+        if let statistics = cacheStatistics, let json = try? JSONEncoder().encode(statistics) {
+            try Array(MetaKey.cacheStatistics.rawValue.utf8).withUnsafeBytes { key in
+                try json.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
+            }
+        }
     }
 }
 
@@ -201,6 +207,24 @@ final class HotSetSchedule: @unchecked Sendable {
 }
 
 extension ReadTransaction {
+    /// Entries of the saved node cache image; 0 when none.
+    func savedCacheImageEntries() throws -> Int {
+        try Array(MetaKey.cacheImage.rawValue.utf8).withUnsafeBytes { key in
+            try txn.withValue(in: tables.meta, forKey: key) { bytes -> Int in
+                bytes.count >= NodeCache.imageHeaderSize ? Int(bytes.littleEndian(at: 24, as: UInt32.self)) : 0
+            } ?? 0
+        }
+    }
+
+    /// The node cache statistics saved with the hot set, if any.
+    func savedCacheStatistics() throws -> CacheStatistics? {
+        try Array(MetaKey.cacheStatistics.rawValue.utf8).withUnsafeBytes { key in
+            try txn.withValue(in: tables.meta, forKey: key) { bytes in
+                try? JSONDecoder().decode(CacheStatistics.self, from: Data(bytes))
+            } ?? nil
+        }
+    }
+
     /// The hot set saved by `FeatureStore.saveHotSet`; empty when none.
     func savedHotSet() throws -> [UInt32] {
         try Array(MetaKey.hotSet.rawValue.utf8).withUnsafeBytes { key in

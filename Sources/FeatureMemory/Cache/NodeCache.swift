@@ -51,6 +51,8 @@ final class NodeCache: @unchecked Sendable {
     private let lock = NSLock()
     private var used = 0
     private var eviction: EvictionQueues
+    /// Called after each sizing window (the store reports its metrics); set once, before use.
+    var onWindow: (@Sendable () -> Void)?
     private var sizing: AdaptiveSizing
 
     /// Words of `shared`: the snapshot bookkeeping, read by every lookup, sits a cache line apart
@@ -380,8 +382,9 @@ final class NodeCache: @unchecked Sendable {
         _ = fm_add_u64(shared + Shared.windowHits.rawValue, UInt64(hits))
         let window = fm_add_u64(shared + Shared.windowLookups.rawValue, UInt64(lookups))
         if window >= AdaptiveSizing.window, lock.try() {
-            defer { lock.unlock() }
             resize()
+            lock.unlock()
+            onWindow?()
         }
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// A store of feature vectors in one directory: vectors, metadata and indexes in one LMDB
@@ -45,6 +46,8 @@ public final class FeatureStore: Sendable {
     let resultCache: ResultCache?
     /// When the hot set was last written.
     let hotSetSchedule = HotSetSchedule()
+    /// swift-metrics export of the node cache's statistics (nil without a cache).
+    let cacheMetrics: CacheMetrics?
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     /// Dimension and metric in `options` must match an existing store's when given.
@@ -132,7 +135,9 @@ public final class FeatureStore: Sendable {
         prefetchOptions = prefetch
         predictor = prefetch.predictive ? AccessPredictor() : nil
         resultCache = options.resultCacheEntries > 0 ? ResultCache(capacity: options.resultCacheEntries) : nil
+        cacheMetrics = nodeCache == nil ? nil : CacheMetrics(directory: directory.path, factory: options.metricsFactory ?? MetricsSystem.factory)
         prefetcher = prefetch.graph || prefetch.warmStart || prefetch.predictive ? CachePrefetcher() : nil
+        nodeCache?.onWindow = { [weak self] in self?.reportCacheMetrics() }
         if let prefetcher {
             prefetcher.start(serving: self)
             if prefetch.warmStart {
@@ -143,6 +148,12 @@ public final class FeatureStore: Sendable {
 
     deinit {
         prefetcher?.stop()
+    }
+
+    /// Publishes the node cache's statistics to swift-metrics now (they are also published every
+    /// few tens of thousands of cache lookups).
+    public func reportCacheMetrics() {
+        if let cacheMetrics, let statistics = cacheStatistics { cacheMetrics.report(statistics) }
     }
 
     /// Waits until the prefetchers have loaded everything asked of them so far (a warm start

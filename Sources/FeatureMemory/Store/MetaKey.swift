@@ -31,6 +31,8 @@ enum MetaKey: String, CaseIterable {
     case hotSet = "hot_set"
     /// The node cache's entries as saved by `FeatureStore.saveHotSet`, for a warm start of the same snapshot.
     case cacheImage = "cache_image"
+    /// The node cache's statistics (JSON) when the hot set was last saved, for `fmdb stats`.
+    case cacheStatistics = "cache_statistics"
 
     /// The format version this code writes and reads (3: graph records with 32-bit in-link counts).
     static let currentFormatVersion: UInt32 = 3

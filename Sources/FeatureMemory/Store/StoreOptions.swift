@@ -1,3 +1,4 @@
+import CoreMetrics
 /// What a commit waits for before it returns, and so what a crash may lose.
 public enum Durability: String, Sendable, CaseIterable, Codable {
     /// Data and metadata are flushed to disk at every commit: nothing acknowledged is lost,
@@ -44,6 +45,8 @@ public struct StoreOptions: Sendable {
     public var cachePolicy: CachePolicy = .clock
     /// How the node cache keeps vectors (8-bit codes by default; see `CacheFormat`).
     public var cacheFormat: CacheFormat = .bytes
+    /// Where the cache's metrics go (nil: the process's `MetricsSystem.factory`).
+    public var metricsFactory: (any MetricsFactory)?
     /// Search results kept per committed version, for repeated queries (default 1,024; 0 turns it off).
     public var resultCacheEntries: Int
 

@@ -36,6 +36,14 @@ public struct StoreStatistics: Sendable, Codable, Equatable {
     public var lastTransactionID: Int
     /// Page use per table.
     public var tables: [TableStatistics]
+    /// Nodes in the saved hot set a warm start loads.
+    public var hotSetNodes: Int = 0
+    /// Entries in the saved node cache image (loaded whole when the store is at its snapshot).
+    public var cacheImageEntries: Int = 0
+    /// The node cache's statistics as the last opening that saved its hot set left them.
+    public var savedCacheStatistics: CacheStatistics?
+    /// This opening's node cache (nil when it has none).
+    public var cache: CacheStatistics?
 }
 
 extension FeatureStore {
@@ -64,7 +72,9 @@ extension FeatureStore {
                 mapBytes: info.mapSize, pageSize: info.pageSize, freePages: freePages,
                 readersInUse: info.readersInUse, maxReaders: info.maxReaders,
                 staleReadersCleared: environment.staleReadersCleared,
-                lastTransactionID: info.lastTransactionID, tables: tableStats)
+                lastTransactionID: info.lastTransactionID, tables: tableStats,
+                hotSetNodes: try reader.savedHotSet().count, cacheImageEntries: try reader.savedCacheImageEntries(),
+                savedCacheStatistics: try reader.savedCacheStatistics(), cache: cacheStatistics)
         }
     }
 }
