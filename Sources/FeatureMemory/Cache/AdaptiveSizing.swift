@@ -8,9 +8,9 @@
 ///   first such step (so repeated small losses cannot add up), else it returns and waits.
 struct AdaptiveSizing {
     /// Lookups per decision window.
-    static let window: UInt64 = 32_768
+    static let window: UInt64 = 131_072
     /// A change in hit rate smaller than this is noise when growing.
-    static let growthTolerance = 0.005
+    static let growthTolerance = 0.002
     /// The most hit rate a smaller size may cost, against the rate before shrinking began.
     static let shrinkTolerance = 0.002
     /// The smallest target, in slots.
