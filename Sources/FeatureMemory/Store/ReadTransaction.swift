@@ -198,9 +198,13 @@ public class ReadTransaction {
             }
             scratch.pendingPrefetch.removeAll(keepingCapacity: true)
         }
-        if let predictor = store.predictor,
+        if let predictor = store.predictor, let cache = store.nodeCache,
            let next = predictor.observe(region: scratch.lastRegion, results: found.prefix(8).map(\.node)) {
-            prefetcher.enqueue(.init(nodes: next, withNeighbours: true, origin: .predictive))
+            // a region whose results are all cached is warm already: no wake-up for nothing
+            let snapshot = UInt64(txn.snapshotID)
+            if next.contains(where: { !cache.contains($0, snapshot: snapshot, countingUse: false) }) {
+                prefetcher.enqueue(.init(nodes: next, withNeighbours: true, origin: .predictive))
+            }
         }
     }
 
