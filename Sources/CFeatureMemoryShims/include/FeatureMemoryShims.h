@@ -51,6 +51,10 @@ static inline void fm_prefetch(const void *address) {
     __builtin_prefetch((const char *)address + 128, 0, 3);
 }
 
+/// Asks the processor for every cache line of `length` bytes at `address`.
+static inline void fm_prefetch_range(const void *address, size_t length) {
+    for (size_t offset = 0; offset < length; offset += 64) __builtin_prefetch((const char *)address + offset, 0, 3);
+}
 /// Asks the processor for the one cache line at `address`.
 static inline void fm_prefetch_line(const void *address) {
     __builtin_prefetch(address, 0, 3);

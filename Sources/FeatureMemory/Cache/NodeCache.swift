@@ -55,6 +55,9 @@ final class NodeCache: @unchecked Sendable {
     var onWindow: (@Sendable () -> Void)?
     private var sizing: AdaptiveSizing
 
+    /// The word of `shared` where the per-prefetcher use counters start.
+    static var usedCounterBase: Int { Shared.usedGraph.rawValue }
+
     /// Words of `shared`: the snapshot bookkeeping, read by every lookup, sits a cache line apart
     /// from the counters that searches add to.
     private enum Shared: Int, CaseIterable {
@@ -172,47 +175,18 @@ final class NodeCache: @unchecked Sendable {
         UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
     }
 
+    /// The lock-free read side of the cache as plain values, so a search's lookups cost no
+    /// reference counting (valid while the cache lives; a search's graph holds it).
+    var view: NodeCacheView {
+        NodeCacheView(arena: arena, indexSlot: indexSlot, shared: shared, stride: stride, vectorOffset: vectorOffset,
+                      maximumLinks: maximumLinks, format: format)
+    }
+
     /// Runs `body` on `node`'s slot when it holds exactly what snapshot `snapshot` holds; nil on a
     /// miss, or when a filler rewrote the slot meanwhile (then `body`'s result is discarded).
     @inline(__always)
     func withEntry<R>(_ node: UInt32, snapshot: UInt64, epoch: UInt32 = 0, _ body: (UnsafeRawPointer) -> R) -> R? {
-        let block = currentIndex
-        let index = Int(node)
-        guard index < NodeIndex.capacity(block) else { return nil }
-        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
-        guard slotPlusOne != 0 else { return nil }
-        let base = arena + Int(slotPlusOne &- 1) * stride
-        let sequence = base.assumingMemoryBound(to: UInt32.self)
-        let before = fm_load_u32_acquire(sequence)
-        guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return nil }
-        let bound = min(base.load(fromByteOffset: 8, as: UInt64.self), snapshot)
-        guard fm_load_u64_acquire((base + 16).assumingMemoryBound(to: UInt64.self)) <= bound,
-              fm_load_u64_relaxed(shared) <= bound else { return nil }
-        let result = body(base)
-        fm_fence_acquire()
-        guard fm_load_u32_relaxed(sequence) == before else { return nil }
-        if base.load(fromByteOffset: 44, as: UInt32.self) != epoch || base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
-            noteUse(base, epoch: epoch)
-        }
-        return result
-    }
-
-    /// Counts a use by a search (once per search, so the nodes one search touches twice do not
-    /// look popular) and credits the entry's prefetcher on its first use. Racing readers may lose
-    /// an increment; the count only steers eviction.
-    private func noteUse(_ base: UnsafeRawPointer, epoch: UInt32) {
-        let mutableBase = UnsafeMutableRawPointer(mutating: base)
-        let touch = (mutableBase + 44).assumingMemoryBound(to: UInt32.self)
-        if epoch != 0 && fm_load_u32_relaxed(touch) != epoch {
-            fm_store_u32_relaxed(touch, epoch)
-            let frequency = (mutableBase + 38).assumingMemoryBound(to: UInt8.self)
-            let count = fm_load_u8_relaxed(frequency)
-            if count < 3 { fm_store_u8_relaxed(frequency, count + 1) }
-        }
-        if base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
-            let origin = fm_exchange_u8((mutableBase + 39).assumingMemoryBound(to: UInt8.self), 0)
-            if origin != 0 { _ = fm_add_u64(shared + Shared.usedGraph.rawValue + Int(origin) - 1, 1) }
-        }
+        view.withEntry(node, snapshot: snapshot, epoch: epoch, body)
     }
 
     /// The external id stored with `node`'s entry, when it has one usable at `snapshot`.
@@ -244,18 +218,9 @@ final class NodeCache: @unchecked Sendable {
         return valid && fm_load_u32_relaxed(sequence) == before
     }
 
-    /// The address of `node`'s slot when one is assigned (for processor prefetching only).
+    /// Starts loading `node`'s slot into the processor cache, when it has one.
     @inline(__always)
-    func prefetch(_ node: UInt32) {
-        let block = currentIndex
-        let index = Int(node)
-        guard index < NodeIndex.capacity(block) else { return }
-        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
-        guard slotPlusOne != 0 else { return }
-        let base = arena + Int(slotPlusOne &- 1) * stride
-        fm_prefetch_line(base)
-        fm_prefetch(base + vectorOffset)
-    }
+    func prefetch(_ node: UInt32) { view.prefetch(node) }
 
     // MARK: filling
 
@@ -559,5 +524,72 @@ enum NodeIndex {
     @inline(__always)
     static func modified(_ block: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt64> {
         (block + ((8 + 4 * capacity(block) + 7) & ~7)).assumingMemoryBound(to: UInt64.self)
+    }
+}
+
+/// The read side of a `NodeCache` as raw pointers and sizes (see `NodeCache.view`).
+struct NodeCacheView {
+    let arena: UnsafeMutableRawPointer
+    let indexSlot: UnsafeMutablePointer<UnsafeRawPointer?>
+    let shared: UnsafeMutablePointer<UInt64>
+    let stride: Int
+    let vectorOffset: Int
+    let maximumLinks: Int
+    let format: CacheFormat
+
+    /// Runs `body` on `node`'s slot when it holds exactly what snapshot `snapshot` holds; nil on a
+    /// miss, or when a filler rewrote the slot meanwhile (then `body`'s result is discarded).
+    @inline(__always)
+    func withEntry<R>(_ node: UInt32, snapshot: UInt64, epoch: UInt32 = 0, _ body: (UnsafeRawPointer) -> R) -> R? {
+        let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+        let index = Int(node)
+        guard index < NodeIndex.capacity(block) else { return nil }
+        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
+        guard slotPlusOne != 0 else { return nil }
+        let base = arena + Int(slotPlusOne &- 1) * stride
+        let sequence = base.assumingMemoryBound(to: UInt32.self)
+        let before = fm_load_u32_acquire(sequence)
+        guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return nil }
+        let bound = min(base.load(fromByteOffset: 8, as: UInt64.self), snapshot)
+        guard fm_load_u64_acquire((base + 16).assumingMemoryBound(to: UInt64.self)) <= bound,
+              fm_load_u64_relaxed(shared) <= bound else { return nil }
+        let result = body(base)
+        fm_fence_acquire()
+        guard fm_load_u32_relaxed(sequence) == before else { return nil }
+        if base.load(fromByteOffset: 44, as: UInt32.self) != epoch || base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
+            noteUse(base, epoch: epoch)
+        }
+        return result
+    }
+
+    /// Counts a use by a search (once per search, so the nodes one search touches twice do not
+    /// look popular) and credits the entry's prefetcher on its first use. Racing readers may lose
+    /// an increment; the count only steers eviction.
+    func noteUse(_ base: UnsafeRawPointer, epoch: UInt32) {
+        let mutableBase = UnsafeMutableRawPointer(mutating: base)
+        let touch = (mutableBase + 44).assumingMemoryBound(to: UInt32.self)
+        if epoch != 0 && fm_load_u32_relaxed(touch) != epoch {
+            fm_store_u32_relaxed(touch, epoch)
+            let frequency = (mutableBase + 38).assumingMemoryBound(to: UInt8.self)
+            let count = fm_load_u8_relaxed(frequency)
+            if count < 3 { fm_store_u8_relaxed(frequency, count + 1) }
+        }
+        if base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
+            let origin = fm_exchange_u8((mutableBase + 39).assumingMemoryBound(to: UInt8.self), 0)
+            if origin != 0 { _ = fm_add_u64(shared + NodeCache.usedCounterBase + Int(origin) - 1, 1) }
+        }
+    }
+
+    /// Starts loading `node`'s slot into the processor cache, when it has one.
+    @inline(__always)
+    func prefetch(_ node: UInt32) {
+        let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+        let index = Int(node)
+        guard index < NodeIndex.capacity(block) else { return }
+        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
+        guard slotPlusOne != 0 else { return }
+        let base = arena + Int(slotPlusOne &- 1) * stride
+        fm_prefetch_line(base)
+        fm_prefetch_range(base + vectorOffset, stride - vectorOffset)
     }
 }

@@ -136,7 +136,7 @@ final class HNSWGraph {
     @inline(__always)
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
         if readsNodeCache {
-            if let nodeCache, let d = cachedDistance(query, norm: queryNorm, to: node, in: nodeCache) { return d }
+            if let nodeCache, let d = cachedDistance(query, norm: queryNorm, sum: scratch.querySum, to: node, in: nodeCache.view) { return d }
             return try distanceOnCacheMiss(query, norm: queryNorm, to: node)
         }
         return try distanceFromMap(query, norm: queryNorm, to: node)
@@ -144,9 +144,11 @@ final class HNSWGraph {
 
     /// The distance to `node` from its node cache entry; nil on a miss.
     @inline(__always)
-    func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, in nodeCache: NodeCache, epoch: UInt32 = 0) -> Float? {
+    func cachedDistance(
+        _ query: UnsafeRawPointer, norm queryNorm: Float, sum querySum: Float, to node: UInt32, in nodeCache: NodeCacheView,
+        epoch: UInt32 = 0
+    ) -> Float? {
         let dimension = self.dimension, metric = self.metric, offset = nodeCache.vectorOffset
-        let querySum = scratch.querySum
         if nodeCache.format == .bytes {
             return nodeCache.withEntry(node, snapshot: snapshot, epoch: epoch) { base in
                 let codes = (base + offset).assumingMemoryBound(to: UInt8.self)
@@ -226,13 +228,13 @@ final class HNSWGraph {
     /// graph record (it is then noted as damaged, or was deleted).
     @inline(__always)
     func loadLinks(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
-        if layer == 0, readsNodeCache, let nodeCache, cachedLinks(of: node, into: &links, in: nodeCache) { return true }
+        if layer == 0, readsNodeCache, let nodeCache, cachedLinks(of: node, into: &links, in: nodeCache.view) { return true }
         return try loadLinksFromMap(of: node, layer: layer, into: &links)
     }
 
     /// Copies `node`'s layer-0 links from its node cache entry; false on a miss.
     @inline(__always)
-    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>, in nodeCache: NodeCache, epoch: UInt32 = 0) -> Bool {
+    func cachedLinks(of node: UInt32, into links: inout ContiguousArray<UInt32>, in nodeCache: NodeCacheView, epoch: UInt32 = 0) -> Bool {
         let maximum = nodeCache.maximumLinks
         let copied: Void? = nodeCache.withEntry(node, snapshot: snapshot, epoch: epoch) { base in
             links.removeAll(keepingCapacity: true)
@@ -362,12 +364,12 @@ final class HNSWGraph {
         // node cache lookups and hits are counted here, in locals, and added to the cache's
         // totals once per layer search
         let counting = readsNodeCache && layer == 0 && nodeCache != nil
-        // unowned(unsafe): the graph holds the cache for the whole search; no reference counting
-        // in the loop
-        unowned(unsafe) let cache = nodeCache ?? SearchScratch.placeholderCache
+        // a view of raw pointers: the graph holds the cache for the whole search, and the loop
+        // does no reference counting
+        let cache = (nodeCache ?? SearchScratch.placeholderCache).view
         var lookups = 0, hits = 0
-        let epoch = scratch.epoch
-        defer { if counting { cache.record(lookups: lookups, hits: hits) } }
+        let epoch = scratch.epoch, querySum = scratch.querySum
+        defer { if counting { nodeCache?.record(lookups: lookups, hits: hits) } }
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
             if counting {
@@ -391,7 +393,7 @@ final class HNSWGraph {
                 let d: Float
                 if counting {
                     lookups &+= 1
-                    if let cached = cachedDistance(query, norm: norm, to: neighbour, in: cache, epoch: epoch) {
+                    if let cached = cachedDistance(query, norm: norm, sum: querySum, to: neighbour, in: cache, epoch: epoch) {
                         hits &+= 1
                         d = cached
                     } else {
