@@ -1,0 +1,66 @@
+/// Maps raw recognition scores to the accuracy observed at those scores on held-out examples:
+/// scores are grouped in equal-width bins, each bin's accuracy is smoothed toward its neighbours
+/// by pooling adjacent bins that would otherwise decrease (isotonic regression), so a higher score
+/// never means a lower confidence.
+public struct ConfidenceCalibration: Sendable, Equatable, Codable {
+    /// One row of the reliability table.
+    public struct Bin: Sendable, Equatable, Codable {
+        /// The raw score range [lower, upper).
+        public var lower: Float
+        public var upper: Float
+        /// Held-out examples whose score fell here.
+        public var count: Int
+        /// Of those, how many were recognized correctly.
+        public var correct: Int
+        /// The confidence stated for scores in this bin after smoothing.
+        public var confidence: Float
+        /// Observed accuracy, correct ÷ count (nil for an empty bin).
+        public var accuracy: Float? { count > 0 ? Float(correct) / Float(count) : nil }
+    }
+
+    /// The reliability table, lowest scores first.
+    public var bins: [Bin]
+
+    /// A calibration from (raw score, was the answer right) pairs, in `binCount` bins.
+    public init(observations: [(score: Float, correct: Bool)], binCount: Int = 10) {
+        let count = max(binCount, 1)
+        var bins = (0..<count).map { index in
+            Bin(lower: Float(index) / Float(count), upper: Float(index + 1) / Float(count), count: 0, correct: 0, confidence: 0)
+        }
+        for observation in observations {
+            let index = min(max(Int(observation.score * Float(count)), 0), count - 1)
+            bins[index].count += 1
+            if observation.correct { bins[index].correct += 1 }
+        }
+        // pool adjacent violators over the non-empty bins, weighted by their counts
+        var blocks: [(correct: Int, count: Int, members: [Int])] = []
+        for index in bins.indices where bins[index].count > 0 {
+            blocks.append((bins[index].correct, bins[index].count, [index]))
+            while blocks.count >= 2 {
+                let last = blocks[blocks.count - 1], previous = blocks[blocks.count - 2]
+                guard Double(previous.correct) / Double(previous.count) > Double(last.correct) / Double(last.count) else { break }
+                blocks.removeLast(2)
+                blocks.append((previous.correct + last.correct, previous.count + last.count, previous.members + last.members))
+            }
+        }
+        for block in blocks {
+            for member in block.members { bins[member].confidence = Float(block.correct) / Float(block.count) }
+        }
+        // empty bins take the confidence of the nearest non-empty bin below (or above, at the start)
+        var carried: Float?
+        for index in bins.indices {
+            if bins[index].count > 0 { carried = bins[index].confidence } else if let carried { bins[index].confidence = carried }
+        }
+        if let firstFilled = bins.firstIndex(where: { $0.count > 0 }) {
+            for index in 0..<firstFilled { bins[index].confidence = bins[firstFilled].confidence }
+        }
+        self.bins = bins
+    }
+
+    /// The calibrated confidence of a raw score.
+    public func confidence(forScore score: Float) -> Float {
+        guard !bins.isEmpty else { return score }
+        let index = min(max(Int(score * Float(bins.count)), 0), bins.count - 1)
+        return bins[index].confidence
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// Labelled patterns learned from feature vectors, and recognition of new vectors against them:
+/// the layer over a `FeatureStore` that applications talk to. Each pattern is a stored vector
+/// whose label is its class and whose support counts the examples merged into it.
+public final class PatternMemory: Sendable {
+    /// The store the patterns live in.
+    public let store: FeatureStore
+    /// How this memory learns and recognizes.
+    public let options: PatternOptions
+
+    /// A memory over `store` (which fixes the dimension and metric).
+    public init(store: FeatureStore, options: PatternOptions = PatternOptions()) throws {
+        guard options.neighbours >= 1 else { throw StoreError.invalidArgument("neighbours must be at least 1, got \(options.neighbours)") }
+        guard options.mergeRadius >= 0, options.mergeRadius.isFinite else {
+            throw StoreError.invalidArgument("merge radius must be a finite distance ≥ 0, got \(options.mergeRadius)")
+        }
+        self.store = store
+        self.options = options
+    }
+
+    // MARK: learning
+
+    /// Learns one example: merged into the nearest pattern of `label` within the merge radius
+    /// (running centroid, support + 1), or stored as a new pattern. Durable when it returns.
+    @discardableResult
+    public func learn(_ features: [Float], label: String) throws -> LearnOutcome {
+        try store.write { try learn(features, label: label, in: $0) }
+    }
+
+    /// Learns many examples in one transaction: all or none are kept.
+    @discardableResult
+    public func learn(_ examples: [(features: [Float], label: String)]) throws -> [LearnOutcome] {
+        try store.write { writer in
+            try examples.enumerated().map { index, example in
+                do {
+                    return try learn(example.features, label: example.label, in: writer)
+                } catch let error as StoreError {
+                    throw StoreError.batchItem(index: index, error)
+                }
+            }
+        }
+    }
+
+    private func learn(_ features: [Float], label: String, in writer: WriteTransaction) throws -> LearnOutcome {
+        try VectorValidation.validate(label: label)
+        if options.mergeRadius > 0,
+           let nearest = try writer.nearest(to: features, count: 1, ef: options.ef, filter: .label(label)).first,
+           nearest.distance <= options.mergeRadius {
+            let current = try writer.vector(for: nearest.id)
+            let metadata = try writer.metadata(for: nearest.id)
+            let count = Float(metadata.support)
+            let merged = zip(current, features).map { ($0 * count + $1) / (count + 1) }
+            try writer.update(nearest.id, vector: merged)
+            let support = metadata.support == UInt32.max ? metadata.support : metadata.support + 1
+            try writer.setSupport(support, confidence: metadata.confidence, for: nearest.id)
+            return .merged(id: nearest.id, support: support)
+        }
+        let id = try freshID(in: writer)
+        try writer.put(features, for: id, label: label)
+        return .created(id: id)
+    }
+
+    /// An id no pattern has: random below 2⁵³, so it survives JSON as a number.
+    private func freshID(in writer: WriteTransaction) throws -> UInt64 {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let id = UInt64.random(in: 1..<(1 << 53), using: &generator)
+            if try !writer.contains(id) { return id }
+        }
+    }
+
+    // MARK: recognition
+
+    /// The label of the patterns nearest to `features`, with a confidence and the patterns consulted.
+    public func recognize(_ features: [Float]) throws -> Recognition {
+        let calibration = try self.calibration()
+        return try store.read { reader in
+            let found = try reader.nearest(to: features, count: options.neighbours, ef: options.ef)
+            let neighbours = try found.map { result in
+                let metadata = try reader.metadata(for: result.id)
+                return PatternNeighbour(id: result.id, label: metadata.label, distance: result.distance, support: metadata.support)
+            }
+            guard let best = neighbours.first else {
+                return Recognition(label: nil, confidence: 0, score: 0, neighbours: [])
+            }
+            if let limit = options.rejectionDistance, best.distance > limit {
+                return Recognition(label: nil, confidence: 0, score: 0, neighbours: neighbours)
+            }
+            // the ratio test: how much nearer the best label is than the nearest other one
+            let score: Float
+            if let rival = neighbours.first(where: { $0.label != best.label }) {
+                score = rival.distance > 0 ? min(max(1 - best.distance / rival.distance, 0), 1) : 0
+            } else {
+                score = 1
+            }
+            let confidence = calibration?.confidence(forScore: score) ?? score
+            return Recognition(label: best.label, confidence: confidence, score: score, neighbours: neighbours)
+        }
+    }
+
+    // MARK: calibration
+
+    /// Measures how often recognition is right at each score on held-out labelled examples, keeps
+    /// that table in the store and states confidences from it from now on. Returns the table.
+    @discardableResult
+    public func calibrate(heldOut examples: [(features: [Float], label: String)], bins: Int = 10) throws -> ConfidenceCalibration {
+        try store.write { writer in
+            try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in _ = try writer.txn.delete(key, in: writer.tables.meta) }
+        }
+        var observations: [(score: Float, correct: Bool)] = []
+        for example in examples {
+            let answer = try recognize(example.features)
+            observations.append((answer.score, answer.label == example.label))
+        }
+        let calibration = ConfidenceCalibration(observations: observations, binCount: bins)
+        let json = try JSONEncoder().encode(calibration)
+        try store.write { writer in
+            try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in
+                try json.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
+            }
+        }
+        return calibration
+    }
+
+    /// The calibration saved by `calibrate`, if any.
+    public func calibration() throws -> ConfidenceCalibration? {
+        try store.read { reader in
+            try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in
+                try reader.txn.withValue(in: reader.tables.meta, forKey: key) { bytes in
+                    try? JSONDecoder().decode(ConfidenceCalibration.self, from: Data(bytes))
+                } ?? nil
+            }
+        }
+    }
+
+    // MARK: inventory and forgetting
+
+    /// Every label with its number of patterns and examples, by label.
+    public func patterns() throws -> [PatternSummary] {
+        var byLabel: [String: PatternSummary] = [:]
+        try store.read { reader in
+            try reader.forEach { stored in
+                let label = stored.metadata.label ?? ""
+                var summary = byLabel[label] ?? PatternSummary(label: label, patterns: 0, examples: 0)
+                summary.patterns += 1
+                summary.examples += Int(stored.metadata.support)
+                byLabel[label] = summary
+                return true
+            }
+        }
+        return byLabel.values.sorted { $0.label < $1.label }
+    }
+
+    /// Ages what was learned: every pattern's support is multiplied by `factor` (0…1), and patterns
+    /// left with less than `minimumSupport` are forgotten. Returns how many were forgotten.
+    @discardableResult
+    public func decay(by factor: Float, forgettingBelow minimumSupport: UInt32 = 1) throws -> Int {
+        guard factor >= 0, factor <= 1 else { throw StoreError.invalidArgument("decay factor must be 0…1, got \(factor)") }
+        return try store.write { writer in
+            var changes: [(id: UInt64, support: UInt32, confidence: Float)] = []
+            try writer.forEach { stored in
+                let support = UInt32((Float(stored.metadata.support) * factor).rounded())
+                changes.append((stored.id, support, stored.metadata.confidence))
+                return true
+            }
+            var forgotten = 0
+            for change in changes {
+                if change.support < minimumSupport {
+                    try writer.delete(change.id)
+                    forgotten += 1
+                } else {
+                    try writer.setSupport(change.support, confidence: change.confidence, for: change.id)
+                }
+            }
+            return forgotten
+        }
+    }
+
+    /// Forgets every pattern of `label`; returns how many.
+    @discardableResult
+    public func forget(label: String) throws -> Int {
+        try store.write { writer in
+            let ids = try writer.ids(withLabel: label)
+            for id in ids { try writer.delete(id) }
+            return ids.count
+        }
+    }
+}
