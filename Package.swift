@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "FeatureMemory", targets: ["FeatureMemory"]),
         .executable(name: "fmdb", targets: ["fmdb"]),
+        .library(name: "FeatureExtraction", targets: ["FeatureExtraction"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,7 @@ let package = Package(
             name: "fmdb",
             dependencies: [
                 "FeatureMemory",
+                "FeatureExtraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,5 +50,7 @@ let package = Package(
             name: "fmdbTests",
             dependencies: ["FeatureMemory"]
         ),
+        .target(name: "FeatureExtraction"),
+        .testTarget(name: "FeatureExtractionTests", dependencies: ["FeatureExtraction"]),
     ]
 )

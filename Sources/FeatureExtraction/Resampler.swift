@@ -1,0 +1,141 @@
+import Foundation
+
+/// Converts a signal between sample rates with a Kaiser-windowed-sinc low-pass filter.
+///
+/// The rate ratio is reduced to `up/down`; output sample `n` lies at input time
+/// `n·down/up`, so its filter phase is `(n·down) mod up`. For ratios with at most
+/// `maximumTabulatedPhases` phases the kernel is tabulated per phase (polyphase);
+/// otherwise it is evaluated per output sample. The cutoff sits at `rolloff` of the
+/// lower Nyquist frequency, so content that would alias is attenuated first.
+public struct Resampler: Sendable {
+    /// The input rate in Hz.
+    public let inputRate: Int
+    /// The output rate in Hz.
+    public let outputRate: Int
+
+    /// Zero crossings of the sinc on each side: sets filter length and transition width.
+    public static let zeroCrossings = 32
+    /// Cutoff as a fraction of the lower Nyquist frequency.
+    public static let rolloff = 0.94
+    /// Kaiser β: about 80 dB stop-band attenuation.
+    public static let kaiserBeta = 8.6
+    /// Phase tables above this count are computed on the fly instead of stored.
+    public static let maximumTabulatedPhases = 4_096
+
+    let up: Int
+    let down: Int
+    /// Cutoff in cycles per input sample.
+    let cutoff: Double
+    /// Kernel half-width in input samples.
+    let halfWidth: Double
+    /// Taps per output sample.
+    let taps: Int
+    /// `taps` weights per phase, DC gain normalized to 1; empty when computed on the fly.
+    let table: [Float]
+
+    /// A resampler from `inputRate` to `outputRate` Hz.
+    public init(from inputRate: Int, to outputRate: Int) throws(AudioError) {
+        guard inputRate > 0 else { throw .invalidSampleRate(inputRate) }
+        guard outputRate > 0 else { throw .invalidSampleRate(outputRate) }
+        self.inputRate = inputRate
+        self.outputRate = outputRate
+        let g = Self.gcd(inputRate, outputRate)
+        up = outputRate / g
+        down = inputRate / g
+        cutoff = 0.5 * min(1, Double(up) / Double(down)) * Self.rolloff
+        halfWidth = Double(Self.zeroCrossings) / (2 * cutoff)
+        taps = 2 * Int(halfWidth.rounded(.up)) + 1
+        if up != down && up <= Self.maximumTabulatedPhases {
+            var table = [Float](repeating: 0, count: up * taps)
+            for phase in 0..<up {
+                Self.kernel(fraction: Double(phase) / Double(up), cutoff: cutoff, halfWidth: halfWidth, taps: taps,
+                            into: &table, at: phase * taps)
+            }
+            self.table = table
+        } else {
+            table = []
+        }
+    }
+
+    /// Output samples for `input`; out-of-range input is taken as zero, so length is `ceil(count·up/down)`.
+    public func process(_ input: [Float]) -> [Float] {
+        if up == down { return input }
+        let outputCount = (input.count * up + down - 1) / down
+        let center = taps / 2
+        var weights = [Float](repeating: 0, count: table.isEmpty ? taps : 0)
+        return [Float](unsafeUninitializedCapacity: outputCount) { out, initialized in
+            input.withUnsafeBufferPointer { x in
+                table.withUnsafeBufferPointer { table in
+                    for n in 0..<outputCount {
+                        let position = n * down
+                        let base = position / up
+                        let phase = position % up
+                        // Tap k weighs input sample first + k; taps past either end of the input see zeros.
+                        let first = base - center
+                        var sum: Float = 0
+                        let lo = max(0, -first)
+                        let hi = min(taps, x.count - first)
+                        if lo < hi {
+                            let signal = UnsafeBufferPointer(rebasing: x[(first + lo)..<(first + hi)])
+                            if table.isEmpty {
+                                Self.kernel(fraction: Double(phase) / Double(up), cutoff: cutoff, halfWidth: halfWidth, taps: taps,
+                                            into: &weights, at: 0)
+                                sum = weights.withUnsafeBufferPointer { w in
+                                    VectorKernels.dot(UnsafeBufferPointer(rebasing: w[lo..<hi]), signal)
+                                }
+                            } else {
+                                let w = phase * taps
+                                sum = VectorKernels.dot(UnsafeBufferPointer(rebasing: table[(w + lo)..<(w + hi)]), signal)
+                            }
+                        }
+                        out[n] = sum
+                    }
+                }
+            }
+            initialized = outputCount
+        }
+    }
+
+    /// Writes the `taps` weights for an output point `fraction` input samples after a tap centre.
+    ///
+    /// Weight `k` belongs to input sample `base - taps/2 + k`, at distance `k - taps/2 - fraction`.
+    /// Normalizing each phase to unit sum keeps DC exact, so no phase adds a ripple of its own.
+    static func kernel(fraction: Double, cutoff: Double, halfWidth: Double, taps: Int, into weights: inout [Float], at start: Int) {
+        let center = taps / 2
+        var sum = 0.0
+        let i0Beta = besselI0(kaiserBeta)
+        for k in 0..<taps {
+            let t = Double(k - center) - fraction
+            var value = 0.0
+            if abs(t) < halfWidth {
+                let x = 2 * cutoff * t
+                let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
+                let r = t / halfWidth
+                value = 2 * cutoff * sinc * besselI0(kaiserBeta * (1 - r * r).squareRoot()) / i0Beta
+            }
+            weights[start + k] = Float(value)
+            sum += value
+        }
+        let scale = Float(1 / sum)
+        for k in 0..<taps { weights[start + k] *= scale }
+    }
+
+    /// The modified Bessel function of the first kind, order 0, by its power series.
+    static func besselI0(_ x: Double) -> Double {
+        var sum = 1.0, term = 1.0
+        let q = x * x / 4
+        var k = 1.0
+        while term > sum * 1e-17 {
+            term *= q / (k * k)
+            sum += term
+            k += 1
+        }
+        return sum
+    }
+
+    private static func gcd(_ a: Int, _ b: Int) -> Int {
+        var (a, b) = (a, b)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import FeatureExtraction
+
+struct ResamplerTests {
+    /// Peak bin and peak amplitude of a Hann-windowed stretch from the middle of `signal`.
+    func peak(_ signal: [Float], fftSize: Int) throws -> (bin: Int, amplitude: Float) {
+        let start = (signal.count - fftSize) / 2
+        let window = WindowFunction.hann.coefficients(count: fftSize)
+        let frame = (0..<fftSize).map { signal[start + $0] * window[$0] }
+        let power = try RealFFT(size: fftSize).powerSpectrum(frame)
+        let bin = Signals.argmax(power)
+        // A Hann window's coherent gain is 1/2: a sine of amplitude A peaks near A·N/4.
+        return (bin, power[bin].squareRoot() * 4 / Float(fftSize))
+    }
+
+    @Test func downsamplingA440HzSineKeepsFrequencyAndAmplitude() throws {
+        let input = Signals.sine(frequency: 440, sampleRate: 44_100, seconds: 1, amplitude: 0.5)
+        let output = try Resampler(from: 44_100, to: 16_000).process(input)
+        #expect(output.count == 16_000)
+        let (bin, _) = try peak(output, fftSize: 8192)
+        let expected = Int((440.0 * 8192 / 16_000).rounded())
+        #expect(abs(bin - expected) <= 1)
+        // Amplitude of the steady-state part, away from the edges.
+        let middle = output[2000..<14000]
+        let amplitude = middle.map { abs($0) }.max() ?? 0
+        #expect(abs(amplitude - 0.5) < 0.5 * 0.02)
+        // Matches the ideal 16 kHz sine sample by sample, away from the edges.
+        let ideal = Signals.sine(frequency: 440, sampleRate: 16_000, seconds: 1, amplitude: 0.5)
+        let worst = (2000..<14000).map { abs(output[$0] - ideal[$0]) }.max() ?? 1
+        #expect(worst < 0.01)
+    }
+
+    @Test func aToneAboveTheNewNyquistIsRemoved() throws {
+        // 12 kHz would alias to 4 kHz at 16 kHz without the filter.
+        let input = Signals.sine(frequency: 12_000, sampleRate: 48_000, seconds: 0.5, amplitude: 0.5)
+        let output = try Resampler(from: 48_000, to: 16_000).process(input)
+        let rms = (output[1000..<7000].map { $0 * $0 }.reduce(0, +) / 6000).squareRoot()
+        #expect(rms < 0.5 * 1e-3)
+    }
+
+    @Test func upsamplingKeepsTheTone() throws {
+        let input = Signals.sine(frequency: 1000, sampleRate: 8_000, seconds: 1, amplitude: 0.25)
+        let output = try Resampler(from: 8_000, to: 16_000).process(input)
+        #expect(output.count == 16_000)
+        let ideal = Signals.sine(frequency: 1000, sampleRate: 16_000, seconds: 1, amplitude: 0.25)
+        let worst = (1000..<15000).map { abs(output[$0] - ideal[$0]) }.max() ?? 1
+        #expect(worst < 0.005)
+    }
+
+    @Test func untabulatedRatioAgreesWithTheIdealSine() throws {
+        // 16001/44100 has more phases than are tabulated, so the kernel is computed on the fly.
+        let resampler = try Resampler(from: 44_100, to: 16_001)
+        #expect(resampler.table.isEmpty)
+        let input = Signals.sine(frequency: 440, sampleRate: 44_100, seconds: 0.25, amplitude: 0.5)
+        let output = resampler.process(input)
+        let ideal = Signals.sine(frequency: 440, sampleRate: 16_001, seconds: 0.25, amplitude: 0.5)
+        let worst = (500..<3500).map { abs(output[$0] - ideal[$0]) }.max() ?? 1
+        #expect(worst < 0.01)
+    }
+
+    @Test func equalRatesAreTheIdentity() throws {
+        let input = Signals.noise(count: 1000)
+        #expect(try Resampler(from: 16_000, to: 16_000).process(input) == input)
+        let clip = AudioClip(samples: input, sampleRate: 16_000)
+        #expect(try clip.resampled(to: 16_000) == clip)
+    }
+
+    @Test func constantSignalStaysConstant() throws {
+        let output = try Resampler(from: 22_050, to: 16_000).process([Float](repeating: 0.3, count: 4000))
+        let worst = output[100..<2800].map { abs($0 - 0.3) }.max() ?? 1
+        #expect(worst < 1e-5)
+    }
+
+    @Test func nonPositiveRatesThrow() {
+        #expect(throws: AudioError.invalidSampleRate(0)) { try Resampler(from: 0, to: 16_000) }
+        #expect(throws: AudioError.invalidSampleRate(-1)) { try Resampler(from: 16_000, to: -1) }
+    }
+}
