@@ -2,10 +2,11 @@
 SWIFT      ?= swift
 DEMO_STORE ?= .demo-store
 DEMO_DATA  ?= ../shared/data/minilm-debian
+DEMO_SPEECH ?= .demo-speech
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := liblmdb-dev liblz4-dev pkg-config
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps speech-deps build demo test bench clean
 
 all: build
 
@@ -16,11 +17,20 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	fi
 
+# espeak-ng synthesizes the demo's spoken words.
+speech-deps:
+	@if ! command -v espeak-ng >/dev/null 2>&1; then \
+		echo "installing espeak-ng"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng; \
+	fi
+
 build: deps
 	$(SWIFT) build -c release --product fmdb
 
-# The main job: import vectors into $(DEMO_STORE), inspect, search, verify, and say what it did.
-demo: build
+# The main job: learn spoken words from some voices and recognize voices never heard (in
+# $(DEMO_SPEECH)), then the vector store underneath: import into $(DEMO_STORE), search, verify.
+demo: build speech-deps
+	@bash tools/speech-demo.sh "$(DEMO_SPEECH)"
 	@bash tools/demo.sh "$(DEMO_STORE)" "$(DEMO_DATA)"
 
 test: deps
@@ -31,4 +41,4 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
 
 clean:
-	rm -rf .build "$(DEMO_STORE)"
+	rm -rf .build "$(DEMO_STORE)" "$(DEMO_SPEECH)"

@@ -1,7 +1,7 @@
 /// Maps raw recognition scores to the accuracy observed at those scores on held-out examples:
-/// scores are grouped in equal-width bins, each bin's accuracy is smoothed toward its neighbours
-/// by pooling adjacent bins that would otherwise decrease (isotonic regression), so a higher score
-/// never means a lower confidence.
+/// scores are grouped in equal-width bins, adjacent bins that would otherwise decrease are pooled
+/// (isotonic regression), so a higher score never means a lower confidence, and each pool states
+/// (right + 1) ÷ (count + 2), so few observations never claim certainty.
 public struct ConfidenceCalibration: Sendable, Equatable, Codable {
     /// One row of the reliability table.
     public struct Bin: Sendable, Equatable, Codable {
@@ -32,19 +32,22 @@ public struct ConfidenceCalibration: Sendable, Equatable, Codable {
             bins[index].count += 1
             if observation.correct { bins[index].correct += 1 }
         }
-        // pool adjacent violators over the non-empty bins, weighted by their counts
-        var blocks: [(correct: Int, count: Int, members: [Int])] = []
+        // Laplace's rule of succession per bin (3 right out of 3 states 0.8, not certainty), then
+        // adjacent violators pooled, weighted by their counts, so the table never decreases
+        var blocks: [(sum: Double, weight: Double, members: [Int])] = []
         for index in bins.indices where bins[index].count > 0 {
-            blocks.append((bins[index].correct, bins[index].count, [index]))
+            let smoothed = (Double(bins[index].correct) + 1) / (Double(bins[index].count) + 2)
+            let weight = Double(bins[index].count)
+            blocks.append((smoothed * weight, weight, [index]))
             while blocks.count >= 2 {
                 let last = blocks[blocks.count - 1], previous = blocks[blocks.count - 2]
-                guard Double(previous.correct) / Double(previous.count) > Double(last.correct) / Double(last.count) else { break }
+                guard previous.sum / previous.weight > last.sum / last.weight else { break }
                 blocks.removeLast(2)
-                blocks.append((previous.correct + last.correct, previous.count + last.count, previous.members + last.members))
+                blocks.append((previous.sum + last.sum, previous.weight + last.weight, previous.members + last.members))
             }
         }
         for block in blocks {
-            for member in block.members { bins[member].confidence = Float(block.correct) / Float(block.count) }
+            for member in block.members { bins[member].confidence = Float(block.sum / block.weight) }
         }
         // empty bins take the confidence of the nearest non-empty bin below (or above, at the start)
         var carried: Float?

@@ -97,10 +97,11 @@ struct PatternMemoryTests {
         #expect(table.bins.reduce(0) { $0 + $1.count } == 150)
         // stated confidence never falls as the score rises
         #expect(zip(table.bins, table.bins.dropFirst()).allSatisfy { $0.confidence <= $1.confidence })
-        // overall, stated confidence matches observed accuracy (isotonic fit preserves the mean)
+        // overall, stated confidence is close to observed accuracy (smoothing pulls it toward ½ a little)
         let stated = table.bins.reduce(Float(0)) { $0 + $1.confidence * Float($1.count) } / 150
         let observed = Float(table.bins.reduce(0) { $0 + $1.correct }) / 150
-        #expect(abs(stated - observed) < 0.01)
+        #expect(abs(stated - observed) < 0.05)
+        #expect(table.bins.allSatisfy { $0.confidence < 1 })
         #expect(try memory.calibration() == table)
         let answer = try memory.recognize(clusters(seed: 6, perLabel: 1, spread: 2.5)[0].features)
         #expect(answer.confidence == table.confidence(forScore: answer.score))

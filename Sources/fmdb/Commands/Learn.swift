@@ -1,0 +1,96 @@
+import ArgumentParser
+import FeatureExtraction
+import FeatureMemory
+import Foundation
+
+extension FMDB {
+    /// `fmdb learn STORE FILES... --label L [--extractor mfcc|baseline|wav2vec2]` or `fmdb learn STORE --examples LIST.tsv`
+    struct Learn: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Learn audio clips (or model hidden states) as examples of a label, creating the store when absent.",
+            discussion: """
+                Every file is read and its features extracted before anything is written: a bad file stops \
+                the command with its name and the store is left as it was. The normalization statistics kept \
+                in the store are updated with these examples; the examples are then learned in one transaction \
+                (merged into a near pattern of the label, or kept as new patterns).
+                """)
+
+        @OptionGroup var location: StoreArguments
+
+        @Argument(help: "WAV files (or .npy hidden states with --extractor wav2vec2).")
+        var files: [String] = []
+
+        @Option(help: "The label these examples teach.")
+        var label: String?
+
+        @Option(help: "Instead of FILES and --label: lines of path<TAB>label, learned together (so the normalization statistics cover them all).")
+        var examples: String?
+
+        @Option(help: "Feature extractor: mfcc (default), baseline or wav2vec2.")
+        var extractor: ExtractorChoice = .mfcc
+
+        @Option(help: "Merge an example into a pattern of its label nearer than this (0, the default, keeps every example).")
+        var mergeRadius: Float = 0
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func validate() throws {
+            if examples == nil {
+                guard !files.isEmpty, label != nil else { throw ValidationError("name files and --label, or --examples LIST.tsv") }
+            } else {
+                guard files.isEmpty, label == nil else { throw ValidationError("--examples replaces FILES and --label") }
+            }
+        }
+
+        func run() throws {
+            let labelled: [(String, String)]
+            if let examples { labelled = try ExampleList.read(examples) } else { labelled = files.map { ($0, self.label ?? "") } }
+            let pipeline = try FeaturePipeline(extractor)
+            var raw: [[Float]] = []
+            for (file, _) in labelled {
+                do {
+                    raw.append(try pipeline.features(of: file))
+                } catch {
+                    throw CLIError("\(file): \(error)")
+                }
+            }
+            let store = try pipeline.open(location, create: true)
+            var statistics = try pipeline.statistics(in: store)
+            for features in raw { try statistics.add(features) }
+            let normalized = try zip(raw, labelled).map { (features: try pipeline.normalized($0, with: statistics), label: $1.1) }
+            let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: mergeRadius))
+            let outcomes = try memory.learn(normalized)
+            let labels = Set(labelled.map { $0.1 })
+            let taught = labels.count == 1 ? "\"\(labelled[0].1)\"" : "\(labels.count) labels"
+            try pipeline.save(statistics, in: store)
+            let created = outcomes.filter { if case .created = $0 { true } else { false } }.count
+            if json {
+                try Output.printJSON(LearnResult(labels: labels.sorted(), examples: outcomes.count, created: created, merged: outcomes.count - created))
+            } else {
+                print("learned \(outcomes.count) examples of \(taught): \(created) new patterns, \(outcomes.count - created) merged")
+            }
+        }
+    }
+}
+
+/// What `learn --json` prints.
+struct LearnResult: Encodable {
+    var labels: [String]
+    var examples: Int
+    var created: Int
+    var merged: Int
+}
+
+/// Files with their labels, from lines of path<TAB>label.
+enum ExampleList {
+    static func read(_ path: String) throws -> [(String, String)] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw CLIError("\(path): \(error.localizedDescription)") }
+        return try text.split(separator: "\n").filter { !$0.isEmpty }.map { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2, !parts[1].isEmpty else { throw CLIError("\(path): expected path<TAB>label, got \"\(line)\"") }
+            return (String(parts[0]), String(parts[1]))
+        }
+    }
+}

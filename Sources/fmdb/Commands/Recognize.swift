@@ -1,0 +1,97 @@
+import ArgumentParser
+import Dispatch
+import FeatureExtraction
+import FeatureMemory
+import Foundation
+
+extension FMDB {
+    /// `fmdb recognize STORE FILES... [--json]`
+    struct Recognize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recognize audio clips (or model hidden states) against the learned patterns.",
+            discussion: """
+                One line per file: the label and its confidence; with --json {"file": "...", "label": "...", \
+                "confidence": 0.93} ("label": null when nothing is recognized, plus "error" for a file that \
+                cannot be read). Extraction and recognition latencies go to stderr. Exits 1 when any file failed.
+                """)
+
+        @OptionGroup var location: StoreArguments
+
+        @Argument(help: "WAV files (or .npy hidden states with --extractor wav2vec2).")
+        var files: [String]
+
+        @Option(help: "Feature extractor the store was taught with: mfcc (default), baseline or wav2vec2.")
+        var extractor: ExtractorChoice = .mfcc
+
+        @Option(help: "Patterns consulted per file.")
+        var neighbours: Int = 10
+
+        @Flag(help: "One JSON object per file per line.")
+        var json = false
+
+        func run() throws {
+            let pipeline = try FeaturePipeline(extractor)
+            let store = try location.open()
+            guard store.dimension == pipeline.dimension else {
+                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(extractor.rawValue) makes \(pipeline.dimension)")
+            }
+            let statistics = try pipeline.statistics(in: store)
+            let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: 0, neighbours: neighbours))
+            var extraction: [Double] = [], recognition: [Double] = []
+            var failures = 0
+            for file in files {
+                let started = DispatchTime.now().uptimeNanoseconds
+                let features: [Float]
+                do {
+                    features = try pipeline.normalized(try pipeline.features(of: file), with: statistics)
+                } catch {
+                    failures += 1
+                    Output.note("\(file): \(error)")
+                    if json { try Output.printJSON(RecognizeLine(file: file, label: nil, confidence: 0, error: "\(error)")) }
+                    continue
+                }
+                let extracted = DispatchTime.now().uptimeNanoseconds
+                let answer = try memory.recognize(features)
+                let recognized = DispatchTime.now().uptimeNanoseconds
+                extraction.append(Double(extracted - started) / 1e6)
+                recognition.append(Double(recognized - extracted) / 1e6)
+                if json {
+                    try Output.printJSON(RecognizeLine(
+                        file: file, label: answer.label, confidence: answer.confidence, score: answer.score,
+                        distance: answer.neighbours.first?.distance))
+                } else {
+                    print("\(file)\t\(answer.label ?? "-")\t\(String(format: "%.3f", answer.confidence))")
+                }
+            }
+            if !recognition.isEmpty {
+                Output.note(String(format: "%d files: extraction p50 %.3f ms p95 %.3f ms; recognition p50 %.3f ms p95 %.3f ms",
+                                   recognition.count, extraction.percentile(0.5), extraction.percentile(0.95),
+                                   recognition.percentile(0.5), recognition.percentile(0.95)))
+            }
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+/// One line of `recognize --json`.
+struct RecognizeLine: Encodable {
+    var file: String
+    var label: String?
+    var confidence: Float
+    var score: Float?
+    var distance: Float?
+    var error: String?
+
+    // "label": null is printed, not left out, so a reader can tell "not recognized" from a bug
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(label, forKey: .label)
+        try container.encode(confidence, forKey: .confidence)
+        try container.encodeIfPresent(score, forKey: .score)
+        try container.encodeIfPresent(distance, forKey: .distance)
+        try container.encodeIfPresent(error, forKey: .error)
+    }
+
+    private enum CodingKeys: String, CodingKey { case file, label, confidence, score, distance, error }
+}
