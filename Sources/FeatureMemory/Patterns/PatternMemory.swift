@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Labelled patterns learned from feature vectors, and recognition of new vectors against them:
 /// the layer over a `FeatureStore` that applications talk to. Each pattern is a stored vector
@@ -72,9 +73,19 @@ public final class PatternMemory: Sendable {
 
     // MARK: recognition
 
+    /// The calibration as this memory last read or wrote it (read once, not per recognition).
+    private let loadedCalibration = Mutex<ConfidenceCalibration??>(nil)
+
+    private func currentCalibration() throws -> ConfidenceCalibration? {
+        if let known = loadedCalibration.withLock({ $0 }) { return known }
+        let read = try calibration()
+        loadedCalibration.withLock { $0 = .some(read) }
+        return read
+    }
+
     /// The label of the patterns nearest to `features`, with a confidence and the patterns consulted.
     public func recognize(_ features: [Float]) throws -> Recognition {
-        let calibration = try self.calibration()
+        let calibration = try currentCalibration()
         return try store.read { reader in
             let found = try reader.nearest(to: features, count: options.neighbours, ef: options.ef)
             let neighbours = try found.map { result in
@@ -108,6 +119,7 @@ public final class PatternMemory: Sendable {
         try store.write { writer in
             try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in _ = try writer.txn.delete(key, in: writer.tables.meta) }
         }
+        loadedCalibration.withLock { $0 = .some(nil) }
         var observations: [(score: Float, correct: Bool)] = []
         for example in examples {
             let answer = try recognize(example.features)
@@ -120,6 +132,7 @@ public final class PatternMemory: Sendable {
                 try json.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
             }
         }
+        loadedCalibration.withLock { $0 = .some(calibration) }
         return calibration
     }
 
