@@ -63,8 +63,9 @@ struct CrashWorkload {
     }
 }
 
-/// A small seedable generator (SplitMix64), the same on every platform.
-struct SplitMix {
+/// A small seedable generator (SplitMix64), the same on every platform, so crash schedules and
+/// bench streams replay from their seeds.
+struct SplitMix: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

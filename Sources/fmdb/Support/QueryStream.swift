@@ -7,7 +7,7 @@ enum QueryStream {
     /// so popularity does not follow file order.
     static func make(_ workload: Workload, queries: Int, length: Int, exponent: Double, seed: UInt64) -> [Int] {
         guard workload == .zipf else { return Array(0..<queries) }
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(seed: seed)
         var ranked = Array(0..<queries)
         ranked.shuffle(using: &random)
         var cumulative: [Double] = []
@@ -26,19 +26,6 @@ enum QueryStream {
             }
             return ranked[low]
         }
-    }
-}
-
-/// SplitMix64: a small seedable generator, so streams can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
