@@ -29,9 +29,14 @@ extension FMDB {
         @Flag(help: "One JSON object per file per line.")
         var json = false
 
+        @Flag(help: "Search for every file even when the same features were recognized before (for measuring).")
+        var noResultCache = false
+
         func run() throws {
             let pipeline = try FeaturePipeline(extractor)
-            let store = try location.open()
+            var options = location.options(create: false)
+            if noResultCache { options.resultCacheEntries = 0 }
+            let store = try FeatureStore(at: location.url, options: options)
             guard store.dimension == pipeline.dimension else {
                 throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(extractor.rawValue) makes \(pipeline.dimension)")
             }
