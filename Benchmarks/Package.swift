@@ -24,5 +24,17 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        .executableTarget(
+            name: "SpeechBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "FeatureMemory", package: "FeatureMemory"),
+                .product(name: "FeatureExtraction", package: "FeatureMemory"),
+            ],
+            path: "Benchmarks/SpeechBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ]
 )
