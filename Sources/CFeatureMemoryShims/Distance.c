@@ -2,13 +2,8 @@
 // with the baseline instruction set; on x86-64 an AVX2 + FMA version is chosen at
 // load time when the processor has it (8 floats per instruction, fused multiply-add).
 #include "FeatureMemoryShims.h"
-#include <string.h>
+#include "KernelSupport.h"
 
-static inline float load(const unsigned char *p, size_t i) {
-    float f;
-    memcpy(&f, p + 4 * i, 4);
-    return f;
-}
 
 static int use_avx2 = 0;
 
@@ -26,12 +21,12 @@ static float l2_portable(const unsigned char *a, const unsigned char *b, size_t 
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++) {
-            float d = load(a, i + j) - load(b, i + j);
+            float d = fm_float_at(a, i + j) - fm_float_at(b, i + j);
             acc[j] += d * d;
         }
     float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
     for (; i < n; i++) {
-        float d = load(a, i) - load(b, i);
+        float d = fm_float_at(a, i) - fm_float_at(b, i);
         s += d * d;
     }
     return s;
@@ -41,9 +36,9 @@ static float dot_portable(const unsigned char *a, const unsigned char *b, size_t
     float acc[8] = {0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += load(a, i + j) * load(b, i + j);
+        for (int j = 0; j < 8; j++) acc[j] += fm_float_at(a, i + j) * fm_float_at(b, i + j);
     float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; i < n; i++) s += load(a, i) * load(b, i);
+    for (; i < n; i++) s += fm_float_at(a, i) * fm_float_at(b, i);
     return s;
 }
 
@@ -51,14 +46,6 @@ static float dot_portable(const unsigned char *a, const unsigned char *b, size_t
 #include <immintrin.h>
 #define LOADU(p, i) _mm256_loadu_ps((const float *)((p) + 4 * (i)))
 
-__attribute__((target("avx2,fma")))
-static inline float hsum256(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    __m128 s = _mm_add_ps(lo, hi);
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 0x55));
-    return _mm_cvtss_f32(s);
-}
 
 __attribute__((target("avx2,fma")))
 static float l2_avx2(const unsigned char *a, const unsigned char *b, size_t n) {
@@ -74,9 +61,9 @@ static float l2_avx2(const unsigned char *a, const unsigned char *b, size_t n) {
         __m256 d = _mm256_sub_ps(LOADU(a, i), LOADU(b, i));
         acc0 = _mm256_fmadd_ps(d, d, acc0);
     }
-    float s = hsum256(_mm256_add_ps(acc0, acc1));
+    float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
     for (; i < n; i++) {
-        float d = load(a, i) - load(b, i);
+        float d = fm_float_at(a, i) - fm_float_at(b, i);
         s += d * d;
     }
     return s;
@@ -92,8 +79,8 @@ static float dot_avx2(const unsigned char *a, const unsigned char *b, size_t n) 
     }
     for (; i + 8 <= n; i += 8)
         acc0 = _mm256_fmadd_ps(LOADU(a, i), LOADU(b, i), acc0);
-    float s = hsum256(_mm256_add_ps(acc0, acc1));
-    for (; i < n; i++) s += load(a, i) * load(b, i);
+    float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += fm_float_at(a, i) * fm_float_at(b, i);
     return s;
 }
 #endif

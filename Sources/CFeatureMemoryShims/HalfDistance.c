@@ -3,6 +3,7 @@
 // largest magnitude lands near 2^15, inside float16's range at full precision; distances are
 // computed against the float32 query and scaled back.
 #include "FeatureMemoryShims.h"
+#include "KernelSupport.h"
 #include <math.h>
 #include <string.h>
 
@@ -15,13 +16,7 @@ __attribute__((constructor)) static void fm_half_init(void) {
 #endif
 }
 
-int fm_half_kernels_use_f16c(void) { return use_f16c; }
 
-static inline float query_at(const void *q, size_t i) {
-    float f;
-    memcpy(&f, (const unsigned char *)q + 4 * i, 4);
-    return f;
-}
 
 // IEEE 754 binary16 <-> binary32, round to nearest even, for the portable path.
 static uint16_t half_from_float(float value) {
@@ -79,14 +74,14 @@ static void half_encode_f16c(const void *values, uint16_t *out, size_t count, fl
         __m256 v = _mm256_mul_ps(_mm256_loadu_ps((const float *)values + i), factor);
         _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
     }
-    for (; i < count; i++) out[i] = half_from_float(query_at(values, i) * inverse);
+    for (; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * inverse);
 }
 #endif
 
 float fm_half_encode(const void *values, uint16_t *out, size_t count) {
     float largest = 0;
     for (size_t i = 0; i < count; i++) {
-        float m = fabsf(query_at(values, i));
+        float m = fabsf(fm_float_at(values, i));
         if (m > largest) largest = m;
     }
     // a power of two keeps the scaling exact
@@ -98,28 +93,25 @@ float fm_half_encode(const void *values, uint16_t *out, size_t count) {
         return scale;
     }
 #endif
-    for (size_t i = 0; i < count; i++) out[i] = half_from_float(query_at(values, i) * inverse);
+    for (size_t i = 0; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * inverse);
     return scale;
 }
 
-void fm_half_decode(const uint16_t *values, float scale, float *out, size_t count) {
-    for (size_t i = 0; i < count; i++) out[i] = float_from_half(values[i]) * scale;
-}
 
 static float half_dot_portable(const void *q, const uint16_t *v, size_t n) {
     float acc[8] = {0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += query_at(q, i + j) * float_from_half(v[i + j]);
+        for (int j = 0; j < 8; j++) acc[j] += fm_float_at(q, i + j) * float_from_half(v[i + j]);
     float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; i < n; i++) s += query_at(q, i) * float_from_half(v[i]);
+    for (; i < n; i++) s += fm_float_at(q, i) * float_from_half(v[i]);
     return s;
 }
 
 static float half_l2_portable(const void *q, const uint16_t *v, float scale, size_t n) {
     float s = 0;
     for (size_t i = 0; i < n; i++) {
-        float d = query_at(q, i) - scale * float_from_half(v[i]);
+        float d = fm_float_at(q, i) - scale * float_from_half(v[i]);
         s += d * d;
     }
     return s;
@@ -128,14 +120,6 @@ static float half_l2_portable(const void *q, const uint16_t *v, float scale, siz
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx2,fma,f16c")))
-static inline float hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    __m128 s = _mm_add_ps(lo, hi);
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 0x55));
-    return _mm_cvtss_f32(s);
-}
 
 #define HALF8(p, i) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((p) + (i))))
 #define QUERY8(q, i) _mm256_loadu_ps((const float *)(q) + (i))
@@ -149,8 +133,8 @@ static float half_dot_f16c(const void *q, const uint16_t *v, size_t n) {
         acc1 = _mm256_fmadd_ps(QUERY8(q, i + 8), HALF8(v, i + 8), acc1);
     }
     for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(QUERY8(q, i), HALF8(v, i), acc0);
-    float s = hsum(_mm256_add_ps(acc0, acc1));
-    for (; i < n; i++) s += query_at(q, i) * float_from_half(v[i]);
+    float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += fm_float_at(q, i) * float_from_half(v[i]);
     return s;
 }
 
@@ -168,9 +152,9 @@ static float half_l2_f16c(const void *q, const uint16_t *v, float scale, size_t 
         __m256 d = _mm256_fnmadd_ps(HALF8(v, i), factor, QUERY8(q, i));
         acc0 = _mm256_fmadd_ps(d, d, acc0);
     }
-    float s = hsum(_mm256_add_ps(acc0, acc1));
+    float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
     for (; i < n; i++) {
-        float d = query_at(q, i) - scale * float_from_half(v[i]);
+        float d = fm_float_at(q, i) - scale * float_from_half(v[i]);
         s += d * d;
     }
     return s;
@@ -194,9 +178,9 @@ float fm_half_l2_squared(const void *query, const uint16_t *values, float scale,
 // 8-bit copies: each vector's range [low, low + 255·step] in 256 levels, a quarter of the bytes
 // of float32. Distances are computed against the float32 query from the codes.
 float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step) {
-    float low = query_at(values, 0), high = low;
+    float low = fm_float_at(values, 0), high = low;
     for (size_t i = 1; i < count; i++) {
-        float v = query_at(values, i);
+        float v = fm_float_at(values, i);
         if (v < low) low = v;
         if (v > high) high = v;
     }
@@ -204,7 +188,7 @@ float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step
     float s = width > 0 ? width / 255.0f : 1.0f;
     float inverse = 1.0f / s;
     for (size_t i = 0; i < count; i++) {
-        float level = (query_at(values, i) - low) * inverse + 0.5f;
+        float level = (fm_float_at(values, i) - low) * inverse + 0.5f;
         out[i] = (uint8_t)(level < 0 ? 0 : level > 255 ? 255 : level);
     }
     *step = s;
@@ -213,14 +197,14 @@ float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step
 
 static float byte_dot_portable(const void *q, const uint8_t *codes, size_t n) {
     float s = 0;
-    for (size_t i = 0; i < n; i++) s += query_at(q, i) * (float)codes[i];
+    for (size_t i = 0; i < n; i++) s += fm_float_at(q, i) * (float)codes[i];
     return s;
 }
 
 static float byte_l2_portable(const void *q, const uint8_t *codes, float low, float step, size_t n) {
     float s = 0;
     for (size_t i = 0; i < n; i++) {
-        float d = query_at(q, i) - (low + step * (float)codes[i]);
+        float d = fm_float_at(q, i) - (low + step * (float)codes[i]);
         s += d * d;
     }
     return s;
@@ -238,8 +222,8 @@ static float byte_dot_avx2(const void *q, const uint8_t *codes, size_t n) {
         acc1 = _mm256_fmadd_ps(QUERY8(q, i + 8), BYTE8(codes, i + 8), acc1);
     }
     for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(QUERY8(q, i), BYTE8(codes, i), acc0);
-    float s = hsum(_mm256_add_ps(acc0, acc1));
-    for (; i < n; i++) s += query_at(q, i) * (float)codes[i];
+    float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += fm_float_at(q, i) * (float)codes[i];
     return s;
 }
 
@@ -258,9 +242,9 @@ static float byte_l2_avx2(const void *q, const uint8_t *codes, float low, float 
         __m256 d = _mm256_sub_ps(QUERY8(q, i), _mm256_fmadd_ps(BYTE8(codes, i), factor, base));
         acc0 = _mm256_fmadd_ps(d, d, acc0);
     }
-    float s = hsum(_mm256_add_ps(acc0, acc1));
+    float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
     for (; i < n; i++) {
-        float d = query_at(q, i) - (low + step * (float)codes[i]);
+        float d = fm_float_at(q, i) - (low + step * (float)codes[i]);
         s += d * d;
     }
     return s;
@@ -283,6 +267,6 @@ float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, flo
 
 float fm_sum(const void *values, size_t count) {
     float s = 0;
-    for (size_t i = 0; i < count; i++) s += query_at(values, i);
+    for (size_t i = 0; i < count; i++) s += fm_float_at(values, i);
     return s;
 }

@@ -38,12 +38,6 @@ public struct FrameEmbeddingPooler: Sendable, Equatable {
 
     /// The pooled vector of the `.npy` file at `url`.
     public func embedding(contentsOf url: URL) throws(AudioError) -> [Float] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw .unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
-        }
-        return try embedding(fromNPY: data)
+        try embedding(fromNPY: try FileBytes.contents(of: url))
     }
 }

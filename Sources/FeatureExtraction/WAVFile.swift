@@ -30,13 +30,7 @@ public struct WAVFile: Sendable, Equatable {
 
     /// Reads and parses the WAV file at `url`.
     public init(contentsOf url: URL) throws(AudioError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw .unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
-        }
-        try self.init(data: data)
+        try self.init(data: try FileBytes.contents(of: url))
     }
 
     /// Parses WAV bytes.

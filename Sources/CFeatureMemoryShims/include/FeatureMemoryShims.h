@@ -21,8 +21,6 @@ float fm_dot(const void *a, const void *b, size_t count);
 /// Writes `values` (`count` floats, any alignment) as scaled float16 into `out`; returns the
 /// power-of-two scale to multiply them by.
 float fm_half_encode(const void *values, uint16_t *out, size_t count);
-/// Decodes scaled float16 values back to floats.
-void fm_half_decode(const uint16_t *values, float scale, float *out, size_t count);
 /// Dot product of a float query with unscaled float16 values (multiply by the scale after).
 float fm_half_dot(const void *query, const uint16_t *values, size_t count);
 /// Squared Euclidean distance between a float query and float16 values times `scale`.
@@ -35,8 +33,6 @@ float fm_byte_dot(const void *query, const uint8_t *codes, size_t count);
 float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, float step, size_t count);
 /// The sum of `count` floats.
 float fm_sum(const void *values, size_t count);
-/// Whether the float16 kernels run on AVX2 + FMA + F16C.
-int fm_half_kernels_use_f16c(void);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 
@@ -92,5 +88,4 @@ static inline uint64_t fm_max_u64(uint64_t *p, uint64_t v) {
 }
 static inline void fm_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
 static inline void fm_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
-static inline void fm_fence_full(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 #endif

@@ -23,7 +23,7 @@ final class CacheMetrics: @unchecked Sendable {
         fills = counter("demand_fills_total")
         evictions = counter("evictions_total")
         resultHits = counter("result_hits_total")
-        let names = ["graph", "warm_start", "predictive"]
+        let names = CacheOrigin.prefetchers.map(\.name)
         prefetched = Dictionary(uniqueKeysWithValues: names.map { ($0, counter("prefetched_total", [("prefetcher", $0)])) })
         prefetchUsed = Dictionary(uniqueKeysWithValues: names.map { ($0, counter("prefetch_used_total", [("prefetcher", $0)])) })
         bytes = gauge("bytes")

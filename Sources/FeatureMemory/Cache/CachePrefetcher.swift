@@ -104,11 +104,7 @@ extension FeatureStore {
             var links = ContiguousArray<UInt32>()
             if request.warmStart {
                 // an image of this very snapshot loads in one read; anything it lacks follows
-                try Array(MetaKey.cacheImage.rawValue.utf8).withUnsafeBytes { key in
-                    _ = try reader.txn.withValue(in: tables.meta, forKey: key) { image in
-                        nodeCache.load(image: image, snapshot: snapshot)
-                    }
-                }
+                _ = try reader.txn.withBytes(of: .cacheImage, in: tables.meta) { nodeCache.load(image: $0, snapshot: snapshot) }
             }
             let requested = request.warmStart ? try warmStartNodes(reader, limit: nodeCache.capacity) : request.nodes
             for node in requested where seen.insert(node).inserted {
@@ -162,10 +158,7 @@ extension FeatureStore {
         guard let nodeCache else { return }
         try write { writer in
             try writeHotSet(in: writer)
-            let image = nodeCache.image(validAt: UInt64(writer.txn.snapshotID))
-            try Array(MetaKey.cacheImage.rawValue.utf8).withUnsafeBytes { key in
-                try image.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
-            }
+            try writer.txn.setBytes(nodeCache.image(validAt: UInt64(writer.txn.snapshotID)), for: .cacheImage, in: writer.tables.meta)
         }
     }
 
@@ -177,14 +170,10 @@ extension FeatureStore {
         var bytes = [UInt8]()
         bytes.reserveCapacity(nodes.count * 4)
         for node in nodes { withUnsafeBytes(of: node.littleEndian) { bytes.append(contentsOf: $0) } }
-        try Array(MetaKey.hotSet.rawValue.utf8).withUnsafeBytes { key in
-            try bytes.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
-        }
+        try writer.txn.setBytes(bytes, for: .hotSet, in: writer.tables.meta)
         // operators read how the cache did with `fmdb stats`, from another process
         if let statistics = cacheStatistics, let json = try? JSONEncoder().encode(statistics) {
-            try Array(MetaKey.cacheStatistics.rawValue.utf8).withUnsafeBytes { key in
-                try json.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
-            }
+            try writer.txn.setBytes(json, for: .cacheStatistics, in: writer.tables.meta)
         }
     }
 }
@@ -209,28 +198,20 @@ final class HotSetSchedule: @unchecked Sendable {
 extension ReadTransaction {
     /// Entries of the saved node cache image; 0 when none.
     func savedCacheImageEntries() throws -> Int {
-        try Array(MetaKey.cacheImage.rawValue.utf8).withUnsafeBytes { key in
-            try txn.withValue(in: tables.meta, forKey: key) { bytes -> Int in
-                bytes.count >= NodeCache.imageHeaderSize ? Int(bytes.littleEndian(at: 24, as: UInt32.self)) : 0
-            } ?? 0
-        }
+        try txn.withBytes(of: .cacheImage, in: tables.meta) { bytes -> Int in
+            bytes.count >= NodeCache.imageHeaderSize ? Int(bytes.littleEndian(at: 24, as: UInt32.self)) : 0
+        } ?? 0
     }
 
     /// The node cache statistics saved with the hot set, if any.
     func savedCacheStatistics() throws -> CacheStatistics? {
-        try Array(MetaKey.cacheStatistics.rawValue.utf8).withUnsafeBytes { key in
-            try txn.withValue(in: tables.meta, forKey: key) { bytes in
-                try? JSONDecoder().decode(CacheStatistics.self, from: Data(bytes))
-            } ?? nil
-        }
+        try txn.withBytes(of: .cacheStatistics, in: tables.meta) { try? JSONDecoder().decode(CacheStatistics.self, from: Data($0)) } ?? nil
     }
 
     /// The hot set saved by `FeatureStore.saveHotSet`; empty when none.
     func savedHotSet() throws -> [UInt32] {
-        try Array(MetaKey.hotSet.rawValue.utf8).withUnsafeBytes { key in
-            try txn.withValue(in: tables.meta, forKey: key) { bytes -> [UInt32] in
-                (0..<(bytes.count / 4)).map { bytes.littleEndian(at: 4 * $0, as: UInt32.self) }
-            } ?? []
-        }
+        try txn.withBytes(of: .hotSet, in: tables.meta) { bytes -> [UInt32] in
+            (0..<(bytes.count / 4)).map { bytes.littleEndian(at: 4 * $0, as: UInt32.self) }
+        } ?? []
     }
 }

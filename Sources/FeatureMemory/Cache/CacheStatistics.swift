@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the node cache has done since the store was opened.
 public struct CacheStatistics: Sendable, Codable, Equatable {
     /// One prefetcher's record.
@@ -10,6 +12,11 @@ public struct CacheStatistics: Sendable, Codable, Equatable {
         public var used: Int
         /// `used ÷ prefetched`; nil before it prefetched anything.
         public var accuracy: Double? { prefetched > 0 ? Double(used) / Double(prefetched) : nil }
+
+        /// "graph 120/200 (0.600)": name, used of prefetched, accuracy.
+        public var summary: String {
+            "\(name) \(used)/\(prefetched)" + (accuracy.map { String(format: " (%.3f)", $0) } ?? "")
+        }
     }
 
     /// The budget the cache never exceeds.
@@ -49,11 +56,12 @@ extension FeatureStore {
     public var cacheStatistics: CacheStatistics? {
         guard let nodeCache else { return nil }
         let raw = nodeCache.statistics
-        let names = ["graph", "warm_start", "predictive"]
         return CacheStatistics(
             budgetBytes: raw.budgetBytes, targetBytes: raw.targetBytes, bytesInUse: raw.bytesInUse, entries: raw.entries,
             lookups: raw.lookups, hits: raw.hits, demandFills: raw.fills, evictions: raw.evictions,
-            prefetchers: names.indices.map { CacheStatistics.Prefetcher(name: names[$0], prefetched: raw.prefetched[$0], used: raw.prefetchUsed[$0]) },
+            prefetchers: CacheOrigin.prefetchers.enumerated().map { index, origin in
+                CacheStatistics.Prefetcher(name: origin.name, prefetched: raw.prefetched[index], used: raw.prefetchUsed[index])
+            },
             resultCacheHits: resultCache?.counts.hits ?? 0, resultCacheLookups: resultCache?.counts.lookups ?? 0)
     }
 }

@@ -5,6 +5,19 @@ internal import CFeatureMemoryShims
 /// accuracy the first time a search uses it.
 enum CacheOrigin: UInt8, CaseIterable, Sendable {
     case demand = 0, graph = 1, warmStart = 2, predictive = 3
+
+    /// The prefetchers, in the order of their counters.
+    static let prefetchers: [CacheOrigin] = [.graph, .warmStart, .predictive]
+
+    /// The name statistics and metrics use.
+    var name: String {
+        switch self {
+        case .demand: "demand"
+        case .graph: "graph"
+        case .warmStart: "warm_start"
+        case .predictive: "predictive"
+        }
+    }
 }
 
 /// Decoded vectors and layer-0 links of the nodes searches touch, in fixed-size slots laid out
@@ -197,25 +210,10 @@ final class NodeCache: @unchecked Sendable {
         return id
     }
 
-    /// Whether `node` has an entry usable at `snapshot`.
-    /// With `countingUse` false (prefetchers checking what to skip), the entry's reference bit and
-    /// its prefetcher's credit are left alone.
+    /// Whether `node` has an entry usable at `snapshot`. With `countingUse` false (prefetchers
+    /// checking what to skip), the entry's use count and its prefetcher's credit are left alone.
     func contains(_ node: UInt32, snapshot: UInt64, countingUse: Bool = true) -> Bool {
-        if countingUse { return withEntry(node, snapshot: snapshot) { _ in true } ?? false }
-        let block = currentIndex
-        let index = Int(node)
-        guard index < NodeIndex.capacity(block) else { return false }
-        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
-        guard slotPlusOne != 0 else { return false }
-        let base = arena + Int(slotPlusOne &- 1) * stride
-        let sequence = base.assumingMemoryBound(to: UInt32.self)
-        let before = fm_load_u32_acquire(sequence)
-        guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return false }
-        let bound = min(base.load(fromByteOffset: 8, as: UInt64.self), snapshot)
-        let valid = fm_load_u64_acquire((base + 16).assumingMemoryBound(to: UInt64.self)) <= bound
-            && fm_load_u64_relaxed(shared) <= bound
-        fm_fence_acquire()
-        return valid && fm_load_u32_relaxed(sequence) == before
+        countingUse ? withEntry(node, snapshot: snapshot) { _ in true } ?? false : view.holds(node, at: snapshot)
     }
 
     /// Starts loading `node`'s slot into the processor cache, when it has one.
@@ -257,34 +255,42 @@ final class NodeCache: @unchecked Sendable {
             return
         }
         let base = arena + slot * stride
+        rewrite(base) {
+            base.storeBytes(of: node, toByteOffset: 4, as: UInt32.self)
+            base.storeBytes(of: snapshot, toByteOffset: 8, as: UInt64.self)
+            base.storeBytes(of: changedAt, toByteOffset: 16, as: UInt64.self)
+            base.storeBytes(of: id ?? UInt64.max, toByteOffset: 24, as: UInt64.self)
+            base.storeBytes(of: norm, toByteOffset: 32, as: Float.self)
+            let count = min(links.count, maximumLinks)
+            base.storeBytes(of: UInt16(count), toByteOffset: 36, as: UInt16.self)
+            base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
+            base.storeBytes(of: origin.rawValue, toByteOffset: 39, as: UInt8.self)
+            if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
+            switch format {
+            case .half:
+                let scale = fm_half_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
+                base.storeBytes(of: scale, toByteOffset: 40, as: Float.self)
+            case .bytes:
+                var step: Float = 0
+                let low = fm_byte_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
+                base.storeBytes(of: step, toByteOffset: 40, as: Float.self)
+                base.storeBytes(of: low, toByteOffset: 48, as: Float.self)
+            }
+            base.storeBytes(of: epoch, toByteOffset: 44, as: UInt32.self)
+        }
+        fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
+        _ = fm_add_u64(shared + (origin == .demand ? Shared.fills.rawValue : Shared.prefetchedGraph.rawValue + Int(origin.rawValue) - 1), 1)
+    }
+
+    /// Rewrites the slot at `base` under the sequence protocol: odd while `body` writes, so lock-free
+    /// readers of the old contents discard what they read; even again after.
+    private func rewrite(_ base: UnsafeMutableRawPointer, _ body: () -> Void) {
         let sequence = base.assumingMemoryBound(to: UInt32.self)
         let next = fm_load_u32_relaxed(sequence) | 1
         fm_store_u32_relaxed(sequence, next)
         fm_fence_release()
-        base.storeBytes(of: node, toByteOffset: 4, as: UInt32.self)
-        base.storeBytes(of: snapshot, toByteOffset: 8, as: UInt64.self)
-        base.storeBytes(of: changedAt, toByteOffset: 16, as: UInt64.self)
-        base.storeBytes(of: id ?? UInt64.max, toByteOffset: 24, as: UInt64.self)
-        base.storeBytes(of: norm, toByteOffset: 32, as: Float.self)
-        let count = min(links.count, maximumLinks)
-        base.storeBytes(of: UInt16(count), toByteOffset: 36, as: UInt16.self)
-        base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
-        base.storeBytes(of: origin.rawValue, toByteOffset: 39, as: UInt8.self)
-        if count > 0 { (base + NodeCache.headerSize).copyMemory(from: links.baseAddress!, byteCount: 4 * count) }
-        switch format {
-        case .half:
-            let scale = fm_half_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
-            base.storeBytes(of: scale, toByteOffset: 40, as: Float.self)
-        case .bytes:
-            var step: Float = 0
-            let low = fm_byte_encode(vector, (base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
-            base.storeBytes(of: step, toByteOffset: 40, as: Float.self)
-            base.storeBytes(of: low, toByteOffset: 48, as: Float.self)
-        }
-        base.storeBytes(of: epoch, toByteOffset: 44, as: UInt32.self)
+        body()
         fm_store_u32_release(sequence, next &+ 1)
-        fm_store_u32_relaxed(slots + index, UInt32(slot + 1))
-        _ = fm_add_u64(shared + (origin == .demand ? Shared.fills.rawValue : Shared.prefetchedGraph.rawValue + Int(origin.rawValue) - 1), 1)
     }
 
     /// Frees a slot chosen by the eviction policy and returns it.
@@ -307,19 +313,16 @@ final class NodeCache: @unchecked Sendable {
     /// Unmaps `slot` from its node and marks it empty, so concurrent readers of it miss.
     private func release(_ slot: Int, _ block: UnsafeMutableRawPointer) {
         let base = arena + slot * stride
-        let sequence = base.assumingMemoryBound(to: UInt32.self)
         let old = base.load(fromByteOffset: 4, as: UInt32.self)
         let slots = NodeIndex.slots(block)
         if Int(old) < NodeIndex.capacity(block), fm_load_u32_relaxed(slots + Int(old)) == UInt32(slot + 1) {
             fm_store_u32_relaxed(slots + Int(old), 0)
         }
-        let next = fm_load_u32_relaxed(sequence) | 1
-        fm_store_u32_relaxed(sequence, next)
-        fm_fence_release()
-        base.storeBytes(of: UInt32.max, toByteOffset: 4, as: UInt32.self)
-        base.storeBytes(of: 0, toByteOffset: 38, as: UInt16.self)
-        base.storeBytes(of: 0, toByteOffset: 44, as: UInt32.self)
-        fm_store_u32_release(sequence, next &+ 1)
+        rewrite(base) {
+            base.storeBytes(of: UInt32.max, toByteOffset: 4, as: UInt32.self)
+            base.storeBytes(of: 0, toByteOffset: 38, as: UInt16.self)
+            base.storeBytes(of: 0, toByteOffset: 44, as: UInt32.self)
+        }
     }
 
     /// Grows the node index to hold `node`; the old block stays allocated, since lock-free
@@ -454,17 +457,14 @@ final class NodeCache: @unchecked Sendable {
             used += 1
             eviction.admit(slot, node: node)
             let base = arena + slot * stride
-            let sequence = base.assumingMemoryBound(to: UInt32.self)
-            let next = fm_load_u32_relaxed(sequence) | 1
-            fm_store_u32_relaxed(sequence, next)
-            fm_fence_release()
-            (base + 4).copyMemory(from: source + 4, byteCount: stride - 4)
-            base.storeBytes(of: snapshot, toByteOffset: 8, as: UInt64.self)
-            base.storeBytes(of: fm_load_u64_relaxed(NodeIndex.modified(block) + Int(node)), toByteOffset: 16, as: UInt64.self)
-            base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
-            base.storeBytes(of: CacheOrigin.warmStart.rawValue, toByteOffset: 39, as: UInt8.self)
-            base.storeBytes(of: 0, toByteOffset: 44, as: UInt32.self)
-            fm_store_u32_release(sequence, next &+ 1)
+            rewrite(base) {
+                (base + 4).copyMemory(from: source + 4, byteCount: stride - 4)
+                base.storeBytes(of: snapshot, toByteOffset: 8, as: UInt64.self)
+                base.storeBytes(of: fm_load_u64_relaxed(NodeIndex.modified(block) + Int(node)), toByteOffset: 16, as: UInt64.self)
+                base.storeBytes(of: 0, toByteOffset: 38, as: UInt8.self)
+                base.storeBytes(of: CacheOrigin.warmStart.rawValue, toByteOffset: 39, as: UInt8.self)
+                base.storeBytes(of: 0, toByteOffset: 44, as: UInt32.self)
+            }
             fm_store_u32_relaxed(slots + Int(node), UInt32(slot + 1))
             loaded += 1
         }
@@ -541,25 +541,50 @@ struct NodeCacheView {
     /// miss, or when a filler rewrote the slot meanwhile (then `body`'s result is discarded).
     @inline(__always)
     func withEntry<R>(_ node: UInt32, snapshot: UInt64, epoch: UInt32 = 0, _ body: (UnsafeRawPointer) -> R) -> R? {
+        guard let base = slot(of: node), let before = sequence(of: base, holding: node, at: snapshot) else { return nil }
+        let result = body(base)
+        guard unchanged(base, since: before) else { return nil }
+        if base.load(fromByteOffset: 44, as: UInt32.self) != epoch || base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
+            noteUse(base, epoch: epoch)
+        }
+        return result
+    }
+
+    /// Whether `node` has an entry usable at `snapshot`, leaving its use count and its prefetcher's
+    /// credit alone (for prefetchers deciding what to skip).
+    func holds(_ node: UInt32, at snapshot: UInt64) -> Bool {
+        guard let base = slot(of: node), let before = sequence(of: base, holding: node, at: snapshot) else { return false }
+        return unchanged(base, since: before)
+    }
+
+    /// The slot the node index assigns `node`, if any; its contents are still to be checked.
+    @inline(__always)
+    func slot(of node: UInt32) -> UnsafeMutableRawPointer? {
         let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
         let index = Int(node)
         guard index < NodeIndex.capacity(block) else { return nil }
         let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
         guard slotPlusOne != 0 else { return nil }
-        let base = arena + Int(slotPlusOne &- 1) * stride
-        let sequence = base.assumingMemoryBound(to: UInt32.self)
-        let before = fm_load_u32_acquire(sequence)
+        return arena + Int(slotPlusOne &- 1) * stride
+    }
+
+    /// The slot's sequence number, read before use, when the slot holds `node` exactly as snapshot
+    /// `snapshot` holds it (see `NodeCache` for the rule); nil otherwise.
+    @inline(__always)
+    func sequence(of base: UnsafeMutableRawPointer, holding node: UInt32, at snapshot: UInt64) -> UInt32? {
+        let before = fm_load_u32_acquire(base.assumingMemoryBound(to: UInt32.self))
         guard before & 1 == 0, base.load(fromByteOffset: 4, as: UInt32.self) == node else { return nil }
         let bound = min(base.load(fromByteOffset: 8, as: UInt64.self), snapshot)
         guard fm_load_u64_acquire((base + 16).assumingMemoryBound(to: UInt64.self)) <= bound,
               fm_load_u64_relaxed(shared) <= bound else { return nil }
-        let result = body(base)
+        return before
+    }
+
+    /// Whether no filler rewrote the slot since its sequence number read `before`.
+    @inline(__always)
+    func unchanged(_ base: UnsafeMutableRawPointer, since before: UInt32) -> Bool {
         fm_fence_acquire()
-        guard fm_load_u32_relaxed(sequence) == before else { return nil }
-        if base.load(fromByteOffset: 44, as: UInt32.self) != epoch || base.load(fromByteOffset: 39, as: UInt8.self) != 0 {
-            noteUse(base, epoch: epoch)
-        }
-        return result
+        return fm_load_u32_relaxed(base.assumingMemoryBound(to: UInt32.self)) == before
     }
 
     /// Counts a use by a search (once per search, so the nodes one search touches twice do not
@@ -583,12 +608,7 @@ struct NodeCacheView {
     /// Starts loading `node`'s slot into the processor cache, when it has one.
     @inline(__always)
     func prefetch(_ node: UInt32) {
-        let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
-        let index = Int(node)
-        guard index < NodeIndex.capacity(block) else { return }
-        let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
-        guard slotPlusOne != 0 else { return }
-        let base = arena + Int(slotPlusOne &- 1) * stride
+        guard let base = slot(of: node) else { return }
         fm_prefetch_line(base)
         fm_prefetch_range(base + vectorOffset, stride - vectorOffset)
     }

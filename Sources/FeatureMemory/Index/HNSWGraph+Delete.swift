@@ -100,8 +100,8 @@ extension HNSWGraph {
         if let any, let record = try self.node(any) {
             try setEntry(any, level: record.level)
         } else {
-            try txn.deleteInteger(.graphEntry, in: tables.meta)
-            try txn.deleteInteger(.graphMaxLevel, in: tables.meta)
+            try txn.delete(.graphEntry, in: tables.meta)
+            try txn.delete(.graphMaxLevel, in: tables.meta)
         }
     }
 }

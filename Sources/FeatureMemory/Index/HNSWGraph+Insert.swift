@@ -113,11 +113,12 @@ extension HNSWGraph {
         return selected
     }
 
-    /// Records the link `target → source` in `source`'s in-links and tries the link `source → target`,
-    /// pruning `source`'s list when it is full. Returns whether `source → target` was kept.
-    func link(from source: UInt32, to target: UInt32, distance: Float, layer: Int) throws -> Bool {
+    /// Tries the link `source → target`, pruning `source`'s list when it is full; when
+    /// `targetLinksBack` (a new node linked to `source`), also records `target → source` in
+    /// `source`'s in-links. Returns whether `source → target` was kept.
+    func link(from source: UInt32, to target: UInt32, distance: Float, layer: Int, targetLinksBack: Bool = true) throws -> Bool {
         guard var record = try self.node(source), layer <= record.level else { return false }
-        record.in[layer].append(target)
+        if targetLinksBack { record.in[layer].append(target) }
         let limit = parameters.maximumLinks(layer: layer)
         if record.out[layer].count < limit {
             record.out[layer].append(target)

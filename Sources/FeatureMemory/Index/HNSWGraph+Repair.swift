@@ -118,14 +118,15 @@ extension HNSWGraph {
     /// nodes a search from the entry point finds, so it and everything it links to become
     /// reachable. Returns how many in-links it gained.
     func reconnect(_ node: UInt32, vector: [Float], norm: Float) throws -> Int {
+        // the efConstruction nearest nodes in layer 0 a search from the entry point finds
         let pool = try vector.withUnsafeBytes { bytes in
-            try searchLayerFromEntry(bytes.baseAddress!, norm: norm)
+            try candidatePools(bytes.baseAddress!, norm: norm, level: 0).first ?? []
         }.filter { $0.node != node }
         guard !pool.isEmpty, var record = try self.node(node) else { return 0 }
         let chosen = try selectNeighbours(from: pool, limit: parameters.m)
         var gained = 0
         for neighbour in chosen where !record.in[0].contains(neighbour.node) {
-            if try addLink(from: neighbour.node, to: node, distance: neighbour.distance) {
+            if try link(from: neighbour.node, to: node, distance: neighbour.distance, layer: 0, targetLinksBack: false) {
                 record.in[0].append(neighbour.node)
                 gained += 1
             }
@@ -143,24 +144,5 @@ extension HNSWGraph {
             try write(latest, for: node)
         }
         return gained
-    }
-
-    /// The `efConstruction` nearest nodes in layer 0 to `query`, searched from the entry point.
-    private func searchLayerFromEntry(_ query: UnsafeRawPointer, norm: Float) throws -> [Candidate] {
-        try candidatePools(query, norm: norm, level: 0).first ?? []
-    }
-
-    /// Adds `source → target` in layer 0, pruning `source`'s list when full; whether it was kept.
-    /// Unlike `link`, `target` is not assumed to link back to `source`.
-    private func addLink(from source: UInt32, to target: UInt32, distance: Float) throws -> Bool {
-        guard var record = try self.node(source) else { return false }
-        if record.out[0].count < parameters.maximumLinks(layer: 0) {
-            record.out[0].append(target)
-            try write(record, for: source)
-            return true
-        }
-        let kept = try prune(&record, of: source, layer: 0, adding: Candidate(distance: distance, node: target), pending: target)
-        try write(record, for: source)
-        return kept.contains(target)
     }
 }

@@ -363,16 +363,15 @@ final class HNSWGraph {
         }
         // node cache lookups and hits are counted here, in locals, and added to the cache's
         // totals once per layer search
-        let counting = readsNodeCache && layer == 0 && nodeCache != nil
         // a view of raw pointers: the graph holds the cache for the whole search, and the loop
         // does no reference counting
-        let cache = (nodeCache ?? SearchScratch.placeholderCache).view
+        let cacheView = readsNodeCache && layer == 0 ? nodeCache?.view : nil
         var lookups = 0, hits = 0
         let epoch = scratch.epoch, querySum = scratch.querySum
-        defer { if counting { nodeCache?.record(lookups: lookups, hits: hits) } }
+        defer { if cacheView != nil { nodeCache?.record(lookups: lookups, hits: hits) } }
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
-            if counting {
+            if let cache = cacheView {
                 lookups &+= 1
                 if cachedLinks(of: nearest.node, into: &links, in: cache, epoch: epoch) {
                     hits &+= 1
@@ -387,11 +386,11 @@ final class HNSWGraph {
             fresh.removeAll(keepingCapacity: true)
             for neighbour in links where visited.insert(neighbour) {
                 fresh.append(neighbour)
-                if counting { cache.prefetch(neighbour) } else { prefetchVector(neighbour) }
+                if let cache = cacheView { cache.prefetch(neighbour) } else { prefetchVector(neighbour) }
             }
             for neighbour in fresh {
                 let d: Float
-                if counting {
+                if let cache = cacheView {
                     lookups &+= 1
                     if let cached = cachedDistance(query, norm: norm, sum: querySum, to: neighbour, in: cache, epoch: epoch) {
                         hits &+= 1
@@ -466,9 +465,8 @@ final class HNSWGraph {
         if origin == .demand && collectsGraphPrefetch { scratch.pendingPrefetch.append(contentsOf: links) }
         let snapshot = self.snapshot
         let epoch = scratch.epoch
-        let id = try node.withKeyBytes { key in
-            try txn.withValue(in: tables.patterns, forKey: key) { record in try? MetadataRecord.id(of: record, node: node) } ?? nil
-        }
+        // a damaged metadata record only means the entry carries no id; searches look it up then
+        let id = try? tables.externalID(ofNode: node, in: txn)
         do {
             _ = try withVector(node) { values, norm in
                 links.withUnsafeBufferPointer { buffer in

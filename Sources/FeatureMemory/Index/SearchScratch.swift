@@ -47,7 +47,4 @@ final class SearchScratch {
     /// The start of vector slot `index`.
     @inline(__always)
     func slot(_ index: Int) -> UnsafeMutableRawPointer { slots + index * dimension * 4 }
-
-    /// A cache of no capacity, standing in where a search runs without one (never consulted).
-    static let placeholderCache = NodeCache(dimension: 1, maximumLinks: 1, budgetBytes: 0, snapshot: 0, nodeBound: 0)
 }

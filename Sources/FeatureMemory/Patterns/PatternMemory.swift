@@ -85,8 +85,12 @@ public final class PatternMemory: Sendable {
 
     /// The label of the patterns nearest to `features`, with a confidence and the patterns consulted.
     public func recognize(_ features: [Float]) throws -> Recognition {
-        let calibration = try currentCalibration()
-        return try store.read { reader in
+        try recognize(features, calibratedBy: try currentCalibration())
+    }
+
+    /// `recognize`, stating confidences from `calibration` (the raw score when nil).
+    private func recognize(_ features: [Float], calibratedBy calibration: ConfidenceCalibration?) throws -> Recognition {
+        try store.read { reader in
             let found = try reader.nearest(to: features, count: options.neighbours, ef: options.ef)
             let neighbours = try found.map { result in
                 let metadata = try reader.metadata(for: result.id)
@@ -116,22 +120,14 @@ public final class PatternMemory: Sendable {
     /// that table in the store and states confidences from it from now on. Returns the table.
     @discardableResult
     public func calibrate(heldOut examples: [(features: [Float], label: String)], bins: Int = 10) throws -> ConfidenceCalibration {
-        try store.write { writer in
-            try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in _ = try writer.txn.delete(key, in: writer.tables.meta) }
-        }
-        loadedCalibration.withLock { $0 = .some(nil) }
         var observations: [(score: Float, correct: Bool)] = []
         for example in examples {
-            let answer = try recognize(example.features)
+            let answer = try recognize(example.features, calibratedBy: nil)
             observations.append((answer.score, answer.label == example.label))
         }
         let calibration = ConfidenceCalibration(observations: observations, binCount: bins)
         let json = try JSONEncoder().encode(calibration)
-        try store.write { writer in
-            try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in
-                try json.withUnsafeBytes { try writer.txn.put($0, forKey: key, in: writer.tables.meta) }
-            }
-        }
+        try store.write { try $0.txn.setBytes(json, for: .patternCalibration, in: $0.tables.meta) }
         loadedCalibration.withLock { $0 = .some(calibration) }
         return calibration
     }
@@ -139,11 +135,9 @@ public final class PatternMemory: Sendable {
     /// The calibration saved by `calibrate`, if any.
     public func calibration() throws -> ConfidenceCalibration? {
         try store.read { reader in
-            try Array(MetaKey.patternCalibration.rawValue.utf8).withUnsafeBytes { key in
-                try reader.txn.withValue(in: reader.tables.meta, forKey: key) { bytes in
-                    try? JSONDecoder().decode(ConfidenceCalibration.self, from: Data(bytes))
-                } ?? nil
-            }
+            try reader.txn.withBytes(of: .patternCalibration, in: reader.tables.meta) {
+                try? JSONDecoder().decode(ConfidenceCalibration.self, from: Data($0))
+            } ?? nil
         }
     }
 

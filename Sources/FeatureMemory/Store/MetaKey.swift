@@ -1,3 +1,5 @@
+import Foundation
+
 /// Names of the values in the `meta` table, and typed access to them.
 enum MetaKey: String, CaseIterable {
     /// The store's format version (UInt32).
@@ -41,26 +43,33 @@ enum MetaKey: String, CaseIterable {
 }
 
 extension Transaction {
-    /// The integer stored under `key` in `table`, or nil.
-    func integer<T: FixedWidthInteger>(_ key: MetaKey, in table: Table, as type: T.Type = T.self) throws -> T? {
-        try Array(key.rawValue.utf8).withUnsafeBytes { name in
-            try withValue(in: table, forKey: name) { bytes -> T? in
-                bytes.count == MemoryLayout<T>.size ? bytes.littleEndian(at: 0, as: T.self) : nil
-            } ?? nil
-        }
+    /// Passes the bytes stored under `key` in `table` to `body`; nil when there are none.
+    func withBytes<R>(of key: MetaKey, in table: Table, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        try Array(key.rawValue.utf8).withUnsafeBytes { name in try withValue(in: table, forKey: name, body) }
     }
 
-    /// Stores `value` under `key` in `table`, little-endian.
-    func setInteger<T: FixedWidthInteger>(_ value: T, for key: MetaKey, in table: Table) throws {
-        let le = value.littleEndian
+    /// Stores `bytes` under `key` in `table`.
+    func setBytes(_ bytes: some ContiguousBytes, for key: MetaKey, in table: Table) throws {
         try Array(key.rawValue.utf8).withUnsafeBytes { name in
-            try withUnsafeBytes(of: le) { try put($0, forKey: name, in: table) }
+            try bytes.withUnsafeBytes { try put($0, forKey: name, in: table) }
         }
     }
 
     /// Removes `key` from `table`.
-    func deleteInteger(_ key: MetaKey, in table: Table) throws {
+    func delete(_ key: MetaKey, in table: Table) throws {
         try Array(key.rawValue.utf8).withUnsafeBytes { _ = try delete($0, in: table) }
+    }
+
+    /// The integer stored under `key` in `table`, or nil.
+    func integer<T: FixedWidthInteger>(_ key: MetaKey, in table: Table, as type: T.Type = T.self) throws -> T? {
+        try withBytes(of: key, in: table) { bytes -> T? in
+            bytes.count == MemoryLayout<T>.size ? bytes.littleEndian(at: 0, as: T.self) : nil
+        } ?? nil
+    }
+
+    /// Stores `value` under `key` in `table`, little-endian.
+    func setInteger<T: FixedWidthInteger>(_ value: T, for key: MetaKey, in table: Table) throws {
+        try withUnsafeBytes(of: value.littleEndian) { try setBytes($0, for: key, in: table) }
     }
 
     /// Adds `delta` (which may be negative) to the counter `key`.

@@ -316,10 +316,7 @@ public class ReadTransaction {
         if txn.isReadOnly, let cache = store.nodeCache, let id = cache.externalID(node, snapshot: UInt64(txn.snapshotID)) {
             return id
         }
-        let id = try node.withKeyBytes { key in
-            try txn.withValue(in: tables.patterns, forKey: key) { try MetadataRecord.id(of: $0, node: node) }
-        }
-        guard let id else { throw StoreError.corruptRecord(node: node) }
+        guard let id = try tables.externalID(ofNode: node, in: txn) else { throw StoreError.corruptRecord(node: node) }
         return id
     }
 

@@ -87,7 +87,10 @@ struct StoreRepairer {
         }
 
         try reconnectUnreachable(idOfNode: idOfNode)
-        try correctCounters(liveCount: idOfNode.count)
+        for mismatch in try StoreCounters.mismatches(in: writer.txn, tables: writer.tables, dimension: writer.store.dimension) {
+            try writer.txn.setInteger(UInt64(mismatch.measured), for: mismatch.key, in: writer.tables.meta)
+            report.correctedCounters.append(mismatch.key.rawValue)
+        }
         report.relinkedIDs.sort()
         report.unrepairableIDs.sort()
         report.reconnectedIDs.sort()
@@ -132,8 +135,8 @@ struct StoreRepairer {
         if maxLevel == nil && entry == nil { return }
         report.resetEntryPoint = true
         guard let maxLevel else {
-            try writer.txn.deleteInteger(.graphEntry, in: writer.tables.meta)
-            try writer.txn.deleteInteger(.graphMaxLevel, in: writer.tables.meta)
+            try writer.txn.delete(.graphEntry, in: writer.tables.meta)
+            try writer.txn.delete(.graphMaxLevel, in: writer.tables.meta)
             return
         }
         let top = records.filter { $0.value.level == maxLevel }.keys.sorted()
@@ -163,27 +166,6 @@ struct StoreRepairer {
                 if let id = idOfNode[node], !report.reconnectedIDs.contains(id) { report.reconnectedIDs.append(id) }
             }
             if !progress { return }
-        }
-    }
-
-    /// Sets the count and byte counters to what the tables hold.
-    private mutating func correctCounters(liveCount: Int) throws {
-        var raw = 0
-        var stored = 0
-        let dimension = writer.store.dimension
-        try writer.txn.withCursor(on: writer.tables.vectors) { cursor in
-            try cursor.forEach { entry in
-                raw += dimension * 4
-                stored += max(entry.value.count - VectorRecord.headerSize, 0)
-                return true
-            }
-        }
-        let meta = writer.tables.meta
-        for (key, actual) in [(MetaKey.count, liveCount), (.rawVectorBytes, raw), (.storedVectorBytes, stored)] {
-            if Int(try writer.txn.integer(key, in: meta, as: UInt64.self) ?? 0) != actual {
-                try writer.txn.setInteger(UInt64(actual), for: key, in: meta)
-                report.correctedCounters.append(key.rawValue)
-            }
         }
     }
 }

@@ -36,4 +36,12 @@ struct StoreTables: Sendable {
 
     /// All tables, for statistics.
     var all: [Table] { [meta, keys, vectors, patterns, labels, freeNodes, graph, levels] }
+
+    /// The external id `node`'s metadata record names, read in `txn`; nil when it has none.
+    /// A record too short or of another layout throws `corruptRecord`.
+    func externalID(ofNode node: UInt32, in txn: Transaction) throws -> UInt64? {
+        try node.withKeyBytes { key in
+            try txn.withValue(in: patterns, forKey: key) { try MetadataRecord.id(of: $0, node: node) }
+        }
+    }
 }

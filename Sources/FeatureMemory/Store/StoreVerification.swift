@@ -102,8 +102,6 @@ struct StoreVerifier {
         }
 
         var vectorsChecked = 0
-        var rawBytes = 0
-        var storedBytes = 0
         var vectorNodes = Set<UInt32>()
         try txn.withCursor(on: tables.vectors) { cursor in
             try cursor.forEach { entry in
@@ -113,8 +111,6 @@ struct StoreVerifier {
                 }
                 vectorNodes.insert(node)
                 vectorsChecked += 1
-                rawBytes += reader.store.dimension * 4
-                storedBytes += max(entry.value.count - VectorRecord.headerSize, 0)
                 do {
                     _ = try codec.decode(entry.value, node: node)
                 } catch {
@@ -196,15 +192,8 @@ struct StoreVerifier {
             }
         }
 
-        let meta = tables.meta
-        let counters: [(MetaKey, Int)] = [
-            (.count, idOfNode.count), (.rawVectorBytes, rawBytes), (.storedVectorBytes, storedBytes),
-        ]
-        for (key, actual) in counters {
-            let stored = Int(try txn.integer(key, in: meta, as: UInt64.self) ?? 0)
-            if stored != actual {
-                problems.append(.init(kind: .counter, message: "\(key.rawValue) is \(stored); the tables hold \(actual)"))
-            }
+        for mismatch in try StoreCounters.mismatches(in: txn, tables: tables, dimension: reader.store.dimension) {
+            problems.append(.init(kind: .counter, message: "\(mismatch.key.rawValue) is \(mismatch.stored); the tables hold \(mismatch.measured)"))
         }
         let graphNodesChecked = try verifyGraph(liveNodes: Set(idOfNode.keys), idOfNode: idOfNode)
         return VerificationReport(

@@ -176,9 +176,7 @@ extension FMDB {
                 }
             }
             if let statistics = store.cacheStatistics, !json {
-                let prefetchers = statistics.prefetchers.map { p in
-                    "\(p.name) \(p.used)/\(p.prefetched)" + (p.accuracy.map { String(format: " (%.3f)", $0) } ?? "")
-                }.joined(separator: ", ")
+                let prefetchers = statistics.prefetchers.map(\.summary).joined(separator: ", ")
                 Output.note("node cache: \(Output.bytes(statistics.bytesInUse)) in use of target \(Output.bytes(statistics.targetBytes)), budget \(Output.bytes(statistics.budgetBytes)); \(statistics.evictions) evictions; prefetched entries used: \(prefetchers)")
             }
             if saveHotSet {

@@ -31,9 +31,7 @@ extension FMDB {
                 """)
             print("warm start:         hot set of \(s.hotSetNodes) nodes, image of \(s.cacheImageEntries) cache entries saved")
             if let c = s.savedCacheStatistics {
-                let prefetchers = c.prefetchers.map { p in
-                    "\(p.name) \(p.used)/\(p.prefetched)" + (p.accuracy.map { String(format: " (%.3f)", $0) } ?? "")
-                }.joined(separator: ", ")
+                let prefetchers = c.prefetchers.map(\.summary).joined(separator: ", ")
                 print("node cache (saved): hit rate \(c.hitRate.map { String(format: "%.4f", $0) } ?? "-") of \(c.lookups) lookups, \(c.evictions) evictions, "
                       + "\(Output.bytes(c.bytesInUse)) in use, target \(Output.bytes(c.targetBytes)), budget \(Output.bytes(c.budgetBytes))")
                 print("                    prefetch accuracy \(c.prefetchAccuracy.map { String(format: "%.3f", $0) } ?? "-"): \(prefetchers)")

@@ -28,34 +28,3 @@ enum QueryStream {
         }
     }
 }
-
-/// Dropping a file's pages from the OS page cache, for cold-start measurements.
-enum PageCache {
-    /// Asks the kernel to drop `path`'s cached pages (works for any file this process can open;
-    /// pages mapped by other processes stay). Returns whether the request was made.
-    static func evict(_ path: String) -> Bool {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        fdatasync(descriptor)
-        return posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_DONTNEED)) == 0
-    }
-}
-
-/// This process's resident memory, from /proc/self/status.
-struct ProcessMemory {
-    /// All resident bytes, mapped file pages included.
-    var resident: Int
-    /// Resident anonymous bytes (heap, node cache), without file pages.
-    var anonymous: Int
-
-    static func current() -> ProcessMemory? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        func kilobytes(_ field: String) -> Int? {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
-            return line.split(separator: " ").compactMap { Int($0) }.first
-        }
-        guard let resident = kilobytes("VmRSS"), let anonymous = kilobytes("RssAnon") else { return nil }
-        return ProcessMemory(resident: resident << 10, anonymous: anonymous << 10)
-    }
-}
