@@ -22,11 +22,12 @@ final class TemporaryDirectory: @unchecked Sendable {
     /// Opens (creating) the store in `storeURL`.
     func store(
         dimension: Int? = 8, metric: Metric? = .l2, hnsw: HNSWParameters? = nil, durability: Durability = .noSync,
-        mapSizeCap: Int? = nil, initialMapSize: Int = 1 << 20, createIfMissing: Bool = true
+        mapSizeCap: Int? = nil, initialMapSize: Int = 1 << 20, createIfMissing: Bool = true,
+        prefetch: PrefetchOptions = PrefetchOptions()
     ) throws -> FeatureStore {
         try FeatureStore(at: storeURL, options: StoreOptions(
             dimension: dimension, metric: metric, hnsw: hnsw, durability: durability, mapSizeCap: mapSizeCap,
-            initialMapSize: initialMapSize, createIfMissing: createIfMissing))
+            initialMapSize: initialMapSize, createIfMissing: createIfMissing, prefetch: prefetch))
     }
 
     /// The names of the entries in `url`, sorted (to check that a failed call left nothing).
