@@ -29,7 +29,7 @@ public struct AudioClip: Sendable, Equatable {
     /// The same audio at another sample rate, through an anti-aliasing `Resampler`.
     public func resampled(to rate: Int) throws(AudioError) -> AudioClip {
         if rate == sampleRate { return self }
-        let resampler = try Resampler(from: sampleRate, to: rate)
+        let resampler = try Resampler.shared(from: sampleRate, to: rate)
         return AudioClip(samples: resampler.process(samples), sampleRate: rate)
     }
 }

@@ -139,7 +139,7 @@ public struct MFCCExtractor: FeatureExtractor {
             throw .tooShort(seconds: Double(samples.count) / Double(inputRate))
         }
         if rms < Double(configuration.silenceThreshold) { throw .silent }
-        let signal = inputRate == sampleRate ? samples : try Resampler(from: inputRate, to: sampleRate).process(samples)
+        let signal = inputRate == sampleRate ? samples : try Resampler.shared(from: inputRate, to: sampleRate).process(samples)
         let frames = 1 + (signal.count - windowLength) / hopLength
         let filters = filterbank.filterCount
         var out = FeatureMatrix(zeros: frames, dimension: filters)

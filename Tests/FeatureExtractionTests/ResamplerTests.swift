@@ -75,5 +75,18 @@ struct ResamplerTests {
     @Test func nonPositiveRatesThrow() {
         #expect(throws: AudioError.invalidSampleRate(0)) { try Resampler(from: 0, to: 16_000) }
         #expect(throws: AudioError.invalidSampleRate(-1)) { try Resampler(from: 16_000, to: -1) }
+        #expect(throws: AudioError.invalidSampleRate(0)) { try Resampler.shared(from: 0, to: 16_000) }
+    }
+
+    /// The shared resamplers give what a fresh one gives, for more rate pairs than are kept.
+    @Test func sharedResamplersMatchFreshOnes() throws {
+        let input = Signals.noise(count: 3000)
+        let rates = [8_000, 11_025, 22_050, 24_000, 32_000, 44_100, 48_000, 96_000, 12_000, 22_050, 44_100]
+        #expect(rates.count > Resampler.sharedCapacity)
+        for rate in rates + rates.reversed() {
+            let shared = try Resampler.shared(from: rate, to: 16_000)
+            #expect(shared.inputRate == rate && shared.outputRate == 16_000)
+            #expect(shared.process(input) == (try Resampler(from: rate, to: 16_000)).process(input))
+        }
     }
 }
