@@ -36,6 +36,10 @@ float fm_sum(const void *values, size_t count);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 
+/// Backs `length` bytes of writable anonymous memory from `start` (page aligned) with pages now,
+/// leaving their contents as they are; returns 1 when the kernel did it in one call.
+int fm_populate_write(void *start, size_t length);
+
 /// Whether CRC-32C runs on the SSE4.2 instruction (1) or on the table (0).
 int fm_crc32c_uses_hardware(void);
 

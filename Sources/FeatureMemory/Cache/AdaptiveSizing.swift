@@ -35,9 +35,15 @@ struct AdaptiveSizing {
         target = min(capacity, max(capacity / 8, Self.minimum))
     }
 
-    /// Raises the target to at least `slots` (a warm start loading a saved image).
+    /// Slots a warm start asked for; while the cache is not full, the target stays at least this.
+    private(set) var reserved = 0
+
+    /// Raises the target to at least `slots` and keeps it there while nothing is evicted (a warm
+    /// start loading a saved image, or the whole store while it fits): a load in progress would
+    /// otherwise see the target follow what it has loaded so far and stop it there.
     mutating func reserve(_ slots: Int) {
-        target = min(capacity, max(target, slots))
+        reserved = min(capacity, max(reserved, slots))
+        target = max(target, reserved)
     }
 
     /// The target after a window with `hitRate` and `evictions`, the cache holding `used` slots.
@@ -60,7 +66,7 @@ struct AdaptiveSizing {
             grewLast = false
             // the unused part of the target holds no memory; keep it near what is used, so the
             // reported target is what the cache needs
-            if used + used / 8 < target { target = min(capacity, max(Self.minimum, used + used / 8)) }
+            if used + used / 8 < target { target = min(capacity, max(Self.minimum, used + used / 8, reserved)) }
             return target
         }
         let climbing = previousHitRate.map { hitRate > $0 + Self.growthTolerance } ?? true

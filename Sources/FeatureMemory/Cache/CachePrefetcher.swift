@@ -9,15 +9,27 @@ final class CachePrefetcher: @unchecked Sendable {
     // @unchecked: `queue`, `queued`, `busy` and `stopped` change only under `condition`; `store`
     // is set once, before the thread starts.
 
-    /// What to fill.
-    struct Request {
-        var nodes: [UInt32]
-        /// Fill the layer-0 neighbours of `nodes` too.
-        var withNeighbours: Bool
-        var origin: CacheOrigin
-        /// Read the saved hot set and the entry point's neighbourhood (a warm start) first.
-        var warmStart = false
+    /// What to do.
+    enum Request {
+        /// Fill `nodes` (and their layer-0 neighbours when `withNeighbours`), counted for `origin`.
+        case nodes([UInt32], withNeighbours: Bool, origin: CacheOrigin)
+        /// Load the saved image or hot set and the entry point's neighbourhood, or the whole store
+        /// when the budget holds it.
+        case warmStart
+        /// Load every node from this id on, a chunk per request (a warm start of a store that fits).
+        case sweep(from: UInt32)
+        /// Back the cache's memory with pages ahead of the slots that fill next.
+        case populate
+
+        /// Nodes it names, counted against the queue's limit.
+        var nodeCount: Int {
+            if case .nodes(let nodes, _, _) = self { return nodes.count }
+            return 0
+        }
     }
+
+    /// Nodes one sweep request loads, in one read transaction, before the next request's turn.
+    static let sweepChunk = 2048
 
     /// Nodes waiting at most; requests beyond are dropped.
     static let queueLimit = 16_384
@@ -41,12 +53,12 @@ final class CachePrefetcher: @unchecked Sendable {
     /// Queues a request; returns false when the queue is full and it was dropped.
     @discardableResult
     func enqueue(_ request: Request) -> Bool {
-        guard !request.nodes.isEmpty || request.warmStart else { return true }
+        if case .nodes(let nodes, _, _) = request, nodes.isEmpty { return true }
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped, queued + request.nodes.count <= Self.queueLimit else { return false }
+        guard !stopped, queued + request.nodeCount <= Self.queueLimit else { return false }
         queue.append(request)
-        queued += request.nodes.count
+        queued += request.nodeCount
         condition.signal()
         return true
     }
@@ -82,7 +94,7 @@ final class CachePrefetcher: @unchecked Sendable {
                 return
             }
             let request = queue.removeFirst()
-            queued -= request.nodes.count
+            queued -= request.nodeCount
             busy = true
             condition.unlock()
             guard let store else { continue }
@@ -93,30 +105,62 @@ final class CachePrefetcher: @unchecked Sendable {
 }
 
 extension FeatureStore {
-    /// Serves one prefetch request in a read transaction of the newest snapshot.
+    /// Serves one prefetch request, reading in a read transaction of the newest snapshot.
     func fillNodeCache(_ request: CachePrefetcher.Request) throws {
         guard let nodeCache else { return }
-        try read { reader in
-            let graph = reader.graph
-            let snapshot = graph.snapshot
-            var wanted: [UInt32] = []
-            var seen = Set<UInt32>()
-            var links = ContiguousArray<UInt32>()
-            if request.warmStart {
+        switch request {
+        case .populate:
+            nodeCache.populateAhead()
+        case .sweep(let from):
+            try read { try sweep($0, from: from) }
+        case .warmStart:
+            try read { reader in
                 // an image of this very snapshot loads in one read; anything it lacks follows
-                _ = try reader.txn.withBytes(of: .cacheImage, in: tables.meta) { nodeCache.load(image: $0, snapshot: snapshot) }
-            }
-            let requested = request.warmStart ? try warmStartNodes(reader, limit: nodeCache.capacity) : request.nodes
-            for node in requested where seen.insert(node).inserted {
-                wanted.append(node)
-                if request.withNeighbours, try graph.loadLinksFromMap(of: node, layer: 0, into: &links) {
-                    for neighbour in links where seen.insert(neighbour).inserted { wanted.append(neighbour) }
+                _ = try reader.txn.withBytes(of: .cacheImage, in: tables.meta) { nodeCache.load(image: $0, snapshot: reader.graph.snapshot) }
+                // a store the budget holds whole is loaded whole, in id order (the map's pages in
+                // order), so that even the first searches of a short-lived process rarely read the map
+                if try nodeCache.reserve(nodes: reader.graph.nodeBound()) {
+                    try sweep(reader, from: 0)
+                } else {
+                    try fill(try warmStartNodes(reader, limit: nodeCache.capacity), withNeighbours: false, origin: .warmStart, in: reader)
                 }
             }
-            for node in wanted where !nodeCache.contains(node, snapshot: snapshot, countingUse: false) {
-                try graph.cacheNode(node, origin: request.origin)
+        case .nodes(let nodes, let withNeighbours, let origin):
+            try read { try fill(nodes, withNeighbours: withNeighbours, origin: origin, in: $0) }
+        }
+    }
+
+    /// Fills the cache with `nodes` (and their layer-0 neighbours) that it lacks.
+    private func fill(_ nodes: [UInt32], withNeighbours: Bool, origin: CacheOrigin, in reader: ReadTransaction) throws {
+        guard let nodeCache else { return }
+        let graph = reader.graph
+        var wanted: [UInt32] = []
+        var seen = Set<UInt32>()
+        var links = ContiguousArray<UInt32>()
+        for node in nodes where seen.insert(node).inserted {
+            wanted.append(node)
+            if withNeighbours, try graph.loadLinksFromMap(of: node, layer: 0, into: &links) {
+                for neighbour in links where seen.insert(neighbour).inserted { wanted.append(neighbour) }
             }
         }
+        for node in wanted where !nodeCache.contains(node, snapshot: graph.snapshot, countingUse: false) {
+            try graph.cacheNode(node, origin: origin)
+        }
+    }
+
+    /// Loads the nodes from `from` on that the cache lacks, a chunk of ids, in id order (so the
+    /// map's pages are read in order); queues the next chunk behind the requests waiting now.
+    private func sweep(_ reader: ReadTransaction, from: UInt32) throws {
+        guard let nodeCache else { return }
+        let graph = reader.graph
+        let bound = try graph.nodeBound()
+        let end = min(bound, Int(from) + CachePrefetcher.sweepChunk)
+        guard Int(from) < end else { return }
+        nodeCache.populateAhead(slots: CachePrefetcher.sweepChunk)
+        for node in from..<UInt32(end) where !nodeCache.contains(node, snapshot: graph.snapshot, countingUse: false) {
+            try graph.cacheNode(node, origin: .warmStart)
+        }
+        if end < bound { prefetcher?.enqueue(.sweep(from: UInt32(end))) }
     }
 
     /// What a warm start loads, in order: the hot set the previous opening saved, every node above

@@ -66,6 +66,16 @@ final class NodeCache: @unchecked Sendable {
     private var eviction: EvictionQueues
     /// Called after each sizing window (the store reports its metrics); set once, before use.
     var onWindow: (@Sendable () -> Void)?
+    /// Called, under the cache's lock, when fills near the end of the memory populated ahead (the
+    /// store asks its prefetch thread to populate more); set once, before use.
+    var onLowWater: (@Sendable () -> Void)?
+    /// Bytes of the arena from its start backed with pages ahead of use (see `populateAhead`).
+    private var populated = 0
+    /// Raised by each shrink, so a populate that raced one does not count pages it gave back.
+    private var shrinks = 0
+    private var populateRequested = false
+    /// The arena's length in bytes.
+    private let arenaBytes: Int
     private var sizing: AdaptiveSizing
 
     /// The word of `shared` where the per-prefetcher use counters start.
@@ -94,6 +104,7 @@ final class NodeCache: @unchecked Sendable {
         self.budgetBytes = budgetBytes
         // address space only: pages are touched as slots fill, and given back when the target shrinks
         let arenaBytes = max(capacity * stride, 4096)
+        self.arenaBytes = arenaBytes
         // 2 MiB aligned and marked for transparent huge pages: searches jump between random
         // slots, and with 4 KiB pages nearly every vector read would also miss the TLB
         let hugePage = 2 << 20
@@ -216,6 +227,44 @@ final class NodeCache: @unchecked Sendable {
         countingUse ? withEntry(node, snapshot: snapshot) { _ in true } ?? false : view.holds(node, at: snapshot)
     }
 
+    // MARK: populating ahead
+
+    /// How far ahead of the filled slots `populateAhead` backs the arena with pages.
+    static let populateMargin = 8 << 20
+    /// Fills ask for more once fewer bytes than this are populated ahead of them.
+    static let populateLowWater = 4 << 20
+
+    /// Backs the arena with pages up to `slots` entries (at least `populateMargin` bytes) past
+    /// the filled ones, within the size target. Called from the prefetch thread: a first write to
+    /// a page costs a page fault that zeroes it, 2 MiB at a time with huge pages (several
+    /// milliseconds on a virtual machine), which a search filling the cache should not pay.
+    func populateAhead(slots: Int = 0) {
+        guard mapping != nil else { return }
+        lock.lock()
+        populateRequested = false
+        let wanted = min(sizing.target * stride, max(used * stride + Self.populateMargin, (used + slots) * stride))
+        let hugePage = 2 << 20
+        let start = populated
+        let end = min((wanted + hugePage - 1) & ~(hugePage - 1), arenaBytes & ~4095)
+        let generation = shrinks
+        lock.unlock()
+        guard end > start else { return }
+        // the range may hold slots being filled now: populating leaves contents as they are
+        _ = fm_populate_write(arena + start, end - start)
+        lock.lock()
+        if shrinks == generation { populated = max(populated, end) }
+        lock.unlock()
+    }
+
+    /// Raises the size target to hold `nodes` entries when the budget allows; false when it does not.
+    func reserve(nodes: Int) -> Bool {
+        guard nodes <= capacity else { return false }
+        lock.lock()
+        defer { lock.unlock() }
+        sizing.reserve(nodes)
+        return true
+    }
+
     /// Starts loading `node`'s slot into the processor cache, when it has one.
     @inline(__always)
     func prefetch(_ node: UInt32) { view.prefetch(node) }
@@ -247,6 +296,10 @@ final class NodeCache: @unchecked Sendable {
             slot = used
             used += 1
             eviction.admit(slot, node: node)
+            if !populateRequested, mapping != nil, used * stride + Self.populateLowWater > populated, used < sizing.target {
+                populateRequested = true
+                onLowWater?()
+            }
         } else if sizing.target > 0 {
             slot = evict(block)
             eviction.admit(slot, node: node)
@@ -378,6 +431,8 @@ final class NodeCache: @unchecked Sendable {
         let end = used * stride
         if end > start { madvise(arena + start, end - start, MADV_DONTNEED) }
         used = target
+        populated = min(populated, start)
+        shrinks += 1
     }
 
     /// Whether every slot of the target is taken, so a fill evicts (read without the lock: a hint).

@@ -139,9 +139,10 @@ public final class FeatureStore: Sendable {
         prefetcher = prefetch.graph || prefetch.warmStart || prefetch.predictive ? CachePrefetcher() : nil
         nodeCache?.onWindow = { [weak self] in self?.reportCacheMetrics() }
         if let prefetcher {
+            nodeCache?.onLowWater = { [weak prefetcher] in prefetcher?.enqueue(.populate) }
             prefetcher.start(serving: self)
             if prefetch.warmStart {
-                prefetcher.enqueue(.init(nodes: [], withNeighbours: false, origin: .warmStart, warmStart: true))
+                prefetcher.enqueue(.warmStart)
             }
         }
     }

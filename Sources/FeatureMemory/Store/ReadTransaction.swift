@@ -194,7 +194,7 @@ public class ReadTransaction {
             // into a full cache, a guess would evict an entry searches use: graph-aware
             // prefetching fills an empty or growing cache only
             if store.nodeCache?.isFull == false {
-                prefetcher.enqueue(.init(nodes: scratch.pendingPrefetch, withNeighbours: false, origin: .graph))
+                prefetcher.enqueue(.nodes(scratch.pendingPrefetch, withNeighbours: false, origin: .graph))
             }
             scratch.pendingPrefetch.removeAll(keepingCapacity: true)
         }
@@ -203,7 +203,7 @@ public class ReadTransaction {
             // a region whose results are all cached is warm already: no wake-up for nothing
             let snapshot = UInt64(txn.snapshotID)
             if next.contains(where: { !cache.contains($0, snapshot: snapshot, countingUse: false) }) {
-                prefetcher.enqueue(.init(nodes: next, withNeighbours: true, origin: .predictive))
+                prefetcher.enqueue(.nodes(next, withNeighbours: true, origin: .predictive))
             }
         }
     }

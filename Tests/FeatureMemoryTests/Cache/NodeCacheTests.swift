@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CFeatureMemoryShims
 @testable import FeatureMemory
 
 /// The node cache must never change an answer: searches through it return what searches without
@@ -51,6 +52,36 @@ struct NodeCacheTests {
                 }
             }
         }
+    }
+
+    /// Populating the arena ahead of the fills leaves what the filled slots hold as it was.
+    @Test func populatingAheadKeepsEntries() throws {
+        let store = try open(cacheBytes: 64 << 20)
+        let base = vectors(800, seed: 5)
+        try store.put(base.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
+        let queries = vectors(40, seed: 6)
+        let first = try queries.map { try store.nearest(to: $0, count: 5) }
+        let cache = try #require(store.nodeCache)
+        let filled = cache.statistics.entries
+        #expect(filled > 0)
+        cache.populateAhead(slots: 100_000)
+        let misses = cache.statistics.lookups - cache.statistics.hits
+        #expect(try queries.map { try store.nearest(to: $0, count: 5) } == first)
+        #expect(cache.statistics.lookups - cache.statistics.hits == misses)
+        #expect(cache.statistics.entries == filled)
+    }
+
+    /// `fm_populate_write` backs pages without changing a byte of them.
+    @Test func populateWriteLeavesContents() throws {
+        let length = 4 << 20
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 4096)
+        defer { memory.deallocate() }
+        var random = SeededGenerator(seed: 9)
+        let words = memory.bindMemory(to: UInt64.self, capacity: length / 8)
+        for i in 0..<(length / 8) where i % 3 == 0 { words[i] = random.next() }
+        let before = Array(UnsafeBufferPointer(start: words, count: length / 8))
+        _ = fm_populate_write(memory, length)
+        #expect(Array(UnsafeBufferPointer(start: words, count: length / 8)) == before)
     }
 
     @Test func hitsAreCountedAndABudgetIsNeverPassed() throws {

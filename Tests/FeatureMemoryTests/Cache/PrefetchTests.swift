@@ -67,6 +67,48 @@ struct PrefetchTests {
         #expect(found.first?.distance == 0)
     }
 
+    /// A store the budget holds whole is loaded whole by a warm start, from the map, without a
+    /// saved image, and the sizing windows that pass meanwhile do not cut the load short.
+    @Test func aWarmStartLoadsAStoreThatFitsWhole() throws {
+        let vectors: [[Float]]
+        do {
+            let store = try FeatureStore(at: temporary.storeURL, options: options(prefetch: Self.none))
+            vectors = try fill(store, count: 6000)
+        }
+        let store = try FeatureStore(at: temporary.storeURL, options: options(prefetch: PrefetchOptions(graph: false, warmStart: true, predictive: false)))
+        // enough lookups for several sizing windows while (and after) the load runs
+        for vector in vectors.prefix(300) { _ = try store.nearest(to: vector, count: 5, ef: 200) }
+        store.waitForPrefetches()
+        let statistics = try #require(store.cacheStatistics)
+        #expect(statistics.entries == vectors.count)
+        #expect(statistics.evictions == 0)
+        let warmStart = try #require(statistics.prefetchers.first { $0.name == "warm_start" })
+        #expect(warmStart.prefetched > 0)
+        // answers come from the cache and are the stored vectors'
+        let before = statistics.lookups - statistics.hits
+        for (id, vector) in vectors.enumerated().prefix(100) {
+            #expect(try store.nearest(to: vector, count: 1).first == SearchResult(id: UInt64(id), distance: 0))
+        }
+        let after = try #require(store.cacheStatistics)
+        #expect(after.lookups - after.hits == before)
+    }
+
+    /// A store larger than the budget gets the hot set and the entry point's neighbourhood only.
+    @Test func aWarmStartOfAStoreLargerThanTheBudgetStaysWithinIt() throws {
+        do {
+            let store = try FeatureStore(at: temporary.storeURL, options: options(prefetch: Self.none))
+            _ = try fill(store, count: 6000)
+        }
+        var small = options(prefetch: PrefetchOptions(graph: false, warmStart: true, predictive: false))
+        small.cacheBytes = 256 << 10
+        let store = try FeatureStore(at: temporary.storeURL, options: small)
+        store.waitForPrefetches()
+        let statistics = try #require(store.cacheStatistics)
+        #expect(statistics.entries > 0)
+        #expect(statistics.entries < 6000)
+        #expect(statistics.bytesInUse <= statistics.budgetBytes)
+    }
+
     @Test func graphPrefetchingFillsNeighboursAhead() throws {
         let store = try FeatureStore(at: temporary.storeURL, options: options(prefetch: PrefetchOptions(graph: true, warmStart: false, predictive: false)))
         let vectors = try fill(store)
@@ -136,6 +178,11 @@ struct PrefetchTests {
         #expect(sizing.target < plateau)
         _ = sizing.next(hitRate: 0.6, evictions: 100, used: sizing.target)
         #expect(sizing.target == plateau)
+        // a reservation holds while nothing is evicted, however little is used yet
+        var reserved = AdaptiveSizing(capacity: 8000)
+        reserved.reserve(6000)
+        _ = reserved.next(hitRate: 0.2, evictions: 0, used: 300)
+        #expect(reserved.target == 6000)
         // not full: the target follows what is used
         _ = sizing.next(hitRate: 0.99, evictions: 0, used: 1000)
         #expect(sizing.target == 1125)
