@@ -39,6 +39,10 @@ int fm_kernels_use_avx2(void);
 /// Backs `length` bytes of writable anonymous memory from `start` (page aligned) with pages now,
 /// leaving their contents as they are; returns 1 when the kernel did it in one call.
 int fm_populate_write(void *start, size_t length);
+/// Maps `length` bytes of a file mapping from `start` (page aligned) into the page tables now,
+/// reading from the file what the page cache lacks; returns 1 when the kernel did it in one call
+/// (elsewhere it is only asked to read ahead).
+int fm_populate_read(void *start, size_t length);
 
 /// Whether CRC-32C runs on the SSE4.2 instruction (1) or on the table (0).
 int fm_crc32c_uses_hardware(void);

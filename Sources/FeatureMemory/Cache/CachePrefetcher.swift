@@ -115,11 +115,15 @@ extension FeatureStore {
             try read { try sweep($0, from: from) }
         case .warmStart:
             try read { reader in
+                // a store no larger than the cache's budget is mapped in whole first (at a few
+                // milliseconds per 100 MB from the page cache): each page would cost a fault later
+                environment.populateMap(limit: nodeCache.budgetBytes)
                 // an image of this very snapshot loads in one read; anything it lacks follows
                 _ = try reader.txn.withBytes(of: .cacheImage, in: tables.meta) { nodeCache.load(image: $0, snapshot: reader.graph.snapshot) }
                 // a store the budget holds whole is loaded whole, in id order (the map's pages in
                 // order), so that even the first searches of a short-lived process rarely read the map
                 if try nodeCache.reserve(nodes: reader.graph.nodeBound()) {
+                    nodeCache.isLoadingWhole = true
                     try sweep(reader, from: 0)
                 } else {
                     try fill(try warmStartNodes(reader, limit: nodeCache.capacity), withNeighbours: false, origin: .warmStart, in: reader)
@@ -155,12 +159,15 @@ extension FeatureStore {
         let graph = reader.graph
         let bound = try graph.nodeBound()
         let end = min(bound, Int(from) + CachePrefetcher.sweepChunk)
+        // searches fill the cache themselves again once the sweep ends, however it ends
+        var continues = false
+        defer { if !continues { nodeCache.isLoadingWhole = false } }
         guard Int(from) < end else { return }
         nodeCache.populateAhead(slots: CachePrefetcher.sweepChunk)
         for node in from..<UInt32(end) where !nodeCache.contains(node, snapshot: graph.snapshot, countingUse: false) {
             try graph.cacheNode(node, origin: .warmStart)
         }
-        if end < bound { prefetcher?.enqueue(.sweep(from: UInt32(end))) }
+        if end < bound, let prefetcher { continues = prefetcher.enqueue(.sweep(from: UInt32(end))) }
     }
 
     /// What a warm start loads, in order: the hot set the previous opening saved, every node above

@@ -86,8 +86,8 @@ final class NodeCache: @unchecked Sendable {
     private enum Shared: Int, CaseIterable {
         case floor = 0, explained, pending
         case lookups = 8, hits, fills, evictions, windowLookups, windowHits, windowEvictions
-        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive, epoch, full
-        static var wordCount: Int { full.rawValue + 1 }
+        case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive, epoch, full, loadingWhole
+        static var wordCount: Int { loadingWhole.rawValue + 1 }
     }
 
     /// A cache for vectors of `dimension` floats and `maximumLinks` layer-0 links, within
@@ -105,15 +105,15 @@ final class NodeCache: @unchecked Sendable {
         // address space only: pages are touched as slots fill, and given back when the target shrinks
         let arenaBytes = max(capacity * stride, 4096)
         self.arenaBytes = arenaBytes
-        // 2 MiB aligned and marked for transparent huge pages: searches jump between random
-        // slots, and with 4 KiB pages nearly every vector read would also miss the TLB
+        // 2 MiB aligned, so that the kernel can back it with transparent huge pages once it is
+        // populated (see `populateAhead`): searches jump between random slots, and with 4 KiB
+        // pages nearly every vector read of a large cache would also miss the TLB
         let hugePage = 2 << 20
         let mapped = mmap(nil, arenaBytes + hugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         if let mapped, mapped != MAP_FAILED {
             mapping = (mapped, arenaBytes + hugePage)
             let aligned = (Int(bitPattern: mapped) + hugePage - 1) & ~(hugePage - 1)
             arena = UnsafeMutableRawPointer(bitPattern: aligned)!
-            _ = madvise(arena, arenaBytes, MADV_HUGEPAGE)
         } else {
             mapping = nil
             arena = .allocate(byteCount: arenaBytes, alignment: 64)
@@ -235,9 +235,12 @@ final class NodeCache: @unchecked Sendable {
     static let populateLowWater = 4 << 20
 
     /// Backs the arena with pages up to `slots` entries (at least `populateMargin` bytes) past
-    /// the filled ones, within the size target. Called from the prefetch thread: a first write to
-    /// a page costs a page fault that zeroes it, 2 MiB at a time with huge pages (several
-    /// milliseconds on a virtual machine), which a search filling the cache should not pay.
+    /// the filled ones, within the size target, then lets the kernel merge them into huge pages.
+    /// Called from the prefetch thread: a first write to a page costs a fault that zeroes it,
+    /// which a search filling the cache should not pay. The range is populated with 4 KiB pages
+    /// and only then marked for huge pages (khugepaged merges them in its own time): on this
+    /// project's virtual machine a fresh 2 MiB page costs about 5 ms to fault in, eight times
+    /// what its 512 small pages cost (32 MiB: 150 ms against 19 ms).
     func populateAhead(slots: Int = 0) {
         guard mapping != nil else { return }
         lock.lock()
@@ -251,6 +254,7 @@ final class NodeCache: @unchecked Sendable {
         guard end > start else { return }
         // the range may hold slots being filled now: populating leaves contents as they are
         _ = fm_populate_write(arena + start, end - start)
+        _ = madvise(arena + start, end - start, MADV_HUGEPAGE)
         lock.lock()
         if shrinks == generation { populated = max(populated, end) }
         lock.unlock()
@@ -433,6 +437,13 @@ final class NodeCache: @unchecked Sendable {
         used = target
         populated = min(populated, start)
         shrinks += 1
+    }
+
+    /// Whether the prefetch thread is loading the whole store: searches then leave what they
+    /// read from the map to it rather than also filling the cache themselves.
+    var isLoadingWhole: Bool {
+        get { fm_load_u64_relaxed(shared + Shared.loadingWhole.rawValue) != 0 }
+        set { fm_store_u64_relaxed(shared + Shared.loadingWhole.rawValue, newValue ? 1 : 0) }
     }
 
     /// Whether every slot of the target is taken, so a fill evicts (read without the lock: a hint).

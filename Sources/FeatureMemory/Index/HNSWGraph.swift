@@ -178,10 +178,12 @@ final class HNSWGraph {
         }
     }
 
-    /// The distance to `node` read from the map, which also puts the node in the node cache.
+    /// The distance to `node` read from the map, which also puts the node in the node cache
+    /// (unless the prefetch thread is loading the whole store: a fill costs more than the read,
+    /// and that thread gets there soon).
     func distanceOnCacheMiss(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
         let d = try distanceFromMap(query, norm: queryNorm, to: node)
-        if d != nil { try cacheNode(node, origin: .demand) }
+        if d != nil, nodeCache?.isLoadingWhole == false { try cacheNode(node, origin: .demand) }
         return d
     }
 

@@ -1,4 +1,5 @@
 internal import CLMDB
+internal import CFeatureMemoryShims
 import Foundation
 
 /// One open LMDB environment: the map, its reader table, and the tables inside.
@@ -285,6 +286,20 @@ final class Environment: @unchecked Sendable {
     func copy(toDirectory destination: String, compact: Bool) throws(StoreError) {
         try check(mdb_env_copy2(pointer, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
                   "mdb_env_copy2 \(destination)")
+    }
+
+    /// Maps the pages in use into this process's page tables now, reading from the file what the
+    /// page cache lacks, unless more than `limit` bytes are in use; returns the bytes mapped (0
+    /// when none). Call it inside a read transaction, which keeps the map where it is: a first
+    /// read of each page of the map costs a page fault, which searches would otherwise pay.
+    @discardableResult
+    func populateMap(limit: Int) -> Int {
+        var info = MDB_envinfo(), stat = MDB_stat()
+        guard mdb_env_info(pointer, &info) == 0, mdb_env_stat(pointer, &stat) == 0, let address = info.me_mapaddr else { return 0 }
+        let bytes = (Int(info.me_last_pgno) + 1) * Int(stat.ms_psize)
+        guard bytes <= limit, bytes <= info.me_mapsize else { return 0 }
+        _ = fm_populate_read(address, bytes)
+        return bytes
     }
 
     /// Doubles the map (up to the cap) after a write ran out of space.
