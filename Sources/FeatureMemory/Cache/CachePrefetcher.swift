@@ -114,10 +114,17 @@ extension FeatureStore {
         case .sweep(let from):
             try read { try sweep($0, from: from) }
         case .warmStart:
+            // searches wait at the gate the store closed when it queued this request
+            defer { locationGate.release() }
             try read { reader in
-                // a store no larger than the cache's budget is mapped in whole first (at a few
-                // milliseconds per 100 MB from the page cache): each page would cost a fault later
-                environment.populateMap(limit: nodeCache.budgetBytes)
+                // a store no larger than the cache's budget is mapped in whole first (a few
+                // milliseconds per 100 MB from the page cache), since each page would cost a
+                // fault later, and every node's records are located, so that searches read the
+                // nodes the cache does not hold yet without B-tree lookups
+                if environment.populateMap(limit: nodeCache.budgetBytes) > 0 {
+                    try reader.graph.locateAll()
+                }
+                locationGate.release()
                 // an image of this very snapshot loads in one read; anything it lacks follows
                 _ = try reader.txn.withBytes(of: .cacheImage, in: tables.meta) { nodeCache.load(image: $0, snapshot: reader.graph.snapshot) }
                 // a store the budget holds whole is loaded whole, in id order (the map's pages in

@@ -1,6 +1,7 @@
 internal import CLMDB
 internal import CFeatureMemoryShims
 import Foundation
+import Synchronization
 
 /// One open LMDB environment: the map, its reader table, and the tables inside.
 ///
@@ -28,7 +29,12 @@ final class Environment: @unchecked Sendable {
 
     let pointer: OpaquePointer
     let path: String
-    let configuration: Configuration
+    /// How it was opened; the map cap and durability are those of the latest opening (`adopt`).
+    private(set) var configuration: Configuration {
+        get { settings.withLock { $0 } }
+        set { settings.withLock { $0 = newValue } }
+    }
+    private let settings: Mutex<Configuration>
     /// Reader slots of dead processes cleared when the environment was opened.
     let staleReadersCleared: Int
 
@@ -81,7 +87,7 @@ final class Environment: @unchecked Sendable {
         }
         self.pointer = envPointer
         self.path = directory
-        self.configuration = configuration
+        settings = Mutex(configuration)
     }
 
     deinit {
@@ -295,11 +301,43 @@ final class Environment: @unchecked Sendable {
     @discardableResult
     func populateMap(limit: Int) -> Int {
         var info = MDB_envinfo(), stat = MDB_stat()
-        guard mdb_env_info(pointer, &info) == 0, mdb_env_stat(pointer, &stat) == 0, let address = info.me_mapaddr else { return 0 }
+        guard mdb_env_info(pointer, &info) == 0, mdb_env_stat(pointer, &stat) == 0 else { return 0 }
         let bytes = (Int(info.me_last_pgno) + 1) * Int(stat.ms_psize)
-        guard bytes <= limit, bytes <= info.me_mapsize else { return 0 }
+        guard bytes <= limit, bytes <= info.me_mapsize, let address = mapAddress() else { return 0 }
         _ = fm_populate_read(address, bytes)
         return bytes
+    }
+
+    /// Where this process mapped the data file, from /proc/self/maps (LMDB does not say: its
+    /// `me_mapaddr` is only set for fixed maps); nil where that file does not exist.
+    private func mapAddress() -> UnsafeMutableRawPointer? {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        let file = URL(fileURLWithPath: path).resolvingSymlinksInPath().appendingPathComponent("data.mdb").path
+        for line in maps.split(separator: "\n") where line.hasSuffix(" " + file) {
+            guard let dash = line.firstIndex(of: "-"), let start = UInt(line[..<dash], radix: 16) else { continue }
+            return UnsafeMutableRawPointer(bitPattern: start)
+        }
+        return nil
+    }
+
+    /// Takes the durability and map-size cap of a later opening. One environment serves every
+    /// store object open on a directory in this process, so settings that belong to an opening
+    /// are the latest opening's for all of them (a store object released a moment ago may still
+    /// be finishing background work, and must not impose its own).
+    func adopt(_ opening: Configuration) throws(StoreError) {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        let all = UInt32(MDB_NOSYNC) | UInt32(MDB_NOMETASYNC)
+        try check(mdb_env_set_flags(pointer, all, 0), "mdb_env_set_flags")
+        switch opening.durability {
+        case .full: break
+        case .noMetaSync: try check(mdb_env_set_flags(pointer, UInt32(MDB_NOMETASYNC), 1), "mdb_env_set_flags")
+        case .noSync: try check(mdb_env_set_flags(pointer, UInt32(MDB_NOSYNC), 1), "mdb_env_set_flags")
+        }
+        var current = configuration
+        current.durability = opening.durability
+        current.mapSizeCap = opening.mapSizeCap
+        configuration = current
     }
 
     /// Doubles the map (up to the cap) after a write ran out of space.

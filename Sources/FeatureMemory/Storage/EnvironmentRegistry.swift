@@ -25,7 +25,10 @@ final class EnvironmentRegistry: Sendable {
     ) throws(StoreError) -> (environment: Environment, isNew: Bool) {
         let key = URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
         return try open.withLock { (table) throws(StoreError) -> (Environment, Bool) in
-            if let existing = table[key]?.environment { return (existing, false) }
+            if let existing = table[key]?.environment {
+                try existing.adopt(configuration)
+                return (existing, false)
+            }
             let environment = try Environment(directory: directory, configuration: configuration)
             table = table.filter { $0.value.environment != nil }
             table[key] = WeakEnvironment(environment)

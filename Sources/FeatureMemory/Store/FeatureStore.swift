@@ -40,6 +40,8 @@ public final class FeatureStore: Sendable {
     let prefetchOptions: PrefetchOptions
     /// The background thread of the prefetchers (nil without a node cache or prefetchers).
     let prefetcher: CachePrefetcher?
+    /// Where searches wait for a warm start to locate every node.
+    let locationGate = LocationGate()
     /// The predictive prefetcher's model (nil when it is off).
     let predictor: AccessPredictor?
     /// Results of repeated searches in the newest snapshot (nil when off).
@@ -142,7 +144,8 @@ public final class FeatureStore: Sendable {
             nodeCache?.onLowWater = { [weak prefetcher] in prefetcher?.enqueue(.populate) }
             prefetcher.start(serving: self)
             if prefetch.warmStart {
-                prefetcher.enqueue(.warmStart)
+                locationGate.hold()
+                if !prefetcher.enqueue(.warmStart) { locationGate.release() }
             }
         }
     }

@@ -157,6 +157,7 @@ public class ReadTransaction {
         let queryNorm = try VectorValidation.validate(query, dimension: store.dimension, metric: store.metric)
         try VectorValidation.validate(count: k)
         let ef = max(ef ?? max(64, k), k)
+        store.locationGate.pass()
         let resultKey = filter == nil && txn.isReadOnly && store.resultCache != nil
             ? ResultCache.Key(k: k, ef: ef, bits: query.map(\.bitPattern)) : nil
         if let resultKey, let cached = store.resultCache?.lookup(resultKey, snapshot: txn.snapshotID) { return cached }

@@ -109,6 +109,26 @@ struct PrefetchTests {
         #expect(statistics.bytesInUse <= statistics.budgetBytes)
     }
 
+    /// The gate lets searches through at once when open, holds them until released, and never
+    /// longer than its bound.
+    @Test func theLocationGateHoldsSearchesBoundedly() throws {
+        let gate = LocationGate()
+        let clock = ContinuousClock()
+        #expect(clock.measure { gate.pass() } < .milliseconds(50))
+        gate.hold()
+        let bounded = clock.measure { gate.pass() }
+        #expect(bounded >= .milliseconds(Int(LocationGate.maximumWait * 1000) - 5))
+        let released = DispatchSemaphore(value: 0)
+        Thread {
+            Thread.sleep(forTimeInterval: 0.02)
+            gate.release()
+            released.signal()
+        }.start()
+        gate.pass()
+        released.wait()
+        #expect(clock.measure { gate.pass() } < .milliseconds(50))
+    }
+
     @Test func graphPrefetchingFillsNeighboursAhead() throws {
         let store = try FeatureStore(at: temporary.storeURL, options: options(prefetch: PrefetchOptions(graph: true, warmStart: false, predictive: false)))
         let vectors = try fill(store)

@@ -64,6 +64,27 @@ struct DamageTests {
         #expect(report.problems.allSatisfy { $0.node == node }, "\(report.problems)")
     }
 
+    /// A warm start locates every record it can check and leaves a damaged one out, so graph
+    /// searches still meet it through a lookup, skip it and name it.
+    @Test func theLocationPassLeavesADamagedVectorOut() throws {
+        let vectors = try writeStore()
+        let victim: UInt64 = 12
+        #expect(try damage(bytes(of: vectors[victim]!), at: 40) >= 1)
+        let store = try temporary.store(dimension: nil, metric: nil)
+        store.waitForPrefetches()
+        let located = try store.read { try $0.graph.locateAll() }
+        #expect(located == 0)   // the warm start located the 19 intact ones already
+        let (hits, skipped) = try store.read { txn in
+            (try txn.nearest(to: vectors[victim]!, count: 5, ef: 40), txn.skippedDamagedIDs)
+        }
+        #expect(!hits.contains { $0.id == victim })
+        #expect(skipped == [victim])
+        let fresh = try FeatureStore(at: temporary.url.appendingPathComponent("copy"), options: StoreOptions(
+            dimension: 64, metric: .l2, durability: .noSync, prefetch: PrefetchOptions(graph: false, warmStart: false, predictive: false)))
+        try fresh.put(vectors.keys.sorted().map { VectorItem(id: $0, vector: vectors[$0]!) })
+        #expect(try fresh.read { try $0.graph.locateAll() } == vectors.count)
+    }
+
     /// The way out of a damaged vector is to delete or replace it; that must work, and so must
     /// writes to its neighbours.
     @Test func aDamagedVectorCanBeDeleted() throws {

@@ -1,0 +1,41 @@
+/// Filling a snapshot's location table for every node at once.
+extension HNSWGraph {
+    /// Records in this snapshot's location table where each node's raw vector and graph record
+    /// lie, walking the vector and graph tables in key order; returns the nodes located.
+    ///
+    /// A search that meets a node outside the node cache looks it up in two B-trees; the walk
+    /// finds every address for a fraction of that (neighbouring keys share pages), so searches
+    /// of a store whose cache is still loading read the map without lookups. Records are checked
+    /// as on any first read (checksums, layout) and a damaged one is left out, so the search that
+    /// meets it reports it as usual. LZ4-compressed vectors have no address to record (they are
+    /// decoded on each read); their links are still located.
+    @discardableResult
+    func locateAll() throws -> Int {
+        guard let locations, writerCache == nil else { return 0 }
+        var located = 0
+        let codec = self.codec
+        try txn.withCursor(on: tables.vectors) { cursor in
+            try cursor.forEach { entry in
+                guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity else { return true }
+                guard locations.vectorRecord(node) == nil, entry.value.count >= VectorRecord.headerSize,
+                      entry.value[1] == VectorRecord.Codec.raw.rawValue,
+                      (try? codec.decode(entry.value, node: node)) != nil
+                else { return true }
+                locations.setVectorRecord(node, entry.value.baseAddress!)
+                located += 1
+                return true
+            }
+        }
+        try txn.withCursor(on: tables.graph) { cursor in
+            try cursor.forEach { entry in
+                guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity,
+                      locations.layerZeroLinks(node) == nil, GraphRecord.isIntact(entry.value)
+                else { return true }
+                locations.setLayerZeroLinks(node, entry.value.baseAddress! + GraphRecord.headerSize)
+                if GraphRecord.level(of: entry.value) > 0 { locations.setGraphRecord(node, entry.value) }
+                return true
+            }
+        }
+        return located
+    }
+}
