@@ -140,9 +140,11 @@ public final class FeatureStore: Sendable {
         cacheMetrics = nodeCache == nil ? nil : CacheMetrics(directory: directory.path, factory: options.metricsFactory ?? MetricsSystem.factory)
         prefetcher = prefetch.graph || prefetch.warmStart || prefetch.predictive ? CachePrefetcher() : nil
         nodeCache?.onWindow = { [weak self] in self?.reportCacheMetrics() }
-        if let prefetcher {
-            nodeCache?.onLowWater = { [weak prefetcher] in prefetcher?.enqueue(.populate) }
-            prefetcher.start(serving: self)
+        if let prefetcher, let nodeCache {
+            nodeCache.onLowWater = { [weak prefetcher] in prefetcher?.enqueue(.populate) }
+            prefetcher.start(serving: CacheLoader(
+                environment: environment, tables: tables, nodeCache: nodeCache, dimension: dimension, metric: schema.metric,
+                parameters: schema.hnsw, codecs: codecs, scratches: scratches, locations: locations, locationGate: locationGate))
             if prefetch.warmStart {
                 locationGate.hold()
                 if !prefetcher.enqueue(.warmStart) { locationGate.release() }

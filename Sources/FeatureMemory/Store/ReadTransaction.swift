@@ -38,10 +38,7 @@ public class ReadTransaction {
     var locations: SnapshotLocations? {
         if resolvedLocations { return snapshotLocations }
         resolvedLocations = true
-        if txn.isReadOnly, let bound = try? txn.integer(.nextNode, in: tables.meta, as: UInt32.self) {
-            snapshotLocations = store.locations.table(
-                snapshotID: txn.snapshotID, mapGeneration: store.environment.mapGeneration, capacity: Int(bound))
-        }
+        snapshotLocations = store.locations.table(for: txn, in: tables, mapGeneration: store.environment.mapGeneration)
         return snapshotLocations
     }
 

@@ -93,6 +93,23 @@ struct PrefetchTests {
         #expect(after.lookups - after.hits == before)
     }
 
+    /// Releasing the last store object while its warm start runs closes the store at once: the
+    /// prefetch thread never holds the store object, and the release waits for its request.
+    @Test func releasingAStoreDuringItsWarmStartClosesIt() throws {
+        do {
+            let store = try FeatureStore(at: temporary.storeURL, options: options(prefetch: Self.none))
+            _ = try fill(store, count: 6000)
+        }
+        for _ in 0..<5 {
+            var store: FeatureStore? = try FeatureStore(at: temporary.storeURL, options: options(prefetch: PrefetchOptions()))
+            weak let environment = store?.environment
+            store = nil
+            #expect(environment == nil)
+        }
+        let reopened = try FeatureStore(at: temporary.storeURL, options: options(prefetch: Self.none))
+        #expect(try reopened.read { try $0.count } == 6000)
+    }
+
     /// A store larger than the budget gets the hot set and the entry point's neighbourhood only.
     @Test func aWarmStartOfAStoreLargerThanTheBudgetStaysWithinIt() throws {
         do {
