@@ -77,13 +77,15 @@ final class CacheLoader: @unchecked Sendable {
                 if environment.populateMap(limit: nodeCache.budgetBytes) > 0 {
                     try graph.locateAll()
                 }
-                locationGate.release()
                 // an image of this very snapshot loads in one read; anything it lacks follows
                 _ = try graph.txn.withBytes(of: .cacheImage, in: tables.meta) { nodeCache.load(image: $0, snapshot: graph.snapshot) }
                 // a store the budget holds whole is loaded whole, in id order (the map's pages in
-                // order), so that even the first searches of a short-lived process rarely read the map
-                if try nodeCache.reserve(nodes: graph.nodeBound()) {
-                    nodeCache.isLoadingWhole = true
+                // order), so that even the first searches of a short-lived process rarely read the
+                // map; searches leave filling to the load from the moment they pass the gate
+                let whole = try nodeCache.reserve(nodes: graph.nodeBound())
+                nodeCache.isLoadingWhole = whole
+                locationGate.release()
+                if whole {
                     try sweep(graph, from: 0)
                 } else {
                     try fill(try warmStartNodes(graph, limit: nodeCache.capacity), withNeighbours: false, origin: .warmStart, in: graph)
