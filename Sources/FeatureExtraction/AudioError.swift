@@ -14,7 +14,8 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
     case noSamples
     /// The file could not be read from disk.
     case unreadableFile(path: String, reason: String)
-    /// A sample rate that is zero or negative.
+    /// A sample rate that is zero or negative, or for extraction outside
+    /// `MFCCExtractor.supportedInputRates`.
     case invalidSampleRate(Int)
     /// A sample or value at this index is NaN or infinite.
     case nonFinite(index: Int)
@@ -47,7 +48,7 @@ public enum AudioError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noDataChunk: "WAV file has no data chunk"
         case .noSamples: "audio has no samples"
         case .unreadableFile(let path, let reason): "cannot read \(path): \(reason)"
-        case .invalidSampleRate(let rate): "invalid sample rate \(rate) Hz"
+        case .invalidSampleRate(let rate): "unsupported sample rate \(rate) Hz (1,000 to 1,000,000 Hz are read)"
         case .nonFinite(let index): "value \(index) is NaN or infinite"
         case .tooShort(let seconds): "clip lasts \(seconds) s, shorter than one analysis window"
         case .silent: "clip is silent (RMS below the silence threshold)"

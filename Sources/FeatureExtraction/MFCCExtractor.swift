@@ -123,13 +123,19 @@ public struct MFCCExtractor: FeatureExtractor {
         return out
     }
 
+    /// Input sample rates taken, in Hz: what audio files use (telephony at 8 kHz to studio at
+    /// 768 kHz) with room on both sides. A header claiming 1 Hz would otherwise make a second of
+    /// samples into hours of audio to resample.
+    public static let supportedInputRates = 1_000...1_000_000
+
     /// Natural-log mel energies per frame, `melFilterCount` wide.
     ///
-    /// Throws, in this order of checks: `invalidSampleRate`, `noSamples` for an empty input,
-    /// `nonFinite` for NaN/∞, `tooShort` when not one window fits, and `silent` when the
-    /// RMS is below `silenceThreshold` (default 1e-4 of full scale, −80 dBFS).
+    /// Throws, in this order of checks: `invalidSampleRate` for a rate outside
+    /// `supportedInputRates`, `noSamples` for an empty input, `nonFinite` for NaN/∞, `tooShort`
+    /// when not one window fits, and `silent` when the RMS is below `silenceThreshold`
+    /// (default 1e-4 of full scale, −80 dBFS).
     public func logMelSpectrogram(from samples: [Float], sampleRate inputRate: Int) throws(AudioError) -> FeatureMatrix {
-        guard inputRate > 0 else { throw .invalidSampleRate(inputRate) }
+        guard Self.supportedInputRates.contains(inputRate) else { throw .invalidSampleRate(inputRate) }
         guard !samples.isEmpty else { throw .noSamples }
         let rms = try Self.checkedRMS(samples)
         // Length before level: a clip too short to analyse is that, whatever its level.

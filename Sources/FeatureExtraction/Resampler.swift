@@ -6,8 +6,9 @@ import Synchronization
 /// The rate ratio is reduced to `up/down`; output sample `n` lies at input time
 /// `n·down/up`, so its filter phase is `(n·down) mod up`. For ratios with at most
 /// `maximumTabulatedPhases` phases the kernel is tabulated per phase (polyphase);
-/// otherwise it is evaluated per output sample. The cutoff sits at `rolloff` of the
-/// lower Nyquist frequency, so content that would alias is attenuated first.
+/// otherwise (a rate such as 44,101 Hz) it is read from a table of the kernel sampled
+/// `kernelOversampling` times per input sample, interpolated linearly. The cutoff sits at
+/// `rolloff` of the lower Nyquist frequency, so content that would alias is attenuated first.
 public struct Resampler: Sendable {
     /// The input rate in Hz.
     public let inputRate: Int
@@ -20,8 +21,10 @@ public struct Resampler: Sendable {
     public static let rolloff = 0.94
     /// Kaiser β: about 80 dB stop-band attenuation.
     public static let kaiserBeta = 8.6
-    /// Phase tables above this count are computed on the fly instead of stored.
+    /// Phase tables above this count are interpolated from `kernelTable` instead of stored.
     public static let maximumTabulatedPhases = 4_096
+    /// Kernel samples per input sample in `kernelTable`: interpolation error below 1e-5 of the peak.
+    static let kernelOversampling = 512
 
     let up: Int
     let down: Int
@@ -31,8 +34,11 @@ public struct Resampler: Sendable {
     let halfWidth: Double
     /// Taps per output sample.
     let taps: Int
-    /// `taps` weights per phase, DC gain normalized to 1; empty when computed on the fly.
+    /// `taps` weights per phase, DC gain normalized to 1; empty for ratios with more phases.
     let table: [Float]
+    /// The kernel at t = i / `kernelOversampling` input samples from its centre, i ≥ 0, for
+    /// ratios with more phases than `maximumTabulatedPhases`; else empty.
+    let kernelTable: [Float]
 
     /// A resampler from `inputRate` to `outputRate` Hz.
     public init(from inputRate: Int, to outputRate: Int) throws(AudioError) {
@@ -53,8 +59,17 @@ public struct Resampler: Sendable {
                             into: &table, at: phase * taps)
             }
             self.table = table
+            kernelTable = []
+        } else if up != down {
+            table = []
+            let (cutoff, halfWidth) = (cutoff, halfWidth)
+            let count = Int((halfWidth * Double(Self.kernelOversampling)).rounded(.up)) + 2
+            kernelTable = (0..<count).map { index in
+                Float(Self.kernelValue(at: Double(index) / Double(Self.kernelOversampling), cutoff: cutoff, halfWidth: halfWidth))
+            }
         } else {
             table = []
+            kernelTable = []
         }
     }
 
@@ -101,8 +116,7 @@ public struct Resampler: Sendable {
                         if lo < hi {
                             let signal = UnsafeBufferPointer(rebasing: x[(first + lo)..<(first + hi)])
                             if table.isEmpty {
-                                Self.kernel(fraction: Double(phase) / Double(up), cutoff: cutoff, halfWidth: halfWidth, taps: taps,
-                                            into: &weights, at: 0)
+                                interpolatedKernel(fraction: Double(phase) / Double(up), into: &weights)
                                 sum = weights.withUnsafeBufferPointer { w in
                                     VectorKernels.dot(UnsafeBufferPointer(rebasing: w[lo..<hi]), signal)
                                 }
@@ -119,6 +133,31 @@ public struct Resampler: Sendable {
         }
     }
 
+    /// Writes the `taps` weights for an output point `fraction` input samples after a tap centre,
+    /// read from `kernelTable` and normalized to unit sum as `kernel` does.
+    private func interpolatedKernel(fraction: Double, into weights: inout [Float]) {
+        let center = taps / 2
+        let scale = Double(Self.kernelOversampling)
+        kernelTable.withUnsafeBufferPointer { samples in
+            weights.withUnsafeMutableBufferPointer { weights in
+                var sum: Float = 0
+                for k in 0..<taps {
+                    let x = abs(Double(k - center) - fraction) * scale
+                    let index = Int(x)
+                    var value: Float = 0
+                    if index + 1 < samples.count {
+                        let t = Float(x - Double(index))
+                        value = samples[index] + (samples[index + 1] - samples[index]) * t
+                    }
+                    weights[k] = value
+                    sum += value
+                }
+                let normalize = 1 / sum
+                for k in 0..<taps { weights[k] *= normalize }
+            }
+        }
+    }
+
     /// Writes the `taps` weights for an output point `fraction` input samples after a tap centre.
     ///
     /// Weight `k` belongs to input sample `base - taps/2 + k`, at distance `k - taps/2 - fraction`.
@@ -126,22 +165,26 @@ public struct Resampler: Sendable {
     static func kernel(fraction: Double, cutoff: Double, halfWidth: Double, taps: Int, into weights: inout [Float], at start: Int) {
         let center = taps / 2
         var sum = 0.0
-        let i0Beta = besselI0(kaiserBeta)
         for k in 0..<taps {
-            let t = Double(k - center) - fraction
-            var value = 0.0
-            if abs(t) < halfWidth {
-                let x = 2 * cutoff * t
-                let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
-                let r = t / halfWidth
-                value = 2 * cutoff * sinc * besselI0(kaiserBeta * (1 - r * r).squareRoot()) / i0Beta
-            }
+            let value = kernelValue(at: Double(k - center) - fraction, cutoff: cutoff, halfWidth: halfWidth)
             weights[start + k] = Float(value)
             sum += value
         }
         let scale = Float(1 / sum)
         for k in 0..<taps { weights[start + k] *= scale }
     }
+
+    /// The Kaiser-windowed sinc `t` input samples from its centre (0 outside the half-width).
+    static func kernelValue(at t: Double, cutoff: Double, halfWidth: Double) -> Double {
+        guard abs(t) < halfWidth else { return 0 }
+        let x = 2 * cutoff * t
+        let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
+        let r = t / halfWidth
+        return 2 * cutoff * sinc * besselI0(kaiserBeta * (1 - r * r).squareRoot()) / i0Beta
+    }
+
+    /// I0(β), the window's normalizer.
+    private static let i0Beta = besselI0(kaiserBeta)
 
     /// The modified Bessel function of the first kind, order 0, by its power series.
     static func besselI0(_ x: Double) -> Double {

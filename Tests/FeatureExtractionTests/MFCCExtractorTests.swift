@@ -109,6 +109,15 @@ struct MFCCExtractorTests {
         let extractor = try MFCCExtractor()
         #expect(throws: AudioError.noSamples) { try extractor.features(from: [], sampleRate: 16_000) }
         #expect(throws: AudioError.invalidSampleRate(0)) { try extractor.features(from: speechLike, sampleRate: 0) }
+        // a header claiming 1 Hz would make these samples hours of audio to resample
+        for rate in [1, 999, 1_000_001, Int(UInt32.max)] {
+            #expect(throws: AudioError.invalidSampleRate(rate)) { try extractor.features(from: speechLike, sampleRate: rate) }
+        }
+        // odd rates at both ends of the range are read (through the interpolated kernel)
+        for rate in [8_000, 7_919, 192_001] {
+            let clip = (0..<rate).map { Float(sin(Double($0) * 2 * .pi * 300 / Double(rate)) * 0.3) }
+            #expect(try extractor.features(from: clip, sampleRate: rate).count == extractor.dimension)
+        }
     }
 
     @Test func invalidConfigurationsThrow() {
