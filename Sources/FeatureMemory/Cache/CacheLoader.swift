@@ -23,6 +23,10 @@ final class CacheLoader: @unchecked Sendable {
 
     /// Nodes of the entry point's neighbourhood a warm start adds to the saved hot set.
     static let warmNeighbourhood = 4096
+    /// The largest data file a warm start maps in whole and locates (also never more than the
+    /// cache budget): both run in one read transaction, which holds back page reuse by writers
+    /// while it lasts, and a file not in the page cache is read from disk.
+    static let locateLimit = 1 << 30
 
     init(
         environment: Environment, tables: StoreTables, nodeCache: NodeCache, dimension: Int, metric: Metric,
@@ -70,11 +74,11 @@ final class CacheLoader: @unchecked Sendable {
             // early below, and here on every way out
             defer { locationGate.release() }
             try withGraph { graph in
-                // a store no larger than the cache's budget is mapped in whole first (a few
-                // milliseconds per 100 MB from the page cache), since each page would cost a
-                // fault later, and every node's records are located, so that searches read the
-                // nodes the cache does not hold yet without B-tree lookups
-                if environment.populateMap(limit: nodeCache.budgetBytes) > 0 {
+                // a store no larger than the cache's budget (nor `locateLimit`) is mapped in whole
+                // first (a few milliseconds per 100 MB from the page cache), since each page would
+                // cost a fault later, and every node's records are located, so that searches read
+                // the nodes the cache does not hold yet without B-tree lookups
+                if environment.populateMap(limit: min(nodeCache.budgetBytes, Self.locateLimit)) > 0 {
                     try graph.locateAll()
                 }
                 // an image of this very snapshot loads in one read; anything it lacks follows
