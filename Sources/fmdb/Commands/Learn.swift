@@ -12,7 +12,9 @@ extension FMDB {
                 Every file is read and its features extracted before anything is written: a bad file stops \
                 the command with its name and the store is left as it was. The normalization statistics kept \
                 in the store are updated with these examples; the examples are then learned in one transaction \
-                (merged into a near pattern of the label, or kept as new patterns).
+                (merged into a near pattern of the label, or kept as new patterns). Patterns learned by earlier \
+                calls keep the statistics of their time, so teach a vocabulary in one call (--examples) where \
+                you can.
                 """)
 
         @OptionGroup var location: StoreArguments
