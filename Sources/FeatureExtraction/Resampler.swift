@@ -137,12 +137,12 @@ public struct Resampler: Sendable {
     /// read from `kernelTable` and normalized to unit sum as `kernel` does.
     private func interpolatedKernel(fraction: Double, into weights: inout [Float]) {
         let center = taps / 2
-        let scale = Double(Self.kernelOversampling)
+        let samplesPerInput = Double(Self.kernelOversampling)
         kernelTable.withUnsafeBufferPointer { samples in
             weights.withUnsafeMutableBufferPointer { weights in
                 var sum: Float = 0
                 for k in 0..<taps {
-                    let x = abs(Double(k - center) - fraction) * scale
+                    let x = abs(Double(k - center) - fraction) * samplesPerInput
                     let index = Int(x)
                     var value: Float = 0
                     if index + 1 < samples.count {
@@ -152,10 +152,14 @@ public struct Resampler: Sendable {
                     weights[k] = value
                     sum += value
                 }
-                let normalize = 1 / sum
-                for k in 0..<taps { weights[k] *= normalize }
+                Self.scale(weights, by: 1 / sum)
             }
         }
+    }
+
+    /// Multiplies every weight by `factor` (normalizing a phase to unit sum keeps DC exact).
+    private static func scale(_ weights: UnsafeMutableBufferPointer<Float>, by factor: Float) {
+        for k in weights.indices { weights[k] *= factor }
     }
 
     /// Writes the `taps` weights for an output point `fraction` input samples after a tap centre.
@@ -170,8 +174,9 @@ public struct Resampler: Sendable {
             weights[start + k] = Float(value)
             sum += value
         }
-        let scale = Float(1 / sum)
-        for k in 0..<taps { weights[start + k] *= scale }
+        weights.withUnsafeMutableBufferPointer { all in
+            scale(UnsafeMutableBufferPointer(rebasing: all[start..<(start + taps)]), by: Float(1 / sum))
+        }
     }
 
     /// The Kaiser-windowed sinc `t` input samples from its centre (0 outside the half-width).

@@ -108,6 +108,24 @@ final class SnapshotLocations: @unchecked Sendable {
         fm_store_pointer(vectorSlots + index, address)
     }
 
+    /// Records where `node`'s vector record lies, checked by its checksum already, when it is
+    /// stored raw (a compressed one is decoded on every read, so its address would not help).
+    @inline(__always)
+    func noteCheckedVectorRecord(_ node: UInt32, _ record: UnsafeRawBufferPointer) {
+        guard record.count > 1, record[1] == VectorRecord.Codec.raw.rawValue, let start = record.baseAddress else { return }
+        setVectorRecord(node, start)
+    }
+
+    /// Records where the layer-0 links of `node`'s graph record (checked intact already) lie,
+    /// and the whole record when the node is above layer 0: those are few, and every query's
+    /// descent reads them.
+    @inline(__always)
+    func noteIntactGraphRecord(_ node: UInt32, _ record: UnsafeRawBufferPointer) {
+        guard let start = record.baseAddress else { return }
+        setLayerZeroLinks(node, start + GraphRecord.headerSize)
+        if GraphRecord.level(of: record) > 0 { setGraphRecord(node, record) }
+    }
+
     /// The address of `node`'s layer-0 link block (u16 out count, u16 zero, u32 in count, out-links), if recorded.
     @inline(__always)
     func layerZeroLinks(_ node: UInt32) -> UnsafeRawPointer? {

@@ -1,7 +1,7 @@
 /// Filling a snapshot's location table for every node at once.
 extension HNSWGraph {
     /// Records in this snapshot's location table where each node's raw vector and graph record
-    /// lie, walking the vector and graph tables in key order; returns the nodes located.
+    /// lie, walking the vector and graph tables in key order; returns the vectors located.
     ///
     /// A search that meets a node outside the node cache looks it up in two B-trees; the walk
     /// finds every address for a fraction of that (neighbouring keys share pages), so searches
@@ -21,7 +21,7 @@ extension HNSWGraph {
                       entry.value[1] == VectorRecord.Codec.raw.rawValue,
                       (try? codec.decode(entry.value, node: node)) != nil
                 else { return true }
-                locations.setVectorRecord(node, entry.value.baseAddress!)
+                locations.noteCheckedVectorRecord(node, entry.value)
                 located += 1
                 return true
             }
@@ -31,8 +31,7 @@ extension HNSWGraph {
                 guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity,
                       locations.layerZeroLinks(node) == nil, GraphRecord.isIntact(entry.value)
                 else { return true }
-                locations.setLayerZeroLinks(node, entry.value.baseAddress! + GraphRecord.headerSize)
-                if GraphRecord.level(of: entry.value) > 0 { locations.setGraphRecord(node, entry.value) }
+                locations.noteIntactGraphRecord(node, entry.value)
                 return true
             }
         }

@@ -99,7 +99,7 @@ final class HNSWGraph {
                 // the checksum is checked here, once per node per snapshot; the addresses recorded
                 // for later searches of this snapshot are of checked records only
                 let (values, norm) = try codec.decode(record, node: node)
-                if record[1] == VectorRecord.Codec.raw.rawValue { locations?.setVectorRecord(node, record.baseAddress!) }
+                locations?.noteCheckedVectorRecord(node, record)
                 return try body(values, norm)
             }
         }
@@ -274,9 +274,7 @@ final class HNSWGraph {
         let found = try node.withKeyBytes { key in
             try txn.withValue(in: tables.graph, forKey: key) { record -> Bool in
                 guard GraphRecord.isIntact(record) else { return false }
-                if layer == 0 { locations?.setLayerZeroLinks(node, record.baseAddress! + GraphRecord.headerSize) }
-                // upper-layer records are few and read by every query's descent: keep them all
-                if GraphRecord.level(of: record) > 0 { locations?.setGraphRecord(node, record) }
+                locations?.noteIntactGraphRecord(node, record)
                 let bytes = GraphRecord.outLinks(of: record, layer: layer)
                 for i in 0..<(bytes.count / 4) { links.append(bytes.littleEndian(at: 4 * i)) }
                 return true

@@ -71,12 +71,7 @@ final class Environment: @unchecked Sendable {
             if let cap = configuration.mapSizeCap { mapSize = max(min(mapSize, cap), existing) }
             try check(mdb_env_set_mapsize(envPointer, mapSize), "mdb_env_set_mapsize")
             // no MDB_NOMEMINIT: unused bytes of written pages would carry stale heap contents
-            var flags = UInt32(MDB_NOTLS)
-            switch configuration.durability {
-            case .full: break
-            case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
-            case .noSync: flags |= UInt32(MDB_NOSYNC)
-            }
+            let flags = UInt32(MDB_NOTLS) | Self.flags(for: configuration.durability)
             try check(mdb_env_open(envPointer, directory, flags, 0o644), "mdb_env_open \(directory)")
             var dead: Int32 = 0
             try check(mdb_reader_check(envPointer, &dead), "mdb_reader_check")
@@ -327,17 +322,22 @@ final class Environment: @unchecked Sendable {
     func adopt(_ opening: Configuration) throws(StoreError) {
         writerLock.lock()
         defer { writerLock.unlock() }
-        let all = UInt32(MDB_NOSYNC) | UInt32(MDB_NOMETASYNC)
-        try check(mdb_env_set_flags(pointer, all, 0), "mdb_env_set_flags")
-        switch opening.durability {
-        case .full: break
-        case .noMetaSync: try check(mdb_env_set_flags(pointer, UInt32(MDB_NOMETASYNC), 1), "mdb_env_set_flags")
-        case .noSync: try check(mdb_env_set_flags(pointer, UInt32(MDB_NOSYNC), 1), "mdb_env_set_flags")
-        }
+        try check(mdb_env_set_flags(pointer, Self.flags(for: .noSync) | Self.flags(for: .noMetaSync), 0), "mdb_env_set_flags")
+        let wanted = Self.flags(for: opening.durability)
+        if wanted != 0 { try check(mdb_env_set_flags(pointer, wanted, 1), "mdb_env_set_flags") }
         var current = configuration
         current.durability = opening.durability
         current.mapSizeCap = opening.mapSizeCap
         configuration = current
+    }
+
+    /// The LMDB flags that give `durability`.
+    private static func flags(for durability: Durability) -> UInt32 {
+        switch durability {
+        case .full: 0
+        case .noMetaSync: UInt32(MDB_NOMETASYNC)
+        case .noSync: UInt32(MDB_NOSYNC)
+        }
     }
 
     /// Doubles the map (up to the cap) after a write ran out of space.
