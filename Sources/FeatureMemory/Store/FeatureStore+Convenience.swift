@@ -125,10 +125,12 @@ extension FeatureStore {
         try write { try $0.delete(id) }
     }
 
-    /// Removes every id in one transaction: all of them, or (when one is unknown) none.
+    /// Removes every id in one transaction: all of them, or (when one is unknown) none. An id
+    /// named more than once is removed once.
     public func delete(_ ids: [UInt64]) throws {
         try write { txn in
-            for (index, id) in ids.enumerated() {
+            var seen = Set<UInt64>()
+            for (index, id) in ids.enumerated() where seen.insert(id).inserted {
                 do {
                     try txn.delete(id)
                 } catch let error as StoreError {
