@@ -185,10 +185,11 @@ final class ModelRun {
 
     private func reinsertDeleted() throws {
         // ids not stored now, many of them deleted before: their node ids are reused
-        let count = 1 + Int(random.next() % 150)
+        var free = (0..<UInt64(idSpace)).filter { !model.contains($0) }
+        guard !free.isEmpty else { return try deleteBatch() }
+        let count = min(1 + Int(random.next() % 150), free.count)
         let items = (0..<count).map { _ in
-            var id = UInt64(random.next() % UInt64(idSpace))
-            while model.contains(id) { id = UInt64(random.next() % UInt64(idSpace)) }
+            let id = free.remove(at: Int(random.next() % UInt64(free.count)))
             return VectorItem(id: id, vector: vector(), label: label())
         }
         note("reinsert of \(items.count)")
