@@ -26,15 +26,15 @@ public enum IVecsFile {
         return rows
     }
 
-    /// Writes `rows` to `path`.
+    /// Writes `rows` to a new file at `path` (see `OutputFile` for the paths it refuses).
     public static func write(_ rows: [[Int32]], path: String) throws(VectorFileError) {
         var bytes: [UInt8] = []
         for row in rows {
             withUnsafeBytes(of: Int32(row.count).littleEndian) { bytes += $0 }
             for x in row { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw .io(path: path, reason: "cannot write the file")
-        }
+        let output = try OutputFile(path: path)
+        try output.write(bytes)
+        try output.commit()
     }
 }
