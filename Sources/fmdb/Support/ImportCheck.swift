@@ -1,0 +1,74 @@
+import FeatureMemory
+import Foundation
+
+/// The first pass of `fmdb import`: every row of the file read and checked by the rules a put
+/// applies (`PutRules`, the write path's own checks), so a file with one bad row changes nothing.
+struct ImportCheck {
+    /// Rows in the file.
+    var rows = 0
+    /// Floats per row (nil for a file without rows).
+    var dimension: Int?
+    /// Whether every row takes its id from the file (JSON lines with "id"); otherwise ids are
+    /// --first-id + row.
+    var idsFromFile = false
+
+    /// Reads and checks every row of `file`. `rules` are an existing store's; a new store's are made
+    /// from the file's dimension and `metric`.
+    static func run(file: String, format: VectorFileFormat?, firstID: UInt64, rules existing: PutRules?, metric: Metric) throws -> ImportCheck {
+        let reader = try VectorFileReader(path: file, format: format)
+        var checked = ImportCheck()
+        var rules: PutRules?
+        var anyFileID = false, anyRowID = false
+        while let next = try reader.next() {
+            let row = checked.rows
+            if row == 0 {
+                // the dimension is known once a row is read (JSON lines say it in their first row)
+                let dimension = reader.dimension ?? next.vector.count
+                if let existing, existing.dimension != dimension {
+                    // as opening the store with the file's dimension would say
+                    throw StoreError.configurationMismatch(field: "dimension", stored: "\(existing.dimension)", requested: "\(dimension)")
+                }
+                do {
+                    rules = try existing ?? PutRules(dimension: dimension, metric: metric)
+                } catch {
+                    throw CLIError("\(file): \(error); nothing was imported")
+                }
+            }
+            if next.id == nil {
+                anyRowID = true
+                guard UInt64(row) <= UInt64.max - firstID else {
+                    throw CLIError("\(file), row \(row): id overflows: --first-id \(firstID) + row \(row) is past \(UInt64.max); nothing was imported")
+                }
+            } else {
+                anyFileID = true
+            }
+            do {
+                try rules?.check(next.vector, label: next.label)
+            } catch {
+                throw CLIError("\(file), row \(row): \(error); nothing was imported")
+            }
+            checked.rows += 1
+        }
+        checked.dimension = reader.dimension
+        checked.idsFromFile = anyFileID && !anyRowID
+        return checked
+    }
+}
+
+/// Which rows of an import are committed when writing stopped partway: rows are written in
+/// order, one transaction per batch, so the committed ones are always a prefix of the file.
+struct ImportProgress: Encodable {
+    /// Rows committed (rows 0 ..< committedRows).
+    var committedRows: Int
+    /// Rows in the file.
+    var totalRows: Int
+    /// The ids of the committed rows when they are --first-id + row (nil when the file gives them).
+    var committedIDs: ClosedRange<UInt64>?
+
+    /// "rows 0…999 are committed (ids 0…999); rows 1000…1499 are not", or "nothing was written".
+    var summary: String {
+        guard committedRows > 0 else { return "no row was committed: the store is as it was" }
+        let ids = committedIDs.map { "ids \($0.lowerBound)…\($0.upperBound)" } ?? "with the ids the file gives them"
+        return "rows 0…\(committedRows - 1) are committed (\(ids)); rows \(committedRows)…\(totalRows - 1) are not"
+    }
+}
