@@ -81,7 +81,8 @@ extension FMDB {
                         rows: progress.totalRows, firstCommittedID: progress.committedIDs?.lowerBound,
                         lastCommittedID: progress.committedIDs?.upperBound, storeRemoved: removed))
                 }
-                throw CLIError("import stopped at row \(failure.failedRow): \(failure.error); \(progress.summary)\(removed ? "; the store this import created was removed" : "")")
+                let outcome = removed ? "no row was committed, and the store this import created was removed" : progress.summary
+                throw CLIError("import stopped at row \(failure.failedRow): \(failure.error); \(outcome)")
             }
             let writeSeconds = Date().timeIntervalSince(writeStart)
             let totalSeconds = Date().timeIntervalSince(started)
@@ -135,60 +136,6 @@ extension FMDB {
             return committed
         }
     }
-}
-
-/// A write of `fmdb import` that failed after `committedRows` rows were committed.
-struct ImportFailure: Error {
-    var error: Error
-    var committedRows: Int
-    /// The row whose batch failed (the row itself when the store named it).
-    var failedRow: Int
-}
-
-/// What a new store's directory held before `fmdb import` created the store, so a failed first
-/// write can take away exactly what the import added.
-struct CreatedPaths {
-    let store: String
-    let directoryExisted: Bool
-    let existingFiles: Set<String>
-
-    init(store: String) {
-        self.store = store
-        var isDirectory: ObjCBool = false
-        directoryExisted = FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory) && isDirectory.boolValue
-        existingFiles = Set(directoryExisted ? (try? FileManager.default.contentsOfDirectory(atPath: store)) ?? [] : [])
-    }
-
-    /// Removes the files the store added (and its directory when the import made it); returns
-    /// whether all of them went.
-    func remove() -> Bool {
-        var removedAll = true
-        for name in ["data.mdb", "lock.mdb"] where !existingFiles.contains(name) {
-            let path = store + "/" + name
-            if FileManager.default.fileExists(atPath: path) {
-                removedAll = (try? FileManager.default.removeItem(atPath: path)) != nil && removedAll
-            }
-        }
-        if !directoryExisted, (try? FileManager.default.contentsOfDirectory(atPath: store))?.isEmpty == true {
-            removedAll = (try? FileManager.default.removeItem(atPath: store)) != nil && removedAll
-        }
-        return removedAll
-    }
-}
-
-/// What `import --json` prints when writing stopped partway.
-struct ImportFailureResult: Encodable {
-    var error: String
-    /// The row whose batch failed.
-    var failedRow: Int
-    /// Rows 0 ..< committedRows are in the store.
-    var committedRows: Int
-    var rows: Int
-    /// The committed rows' ids when they are --first-id + row (absent when the file gives them).
-    var firstCommittedID: UInt64?
-    var lastCommittedID: UInt64?
-    /// Whether the store this import created was removed again.
-    var storeRemoved: Bool
 }
 
 /// What `import --json` prints.

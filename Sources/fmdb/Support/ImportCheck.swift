@@ -54,21 +54,3 @@ struct ImportCheck {
         return checked
     }
 }
-
-/// Which rows of an import are committed when writing stopped partway: rows are written in
-/// order, one transaction per batch, so the committed ones are always a prefix of the file.
-struct ImportProgress: Encodable {
-    /// Rows committed (rows 0 ..< committedRows).
-    var committedRows: Int
-    /// Rows in the file.
-    var totalRows: Int
-    /// The ids of the committed rows when they are --first-id + row (nil when the file gives them).
-    var committedIDs: ClosedRange<UInt64>?
-
-    /// "rows 0…999 are committed (ids 0…999); rows 1000…1499 are not", or "nothing was written".
-    var summary: String {
-        guard committedRows > 0 else { return "no row was committed: the store is as it was" }
-        let ids = committedIDs.map { "ids \($0.lowerBound)…\($0.upperBound)" } ?? "with the ids the file gives them"
-        return "rows 0…\(committedRows - 1) are committed (\(ids)); rows \(committedRows)…\(totalRows - 1) are not"
-    }
-}
