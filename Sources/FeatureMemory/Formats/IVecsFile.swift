@@ -4,12 +4,7 @@ import Foundation
 public enum IVecsFile {
     /// Every row of `path`.
     public static func read(path: String) throws(VectorFileError) -> [[Int32]] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw .io(path: path, reason: (error as NSError).localizedDescription)
-        }
+        let data = try InputFile.map(path)
         var rows: [[Int32]] = []
         var offset = 0
         while offset < data.count {

@@ -22,11 +22,7 @@ public final class VectorFileReader {
         guard let format = format ?? VectorFileFormat(inferredFrom: path) else { throw .unknownFormat(path: path) }
         self.path = path
         self.format = format
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw .io(path: path, reason: (error as NSError).localizedDescription)
-        }
+        data = try InputFile.map(path)
         switch format {
         case .fvecs:
             offset = 0

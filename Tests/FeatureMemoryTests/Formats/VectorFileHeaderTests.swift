@@ -68,4 +68,24 @@ struct VectorFileHeaderTests {
             _ = try reader.next()
         }
     }
+
+    @Test func aMissingFileADirectoryAndAFIFOAreNamedInOurWords() throws {
+        let missing = temporary.url.appendingPathComponent("missing.fvecs").path
+        #expect(throws: VectorFileError.io(path: missing, reason: "cannot read it: No such file or directory (ENOENT); check the path")) {
+            _ = try VectorFileReader(path: missing)
+        }
+        let directory = temporary.url.path
+        #expect(throws: VectorFileError.io(path: directory, reason: "it is a directory; give the path of a file")) {
+            _ = try VectorFileReader(path: directory, format: .npy)
+        }
+        let fifo = temporary.url.appendingPathComponent("fifo.jsonl").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        // a FIFO is refused before it is opened, so the reader cannot block on it
+        #expect(throws: VectorFileError.io(path: fifo, reason: "it is not a regular file (a device, FIFO or socket); give the path of a file")) {
+            _ = try VectorFileReader(path: fifo)
+        }
+        #expect(throws: VectorFileError.io(path: "/dev/zero", reason: "it is not a regular file (a device, FIFO or socket); give the path of a file")) {
+            _ = try IVecsFile.read(path: "/dev/zero")
+        }
+    }
 }
