@@ -31,16 +31,18 @@ extension HNSWGraph {
 
     /// Adds `peers` (nodes written earlier in the same batch, with their levels, compared
     /// exhaustively) to `pools` (candidates found in the snapshot before the batch) and keeps the
-    /// `efConstruction` nearest per layer. Snapshot distances are kept: within one batch only the
-    /// batch's own items change, and they are among the peers.
+    /// `efConstruction` nearest per layer. A peer's snapshot candidate is replaced by the peer
+    /// (an upsert in the batch moved it), and `node` itself (whose old vector the snapshot
+    /// search found when the put replaces it) is left out.
     func mergePools(
-        _ pools: [[Candidate]], _ query: UnsafeRawPointer, norm: Float, level: Int, peers: [(node: UInt32, level: Int)]
+        _ pools: [[Candidate]], for node: UInt32, _ query: UnsafeRawPointer, norm: Float, level: Int,
+        peers: [(node: UInt32, level: Int)]
     ) throws -> [[Candidate]] {
         var merged = Array(repeating: [Candidate](), count: level + 1)
+        let rewritten = Set(peers.map(\.node)).union([node])
         for layer in 0...level {
-            var pool = layer < pools.count ? pools[layer] : []
-            let known = Set(pool.map(\.node))
-            for peer in peers where peer.level >= layer && !known.contains(peer.node) {
+            var pool = (layer < pools.count ? pools[layer] : []).filter { !rewritten.contains($0.node) }
+            for peer in peers where peer.level >= layer && peer.node != node {
                 guard let d = try distance(query, norm: norm, to: peer.node) else { continue }
                 pool.append(Candidate(distance: d, node: peer.node))
             }
@@ -62,7 +64,10 @@ extension HNSWGraph {
         }
         var chosenPerLayer: [(layer: Int, chosen: [Candidate])] = []
         for layer in stride(from: min(level, pools.count - 1), through: 0, by: -1) where !pools[layer].isEmpty {
-            let chosen = try selectNeighbours(from: pools[layer], limit: parameters.m)
+            // never a link to itself, nor to a node that is not in this layer (a candidate from
+            // another snapshot may have moved since)
+            let chosen = try selectNeighbours(from: pools[layer].filter { $0.node != node }, limit: parameters.m)
+                .filter { candidate in try self.node(candidate.node).map { $0.level >= layer } ?? false }
             record.out[layer] = chosen.map(\.node)
             chosenPerLayer.append((layer, chosen))
         }
