@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A new regular file written under a temporary name beside its destination and renamed over it
+/// A new regular file written under a temporary name beside its destination (a `StagedFile`) and renamed over it
 /// only once every byte is on disk, so a reader of the destination sees the old file or the whole
 /// new one, and a failed write (a full disk) leaves neither a partial file nor a changed destination.
 ///
@@ -13,51 +13,36 @@ import Glibc
 public final class OutputFile {
     /// The destination's path, as given.
     public let path: String
-    private let temporaryPath: String
     private let directory: String
-    private var descriptor: Int32
-    private var committed = false
+    private let name: String
+    private let staged: StagedFile
+    private var finished = false
 
     /// Checks `path` and creates the temporary file beside it.
     public init(path: String) throws(VectorFileError) {
         self.path = path
         let url = URL(fileURLWithPath: path)
         directory = url.deletingLastPathComponent().path
+        name = url.lastPathComponent
         try Self.checkDestination(path, directory: directory)
-        var mode: mode_t = 0o666  // the umask applies, as for any new file
-        var existing = stat()
-        if lstat(path, &existing) == 0 { mode = existing.st_mode & 0o7777 }  // a replaced file keeps its mode
-        let name = url.lastPathComponent
-        var created: (path: String, descriptor: Int32)?
-        for _ in 0..<8 {
-            let candidate = directory + "/." + name + ".fmdb-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-            if fd >= 0 {
-                created = (candidate, fd)
-                break
-            }
-            guard errno == EEXIST else {
-                throw .io(path: path, reason: "cannot create a file in \(directory): \(Self.describe(errno)); choose a writable directory")
-            }
+        do {
+            staged = try StagedFile(directory: directory, purpose: "export")
+        } catch {
+            throw .io(path: path, reason: "cannot create a file in \(directory): \(Self.reason(error)); choose a writable directory")
         }
-        guard let created else { throw .io(path: path, reason: "cannot create a temporary file in \(directory)") }
-        temporaryPath = created.path
-        descriptor = created.descriptor
-        if existing.st_mode != 0 { _ = fchmod(descriptor, mode) }  // not narrowed by the umask either
+        // a replaced file keeps its mode (a new one has StagedFile's 0644 less the umask)
+        var existing = stat()
+        if lstat(path, &existing) == 0 { _ = fchmod(staged.descriptor, existing.st_mode & 0o7777) }
     }
 
-    deinit {
-        // not committed: the destination keeps what it held, and the temporary file goes
-        if descriptor >= 0 { close(descriptor) }
-        if !committed { unlink(temporaryPath) }
-    }
+    // an OutputFile dropped uncommitted: StagedFile's deinit removes the temporary file, and the destination keeps what it held
 
     /// Appends `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(VectorFileError) {
-        guard descriptor >= 0 else { throw .io(path: path, reason: "written after it was finished or abandoned") }
+        guard !finished else { throw .io(path: path, reason: "written after it was finished or abandoned") }
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(staged.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw failure(writing: errno)
@@ -77,32 +62,27 @@ public final class OutputFile {
 
     /// Makes the file durable and puts it at `path`: fsync, rename over the destination, fsync the directory.
     public func commit() throws(VectorFileError) {
-        guard descriptor >= 0, !committed else { throw .io(path: path, reason: "committed twice") }
-        if fsync(descriptor) != 0 { throw failure(writing: errno) }
-        let closed = close(descriptor)
-        descriptor = -1
-        if closed != 0 { throw failure(writing: errno) }
+        guard !finished else { throw .io(path: path, reason: "committed twice") }
+        if fsync(staged.descriptor) != 0 { throw failure(writing: errno) }
         // checked again just before the rename: the destination may have changed while writing
-        try Self.checkDestination(path, directory: directory)
-        guard rename(temporaryPath, path) == 0 else {
-            throw .io(path: path, reason: "cannot rename the new file into place: \(Self.describe(errno)); \(path) is unchanged")
+        do throws(VectorFileError) {
+            try Self.checkDestination(path, directory: directory)
+        } catch {
+            abandon()
+            throw error
         }
-        committed = true
-        // the rename is durable once the directory is
-        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            defer { close(directoryDescriptor) }
-            if fsync(directoryDescriptor) != 0 {
-                throw .io(path: path, reason: "written, but syncing its directory failed: \(Self.describe(errno)); the file may not survive a crash")
-            }
+        finished = true
+        do {
+            try staged.install(as: name)
+        } catch {
+            throw .io(path: path, reason: Self.reason(error))
         }
     }
 
     /// Removes the temporary file; the destination keeps what it held.
     public func abandon() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        if !committed { unlink(temporaryPath) }
+        finished = true
+        staged.discard()
     }
 
     private func failure(writing code: Int32) -> VectorFileError {
@@ -157,8 +137,14 @@ public final class OutputFile {
         defer { close(fd) }
         var header = [UInt8](repeating: 0, count: 20)
         guard read(fd, &header, 20) == 20 else { return false }
-        let magic: [UInt8] = [0xDE, 0xC0, 0xEF, 0xBE]  // MDB_MAGIC 0xBEEFC0DE, little-endian
+        let magic = withUnsafeBytes(of: DataFileMeta.magic.littleEndian) { Array($0) }
         return Array(header[16..<20]) == magic || Array(header[0..<4]) == magic
+    }
+
+    /// The reason of a StagedFile error, without the path it names (ours names the destination).
+    private static func reason(_ error: StoreError) -> String {
+        if case let .io(_, reason) = error { return reason }
+        return "\(error)"
     }
 
     /// An errno value as "No space left on device (ENOSPC)".
