@@ -88,6 +88,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: store))
     }
 
+    @Test(arguments: ["18446744073709551616", "-1", "1.5", "\"7\""])
+    func anIDThatIsNoUInt64IsMalformedAndChangesNothing(_ id: String) throws {
+        let store = try existingStore(metric: "l2")
+        let data = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
+        let file = temp.path("ids.jsonl")
+        try "{\"id\": 5, \"vector\": [1,2,3,4,5,6,7,8]}\n{\"id\": \(id), \"vector\": [1,2,3,4,5,6,7,8]}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try FMDBRunner.run(["import", store, file])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("Error: \(file), row 1: expected {\"vector\": [...], \"id\"?, \"label\"?}"), "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb")) == data)
+        #expect(try count(store) == 10)
+    }
+
     @Test func aFailedFirstWriteIntoANewStoreRemovesIt() throws {
         // 3,000 rows of 128 values in one batch do not fit under a 1 MiB map cap
         let file = try jsonl("big.jsonl", count: 3_000, dimension: 128)

@@ -72,6 +72,27 @@ struct OutputFileTests {
         #expect(try temporary.entries() == ["dir", "fifo", "link.txt", "real.txt"])
     }
 
+    @Test func aSocketIsRefusedAndKept() throws {
+        let socketPath = path("sock")
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        try #require(bytes.count < MemoryLayout.size(ofValue: address.sun_path))
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0)
+        #expect(throws: VectorFileError.refused(
+            path: socketPath, reason: "it is a socket, which only a regular file may replace; give the path of a regular file or a new one")) {
+            _ = try OutputFile(path: socketPath)
+        }
+        #expect(kind(socketPath) == S_IFSOCK)
+    }
+
     @Test func theFilesOfAStoreAndFilesBesideThemAreRefused() throws {
         let store = try temporary.store(dimension: 4)
         try store.put([1, 2, 3, 4], for: 1)
