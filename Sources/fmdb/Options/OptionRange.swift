@@ -11,8 +11,9 @@ enum OptionRange {
     static let ef = 1...100_000
     /// Threads issuing queries (--threads).
     static let threads = 1...1_024
-    /// Queries in a zipf stream (--stream-length): the stream is built in memory up front.
-    static let streamLength = 1...100_000_000
+    /// Queries in a zipf stream (--stream-length): the stream is built in memory up front (8 bytes
+    /// a query, so at most 80 MB).
+    static let streamLength = 1...10_000_000
     /// Node cache budget (--cache-mb), up to 1 TiB: the shift to bytes cannot overflow.
     static let cacheMB = 0...(1 << 20)
     /// Patterns consulted per file (--neighbours).
