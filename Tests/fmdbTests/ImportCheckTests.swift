@@ -144,4 +144,25 @@ import Testing
         #expect(try FMDBRunner.run(["get", store, "\(1000 + committed)"]).status == 1)
         #expect(try FMDBRunner.run(["verify", store]).status == 0)
     }
+
+    @Test func rowsThatCarryTheirOwnIDsAreNamedByRowNotByAnIDRange() throws {
+        var random = SeededVectors(seed: 5)
+        // ids of the file's own, descending and one of them missing: no range names them
+        let lines = random.vectors(3_000, dimension: 128).enumerated().map { row, vector in
+            let values = "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+            return row == 1 ? values : "{\"id\": \(1_000_000 - row), \"vector\": \(values)}"
+        }
+        let file = temp.path("ids.jsonl")
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let store = temp.path("new")
+        let result = try FMDBRunner.run(["import", store, file, "--map-cap-mb", "1", "--batch-size", "100", "--json"])
+        #expect(result.status == 1)
+        let committed = try #require(try count(store))
+        #expect(result.stderr.hasSuffix("; rows 0…\(committed - 1) are committed (with the ids the file gives them); rows \(committed)…2999 are not\n"), "\(result.stderr)")
+        let json = try result.json()
+        #expect(json["committed_rows"] as? Int == committed)
+        #expect(json["first_committed_id"] == nil)
+        #expect(try FMDBRunner.run(["get", store, "\(1_000_000 - (committed - 1))"]).status == 0)
+        #expect(try FMDBRunner.run(["get", store, "\(1_000_000 - committed)"]).status == 1)
+    }
 }

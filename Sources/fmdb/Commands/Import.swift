@@ -67,7 +67,7 @@ extension FMDB {
             } catch let failure as ImportFailure {
                 let progress = ImportProgress(
                     committedRows: failure.committedRows, totalRows: checked.rows,
-                    committedIDs: checked.idsFromFile || failure.committedRows == 0
+                    committedIDs: !checked.idsAreRowNumbers || failure.committedRows == 0
                         ? nil : firstID...(firstID + UInt64(failure.committedRows - 1)))
                 var removed = false
                 if failure.committedRows == 0, store.wasCreated, let created {
@@ -126,13 +126,18 @@ extension FMDB {
                 batch.removeAll(keepingCapacity: true)
                 progress.update(committed)
             }
-            while let next = try reader.next() {
-                batch.append(VectorItem(id: next.id ?? firstID + UInt64(row), vector: next.vector, label: next.label))
-                row += 1
-                if batch.count == batchSize { try flush() }
+            defer { progress.finish() }
+            do {
+                while let next = try reader.next() {
+                    batch.append(VectorItem(id: next.id ?? firstID + UInt64(row), vector: next.vector, label: next.label))
+                    row += 1
+                    if batch.count == batchSize { try flush() }
+                }
+                if !batch.isEmpty { try flush() }
+            } catch let error as VectorFileError {
+                // the file changed since it was checked: what was committed stays, and is named
+                throw ImportFailure(error: error, committedRows: committed, failedRow: row)
             }
-            if !batch.isEmpty { try flush() }
-            progress.finish()
             return committed
         }
     }

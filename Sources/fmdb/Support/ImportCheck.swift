@@ -8,9 +8,9 @@ struct ImportCheck {
     var rows = 0
     /// Floats per row (nil for a file without rows).
     var dimension: Int?
-    /// Whether every row takes its id from the file (JSON lines with "id"); otherwise ids are
-    /// --first-id + row.
-    var idsFromFile = false
+    /// Whether every row's id is --first-id + row (no row gives its own "id"), so committed rows
+    /// can be named by an id range.
+    var idsAreRowNumbers = true
 
     /// Reads and checks every row of `file`. `rules` are an existing store's; a new store's are made
     /// from the file's dimension and `metric`.
@@ -18,7 +18,6 @@ struct ImportCheck {
         let reader = try VectorFileReader(path: file, format: format)
         var checked = ImportCheck()
         var rules: PutRules?
-        var anyFileID = false, anyRowID = false
         while let next = try reader.next() {
             let row = checked.rows
             if row == 0 {
@@ -35,12 +34,11 @@ struct ImportCheck {
                 }
             }
             if next.id == nil {
-                anyRowID = true
                 guard UInt64(row) <= UInt64.max - firstID else {
                     throw CLIError("\(file), row \(row): id overflows: --first-id \(firstID) + row \(row) is past \(UInt64.max); nothing was imported")
                 }
             } else {
-                anyFileID = true
+                checked.idsAreRowNumbers = false
             }
             do {
                 try rules?.check(next.vector, label: next.label)
@@ -50,7 +48,6 @@ struct ImportCheck {
             checked.rows += 1
         }
         checked.dimension = reader.dimension
-        checked.idsFromFile = anyFileID && !anyRowID
         return checked
     }
 }
