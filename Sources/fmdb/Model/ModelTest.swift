@@ -57,6 +57,8 @@ extension FMDB {
             guard (2...1_024).contains(dimension) else { throw ValidationError("--dimension must be 2…1,024") }
             guard (10...10_000_000).contains(idSpace) else { throw ValidationError("--id-space must be 10…10,000,000") }
             guard (1...20_000).contains(maxBatch) else { throw ValidationError("--max-batch must be 1…20,000") }
+            try OptionRange.check(m, in: HNSWParameters.mRange, flag: "--m")
+            try OptionRange.check(efConstruction, in: HNSWParameters.efConstructionRange(m: m), flag: "--ef-construction")
         }
 
         func run() throws {
