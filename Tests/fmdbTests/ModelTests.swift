@@ -7,10 +7,10 @@ import Testing
 @Suite struct ModelTests {
     @Test func randomWritesMatchTheReferenceModelAfterEveryStep() throws {
         let seed = UInt64.random(in: 0...UInt64(UInt32.max))
-        let result = try FMDBRunner.run(["model-test", "--steps", "400", "--seed", "\(seed)", "--max-batch", "1200", "--json"])
+        let result = try FMDBRunner.run(["model-test", "--steps", "200", "--seed", "\(seed)", "--max-batch", "1100", "--json"])
         #expect(result.status == 0, "model test failed, replay with fmdb model-test --seed \(seed): \(result.stdout) \(result.stderr)")
         let summary = try result.json()
         #expect(summary["failures"] as? Int == 0)
-        #expect(summary["steps"] as? Int == 400)
+        #expect(summary["steps"] as? Int == 200)
     }
 }
