@@ -107,6 +107,16 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).sorted() == ["out.jsonl", "rows.jsonl", "s"])
     }
 
+    @Test func exportRemovesWhatAKilledExportLeftBesideIt() throws {
+        let store = try store()
+        // what an export killed while writing leaves: a staged file nobody holds
+        let leftover = temp.path(".fm-partial-export-0000")
+        try Data("half".utf8).write(to: URL(fileURLWithPath: leftover))
+        let result = try FMDBRunner.run(["export", store, temp.path("out.fvecs")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).sorted() == ["out.fvecs", "rows.jsonl", "s"])
+    }
+
     @Test(.enabled(if: SmallFilesystem.canMount, "skipped: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"))
     func exportOnAFullDiskFailsAndLeavesNoPartialFile() throws {
         let store = try store()

@@ -25,6 +25,8 @@ public final class OutputFile {
         directory = url.deletingLastPathComponent().path
         name = url.lastPathComponent
         try Self.checkDestination(path, directory: directory)
+        // what an export killed here before left behind
+        StagedFile.removeAbandoned(in: directory, purpose: "export")
         do {
             staged = try StagedFile(directory: directory, purpose: "export")
         } catch {

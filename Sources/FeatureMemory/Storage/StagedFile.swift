@@ -65,13 +65,14 @@ final class StagedFile {
         isOpen = false
     }
 
-    /// Deletes staged files in `directory` that no live process is writing (left by a process
-    /// that was killed); returns how many.
+    /// Deletes staged files in `directory` (of `purpose` only, when given) that no live process
+    /// is writing (left by a process that was killed); returns how many.
     @discardableResult
-    static func removeAbandoned(in directory: String) -> Int {
+    static func removeAbandoned(in directory: String, purpose: String? = nil) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
         var removed = 0
-        for name in names where name.hasPrefix(prefix) {
+        let wanted = prefix + (purpose.map { $0 + "-" } ?? "")
+        for name in names where name.hasPrefix(wanted) {
             let path = directory + "/" + name
             let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
             guard descriptor >= 0 else { continue }
