@@ -7,18 +7,10 @@ import Testing
     let temp: TemporaryDirectory
     init() throws { temp = try TemporaryDirectory() }
 
-    func fvecs(_ vectors: [[Float]], name: String) throws -> String {
-        let path = temp.path(name)
-        let writer = try VectorFileWriter(path: path, format: .fvecs, dimension: vectors[0].count, rowCount: vectors.count)
-        for row in vectors { try writer.write(row) }
-        try writer.finish()
-        return path
-    }
-
     @Test func twoImportsIntoANewStoreCreateItOnceAndBuildOneGraph() throws {
         var random = SeededVectors(seed: 21)
         let halves = [random.vectors(1_000, dimension: 24), random.vectors(1_000, dimension: 24)]
-        let files = try [fvecs(halves[0], name: "a.fvecs"), fvecs(halves[1], name: "b.fvecs")]
+        let files = try [temp.fvecs(halves[0], name: "a.fvecs"), temp.fvecs(halves[1], name: "b.fvecs")]
         let store = temp.path("new")
         let binary = try #require(FMDBRunner.binary)
         let children = try (0..<2).map { side -> Process in
@@ -50,7 +42,7 @@ import Testing
     @Test func reimportingAFileLeavesTheGraphWholeAndEveryIDFound() throws {
         var random = SeededVectors(seed: 22)
         let vectors = random.vectors(1_500, dimension: 24)
-        let file = try fvecs(vectors, name: "in.fvecs")
+        let file = try temp.fvecs(vectors, name: "in.fvecs")
         let store = temp.path("s")
         for batchSize in ["100", "1000", "100"] {
             let result = try FMDBRunner.run(["import", store, file, "--batch-size", batchSize])

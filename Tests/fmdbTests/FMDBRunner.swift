@@ -1,3 +1,4 @@
+import FeatureMemory
 import Foundation
 import Testing
 
@@ -65,6 +66,15 @@ final class TemporaryDirectory {
     deinit { try? FileManager.default.removeItem(at: url) }
     /// A path inside the directory.
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Writes `vectors` to the fvecs file `name` inside the directory; returns its path.
+    func fvecs(_ vectors: [[Float]], name: String) throws -> String {
+        let path = path(name)
+        let writer = try VectorFileWriter(path: path, format: .fvecs, dimension: vectors[0].count, rowCount: vectors.count)
+        for row in vectors { try writer.write(row) }
+        try writer.finish()
+        return path
+    }
 }
 
 /// Deterministic vectors for the tests.

@@ -8,22 +8,14 @@ import Testing
     let temp: TemporaryDirectory
     init() throws { temp = try TemporaryDirectory() }
 
-    func fvecs(_ vectors: [[Float]], name: String) throws -> String {
-        let path = temp.path(name)
-        let writer = try VectorFileWriter(path: path, format: .fvecs, dimension: vectors[0].count, rowCount: vectors.count)
-        for row in vectors { try writer.write(row) }
-        try writer.finish()
-        return path
-    }
-
     /// Compactions in one thread, imports (each a new process that opens the store, often while
     /// a compaction swaps it) in another: every acknowledged row is kept.
     @Test func compactionsBesideImportsLoseNothing() throws {
         var random = SeededVectors(seed: 31)
         let store = temp.path("s")
-        let base = try fvecs(random.vectors(1_000, dimension: 16), name: "base.fvecs")
+        let base = try temp.fvecs(random.vectors(1_000, dimension: 16), name: "base.fvecs")
         #expect(try FMDBRunner.run(["import", store, base]).status == 0)
-        let rows = try fvecs(random.vectors(10, dimension: 16), name: "rows.fvecs")
+        let rows = try temp.fvecs(random.vectors(10, dimension: 16), name: "rows.fvecs")
         let binary = try #require(FMDBRunner.binary)
         let compactions = 60, imports = 60
         let compacted = ParallelCounter()
@@ -66,7 +58,7 @@ import Testing
     @Test func aKilledBackupLeavesNoStoreAndTheNextBackupCleansUp() throws {
         var random = SeededVectors(seed: 32)
         let store = temp.path("s")
-        let base = try fvecs(random.vectors(4_000, dimension: 64), name: "base.fvecs")
+        let base = try temp.fvecs(random.vectors(4_000, dimension: 64), name: "base.fvecs")
         #expect(try FMDBRunner.run(["import", store, base, "--m", "4", "--ef-construction", "8"]).status == 0)
         let binary = try #require(FMDBRunner.binary)
         for attempt in 0..<6 {
