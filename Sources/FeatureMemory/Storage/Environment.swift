@@ -66,6 +66,8 @@ final class Environment: @unchecked Sendable {
         do {
             try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(configuration.maxTables)), "mdb_env_set_maxdbs")
             try check(mdb_env_set_maxreaders(envPointer, configuration.maxReaders), "mdb_env_set_maxreaders")
+            // before LMDB maps the file: a truncated file or a damaged page would fault, not fail
+            try DataFile.checkBeforeOpening(path: directory + "/data.mdb")
             let existing = Self.fileSize(atPath: directory + "/data.mdb")
             var mapSize = max(configuration.initialMapSize, existing)
             if let cap = configuration.mapSizeCap { mapSize = max(min(mapSize, cap), existing) }
