@@ -22,12 +22,29 @@ extension FMDB {
         var repair = false
 
         func run() throws {
-            let store = try location.open()
+            let store: FeatureStore
+            do {
+                store = try location.open()
+            } catch StoreError.damagedFile {
+                // LMDB must not read the file: list the damage from the pages themselves
+                let report = try FeatureStore.verifyFile(at: location.url)
+                guard !report.isClean else { throw StoreError.io(path: location.store, reason: "the file changed while it was checked; run verify again") }
+                try show(report)
+                if repair {
+                    print("not repaired: verify --repair rebuilds the graph and counters of a readable store, not damaged pages; run `fmdb salvage \(location.store) NEW` to copy every readable vector into a new store")
+                }
+                throw ExitCode(2)
+            }
             let report = try store.verify()
-            if repair && !report.isClean {
+            if repair && !report.isClean && !report.problems.contains(where: { $0.kind == .damagedPage }) {
                 try repairAndVerify(store, before: report)
                 return
             }
+            try show(report)
+            if !report.isClean { throw ExitCode(2) }
+        }
+
+        private func show(_ report: VerificationReport) throws {
             if json {
                 try Output.printJSON(VerifyResult(
                     clean: report.isClean, vectorsChecked: report.vectorsChecked,
@@ -39,7 +56,6 @@ extension FMDB {
                       ? "clean: \(report.vectorsChecked) vectors, \(report.metadataChecked) metadata records and \(report.graphNodesChecked) graph nodes checked"
                       : "damaged: \(report.problems.count) problems in \(report.vectorsChecked) vectors checked")
             }
-            if !report.isClean { throw ExitCode(2) }
         }
 
         private func repairAndVerify(_ store: FeatureStore, before: VerificationReport) throws {
