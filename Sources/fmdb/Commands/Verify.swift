@@ -52,6 +52,9 @@ extension FMDB {
                     problems: report.problems))
             } else {
                 for problem in report.problems { print(problem.description) }
+                if report.problems.contains(where: { $0.kind == .damagedPage }) {
+                    print("the file's pages are damaged: no command reads this store until `fmdb salvage \(location.store) NEW` copies every readable vector into a new store")
+                }
                 print(report.isClean
                       ? "clean: \(report.vectorsChecked) vectors, \(report.metadataChecked) metadata records and \(report.graphNodesChecked) graph nodes checked"
                       : "damaged: \(report.problems.count) problems in \(report.vectorsChecked) vectors checked")

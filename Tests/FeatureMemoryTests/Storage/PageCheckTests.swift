@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import FeatureMemory
+
+/// A damaged data file is found by reading its pages before LMDB maps it: opening throws a typed
+/// error naming the page, where reading the map would raise SIGBUS or SIGSEGV.
+struct PageCheckTests {
+    let temporary: TemporaryDirectory
+    init() throws { temporary = try TemporaryDirectory() }
+
+    var dataFile: URL { temporary.storeURL.appendingPathComponent("data.mdb") }
+    let pageSize = 4096
+
+    /// 400 vectors (stored raw at this dimension) written in one transaction: one copy of each record on disk.
+    func writeStore() throws -> [[Float]] {
+        var random = SeededGenerator(seed: 99)
+        let vectors = (0..<400).map { _ in random.gaussianVector(64) }
+        let store = try temporary.store(dimension: 64, durability: .full)
+        try store.put(vectors.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
+        return vectors
+    }
+
+    /// The page holding the record of `vector`.
+    func page(holding vector: [Float]) throws -> Int {
+        let file = [UInt8](try Data(contentsOf: dataFile))
+        let found = occurrences(of: bytes(of: vector), in: file)
+        #expect(found.count == 1)
+        return try #require(found.first) / pageSize
+    }
+
+    func overwrite(page: Int, with bytes: [UInt8]) throws {
+        let handle = try FileHandle(forWritingTo: dataFile)
+        try handle.seek(toOffset: UInt64(page * pageSize))
+        handle.write(Data(bytes))
+        try handle.close()
+    }
+
+    func expectDamage(at page: Int?, table: String?, reasonContains text: String) throws {
+        do {
+            _ = try FeatureStore(at: temporary.storeURL)
+            Issue.record("a damaged store opened")
+        } catch let StoreError.damagedFile(path, damagedPage, damagedTable, reason) {
+            #expect(path == dataFile.path)
+            if let page { #expect(damagedPage == page) }
+            #expect(damagedTable == table)
+            #expect(reason.contains(text), "\(reason)")
+        }
+        let report = try FeatureStore.verifyFile(at: temporary.storeURL)
+        #expect(!report.isClean)
+        #expect(report.problems.allSatisfy { $0.kind == .damagedPage })
+    }
+
+    @Test func aCleanStoreHasNoPageDamage() throws {
+        _ = try writeStore()
+        #expect(try FeatureStore.verifyFile(at: temporary.storeURL).isClean)
+        let problems = try FeatureStore(at: temporary.storeURL).verify().problems
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test func aTruncatedFileIsRefusedBeforeLMDBMapsIt() throws {
+        _ = try writeStore()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dataFile.path)[.size] as? Int)
+        try FileHandle(forWritingTo: dataFile).truncate(atOffset: UInt64(size / 2))
+        try expectDamage(at: nil, table: nil, reasonContains: "truncated: \(size / 2) bytes")
+    }
+
+    @Test func aZeroedLeafPageIsNamedWithItsTable() throws {
+        let vectors = try writeStore()
+        let page = try page(holding: vectors[200])
+        try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))
+        try expectDamage(at: page, table: "vectors", reasonContains: "the header names page 0")
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func aRandomPageIsNamed(seed: UInt64) throws {
+        let vectors = try writeStore()
+        let page = try page(holding: vectors[100])
+        var random = SeededGenerator(seed: seed)
+        try overwrite(page: page, with: (0..<pageSize).map { _ in UInt8.random(in: 0...255, using: &random) })
+        try expectDamage(at: page, table: "vectors", reasonContains: "header names page")
+    }
+
+    /// A page whose header is intact but whose first node offset points outside the page: LMDB
+    /// would read past the page.
+    @Test func aNodeOffsetOutsideThePageIsFound() throws {
+        let vectors = try writeStore()
+        let page = try page(holding: vectors[300])
+        let handle = try FileHandle(forUpdating: dataFile)
+        try handle.seek(toOffset: UInt64(page * pageSize + LMDBPage.headerSize))
+        handle.write(Data([0xF0, 0xFF]))
+        try handle.close()
+        try expectDamage(at: page, table: "vectors", reasonContains: "entry 0 starts at 65520")
+    }
+}
