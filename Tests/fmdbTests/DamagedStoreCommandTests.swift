@@ -90,6 +90,29 @@ import Testing
         try expectEveryCommandFailsClearly(naming: "page \(page) (table vectors)")
     }
 
+    @Test func salvageCopiesEveryVectorOfTheIntactPagesIntoAStoreThatVerifiesAndSearches() throws {
+        let page = try page(holding: 300)
+        try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))
+        let salvaged = temp.path("salvaged")
+        let result = try FMDBRunner.run(["salvage", store, salvaged, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try result.json()["report"] as? [String: Any])
+        let lost = try #require(report["lost_ids"] as? [Int])
+        #expect(lost.contains(300))
+        #expect(lost.count < 30)
+        #expect(report["recovered"] as? Int == vectors.count - lost.count)
+        #expect(try FMDBRunner.run(["verify", salvaged]).status == 0)
+        for id in [0, 299, 301, 599] where !lost.contains(id) {
+            let search = try FMDBRunner.run(["search", salvaged, "--id", "\(id)", "--k", "1", "--json"])
+            #expect(try search.json()["ids"] as? [Int] == [id])
+        }
+        // a second salvage into the same, now full, directory is refused and changes nothing
+        let again = try FMDBRunner.run(["salvage", store, salvaged])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("not an empty directory"))
+        #expect(try FMDBRunner.run(["verify", salvaged]).status == 0)
+    }
+
     @Test func verifyListsThePageDamageAsJSON() throws {
         let page = try page(holding: 100)
         try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))

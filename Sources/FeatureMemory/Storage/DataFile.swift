@@ -18,7 +18,8 @@ final class DataFile {
 
     /// Opens `path` and reads both meta pages. Returns nil when the file holds no valid meta
     /// page at all (a new, empty or foreign file): LMDB itself refuses or initializes those.
-    init?(path: String) throws(StoreError) {
+    /// With `eitherMeta` (for salvage), one valid meta page is enough.
+    init?(path: String, eitherMeta: Bool = false) throws(StoreError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
@@ -27,7 +28,11 @@ final class DataFile {
         self.path = path
         self.descriptor = descriptor
         // LMDB reads meta page 1 at the page size meta page 0 names; do the same
-        let first = Self.readPage(descriptor, offset: 0, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
+        var first = Self.readPage(descriptor, offset: 0, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
+        if first == nil && eitherMeta {
+            // LMDB's page size on Linux, the only place left to look for meta page 1
+            first = Self.readPage(descriptor, offset: 4096, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
+        }
         guard let first else {
             close(descriptor)
             return nil
@@ -36,7 +41,8 @@ final class DataFile {
             close(descriptor)
             throw .damagedFile(path: path, page: 0, table: nil, reason: "meta page 0 names a page size of \(first.pageSize) bytes")
         }
-        let second = Self.readPage(descriptor, offset: first.pageSize, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
+        var second = Self.readPage(descriptor, offset: first.pageSize, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
+        if eitherMeta && second == nil { second = first }
         guard let second else {
             close(descriptor)
             var status = stat()

@@ -54,7 +54,8 @@ struct PageWalk {
     init(file: DataFile, depth: Depth) {
         self.file = file
         self.depth = depth
-        let pages = Int(clamping: file.lastPage) &+ 1
+        // sized by the file, not by a meta page that may be damaged
+        let pages = min(Int(clamping: file.lastPage) &+ 1, file.size / file.pageSize + 1)
         reached = [Bool](repeating: false, count: max(pages, 2))
         free = reached
     }
@@ -81,7 +82,7 @@ struct PageWalk {
     }
 
     private mutating func walk(_ number: UInt64, table: String, level: Int, treeDepth: Int, lower: [UInt8]?, upper: [UInt8]?) {
-        guard number >= 2, number <= file.lastPage else {
+        guard number >= 2, number <= file.lastPage, number < UInt64(reached.count) else {
             damage(number, table, "a branch names page \(number), outside pages 2…\(file.lastPage)")
             damagedRanges.append(DamagedRange(table: table, lower: lower, upper: upper))
             return
@@ -183,7 +184,7 @@ struct PageWalk {
 
     /// The value held on the overflow run starting at `first`, checked; nil (and a damage) if not.
     private mutating func overflowValue(_ first: UInt64, size: Int, table: String) -> [UInt8]? {
-        guard first >= 2, first <= file.lastPage, !reached[Int(first)] else {
+        guard first >= 2, first <= file.lastPage, first < UInt64(reached.count), !reached[Int(first)] else {
             damage(first, table, "a value names overflow page \(first), outside the file or already used")
             return nil
         }
@@ -198,7 +199,7 @@ struct PageWalk {
         let page = LMDBPage(bytes: head)
         let pages = page.overflowPages
         guard page.number == first, page.flags == LMDBPage.overflow, pages >= 1,
-              first &+ UInt64(pages) - 1 <= file.lastPage,
+              first &+ UInt64(pages) - 1 <= file.lastPage, Int(first) + pages <= reached.count,
               size <= pages * file.pageSize - LMDBPage.headerSize
         else {
             damage(first, table, "overflow page header damaged (number \(page.number), flags \(page.flags), \(pages) pages for \(size) bytes)")
@@ -286,6 +287,35 @@ struct PageWalk {
             guard end <= size else { return "entry \(index) (\(end - offset) bytes at \(offset)) overruns the page" }
         }
         return nil
+    }
+
+    /// The entries of page `number` when it is an intact leaf of plain entries (no duplicates, no
+    /// nested trees), its overflow values read and checked; nil for anything else. For salvage,
+    /// which scans pages no readable tree reaches.
+    static func plainLeafEntries(_ number: UInt64, file: DataFile) -> [(key: [UInt8], value: [UInt8])]? {
+        guard let bytes = file.page(number) else { return nil }
+        let page = LMDBPage(bytes: bytes)
+        guard page.flags == LMDBPage.leaf, check(page, number: number, isLeaf: true, file: file) == nil else { return nil }
+        var entries: [(key: [UInt8], value: [UInt8])] = []
+        for index in 0..<page.keyCount {
+            let node = page.node(at: page.nodeOffset(index))
+            let key = Array(bytes[node.keyOffset..<node.dataOffset])
+            if node.flags == 0 {
+                entries.append((key, Array(bytes[node.dataOffset..<(node.dataOffset + node.dataSize)])))
+            } else if node.flags == LMDBPage.bigData {
+                let first = page.u64(node.dataOffset)
+                guard first >= 2, let head = file.page(first) else { continue }
+                let overflow = LMDBPage(bytes: head)
+                let pages = overflow.overflowPages
+                guard overflow.number == first, overflow.flags == LMDBPage.overflow, pages >= 1,
+                      node.dataSize <= pages * file.pageSize - LMDBPage.headerSize,
+                      let all = file.page(first, count: pages) else { continue }
+                entries.append((key, Array(all[LMDBPage.headerSize..<(LMDBPage.headerSize + node.dataSize)])))
+            } else {
+                return nil
+            }
+        }
+        return entries
     }
 
     /// The values on an inline duplicate sub-page, or nil when it is damaged.
