@@ -50,6 +50,10 @@ struct PageWalk {
     private(set) var free: [Bool]
     /// The named tables found in the main tree, with their trees.
     private(set) var tables: [String: LMDBPage.DB] = [:]
+    private var tableFlags: [String: UInt16] = [:]
+    /// `MDB_INTEGERKEY` and `MDB_INTEGERDUP` in a table's flags.
+    static let integerKeys: UInt16 = 0x08
+    static let integerDuplicates: UInt16 = 0x20
 
     init(file: DataFile, depth: Depth) {
         self.file = file
@@ -63,25 +67,45 @@ struct PageWalk {
     /// Walks the main tree, every named table and the free-pages tree.
     mutating func run() {
         let meta = file.meta
-        walkTree(meta.mainDB, table: "main")
-        walkTree(meta.freeDB, table: "free pages")
+        walkTree(meta.mainDB, table: "main", order: .bytes)
+        // LMDB compares the free list's keys (transaction ids) as integers, whatever its flags say
+        walkTree(meta.freeDB, table: "free pages", order: .integer)
     }
 
-    private mutating func walkTree(_ db: LMDBPage.DB, table: String) {
+    /// How a tree orders its keys: LMDB's `memcmp` order, or native integers (`MDB_INTEGERKEY`,
+    /// and `MDB_INTEGERDUP` for a duplicate tree).
+    enum KeyOrder {
+        case bytes, integer
+
+        /// Whether `a` sorts before `b`; nil when integer keys are not 4 or 8 bytes of one size.
+        func precedes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool? {
+            switch self {
+            case .bytes:
+                return a.lexicographicallyPrecedes(b)
+            case .integer:
+                guard a.count == b.count, a.count == 4 || a.count == 8 else { return nil }
+                let x = a.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let y = b.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                return x < y
+            }
+        }
+    }
+
+    private mutating func walkTree(_ db: LMDBPage.DB, table: String, order: KeyOrder) {
         guard db.root != LMDBPage.invalidPage else { return }
         guard db.depth >= 1, db.depth <= LMDBPage.maximumDepth else {
             damage(nil, table, "the tree's depth is \(db.depth)")
             damagedRanges.append(DamagedRange(table: table))
             return
         }
-        walk(db.root, table: table, level: 1, treeDepth: db.depth, lower: nil, upper: nil)
+        walk(db.root, table: table, order: order, level: 1, treeDepth: db.depth, lower: nil, upper: nil)
     }
 
     private mutating func damage(_ page: UInt64?, _ table: String, _ reason: String) {
         damages.append(PageDamage(page: page.map { Int(clamping: $0) }, table: table, reason: reason))
     }
 
-    private mutating func walk(_ number: UInt64, table: String, level: Int, treeDepth: Int, lower: [UInt8]?, upper: [UInt8]?) {
+    private mutating func walk(_ number: UInt64, table: String, order: KeyOrder, level: Int, treeDepth: Int, lower: [UInt8]?, upper: [UInt8]?) {
         guard number >= 2, number <= file.lastPage, number < UInt64(reached.count) else {
             damage(number, table, "a branch names page \(number), outside pages 2…\(file.lastPage)")
             damagedRanges.append(DamagedRange(table: table, lower: lower, upper: upper))
@@ -110,6 +134,13 @@ struct PageWalk {
             damagedRanges.append(DamagedRange(table: table, lower: lower, upper: upper))
             return
         }
+        // keys in order and inside the range the parent gave this page: LMDB finds nothing a
+        // misordered key hides, and verify would call such a store clean
+        if let reason = Self.checkOrder(page, order: order, isLeaf: isLeafLevel, lower: lower, upper: upper) {
+            damage(number, table, reason)
+            damagedRanges.append(DamagedRange(table: table, lower: lower, upper: upper))
+            return
+        }
         let count = page.keyCount
         if !isLeafLevel {
             for index in 0..<count {
@@ -120,7 +151,7 @@ struct PageWalk {
                     let next = page.node(at: page.nodeOffset(index + 1))
                     childUpper = Array(bytes[next.keyOffset..<next.dataOffset])
                 }
-                walk(node.child, table: table, level: level + 1, treeDepth: treeDepth, lower: childLower, upper: childUpper)
+                walk(node.child, table: table, order: order, level: level + 1, treeDepth: treeDepth, lower: childLower, upper: childUpper)
             }
             return
         }
@@ -128,16 +159,20 @@ struct PageWalk {
             // keys only (a duplicate tree of fixed-size values): nothing further to follow
             return
         }
+        // plain entries are copied only for a visitor: a check alone reads the page in place
+        let copiesEntries = visit != nil
         for index in 0..<count {
             let node = page.node(at: page.nodeOffset(index))
+            let plain = node.flags == 0 && table != "free pages"
+            if plain && !copiesEntries { continue }
             let key = Array(bytes[node.keyOffset..<node.dataOffset])
             if node.flags & LMDBPage.bigData != 0 {
-                let first = LMDBPage(bytes: bytes).u64(node.dataOffset)
+                let first = page.u64(node.dataOffset)
                 guard let value = overflowValue(first, size: node.dataSize, table: table) else {
                     damagedRanges.append(DamagedRange(table: table, lower: key, upper: nextKey(page, after: index) ?? upper))
                     continue
                 }
-                visitEntry(table, key, value)
+                if copiesEntries { visitEntry(table, key, value) }
                 continue
             }
             let value = Array(bytes[node.dataOffset..<(node.dataOffset + node.dataSize)])
@@ -147,12 +182,13 @@ struct PageWalk {
                     // a tree of this key's duplicates
                     let name = table
                     let before = damagedRanges.count
-                    walkTree(db, table: name + " (duplicates)")
+                    walkTree(db, table: name + " (duplicates)", order: tableFlags[name].map { $0 & Self.integerDuplicates != 0 } == true ? .integer : .bytes)
                     if damagedRanges.count > before { damagedRanges.append(DamagedRange(table: name, lower: key, upper: nextKey(page, after: index) ?? upper)) }
                 } else if table == "main" {
                     let name = String(decoding: key, as: UTF8.self)
                     tables[name] = db
-                    walkTree(db, table: name)
+                    tableFlags[name] = db.flags
+                    walkTree(db, table: name, order: db.flags & Self.integerKeys != 0 ? .integer : .bytes)
                 }
                 continue
             }
@@ -210,6 +246,8 @@ struct PageWalk {
             return nil
         }
         for run in 0..<pages { reached[Int(first) + run] = true }
+        // a check needs the run's header and bounds, not its bytes
+        guard visit != nil else { return [] }
         guard let all = file.page(first, count: pages) else {
             damage(first, table, "the overflow run cannot be read")
             return nil
@@ -230,6 +268,38 @@ struct PageWalk {
             let free = list.u64(8 + 8 * index)
             if free < UInt64(self.free.count) { self.free[Int(free)] = true }
         }
+    }
+
+    /// Why the keys of a checked page are out of order or outside `lower..<upper`, or nil.
+    private static func checkOrder(_ page: LMDBPage, order: KeyOrder, isLeaf: Bool, lower: [UInt8]?, upper: [UInt8]?) -> String? {
+        let count = page.keyCount
+        let bytes = page.bytes
+        func key(_ index: Int) -> ArraySlice<UInt8> {
+            if page.flags & LMDBPage.leaf2 != 0 {
+                let start = LMDBPage.headerSize + index * page.pad
+                return bytes[start..<(start + page.pad)]
+            }
+            let node = page.node(at: page.nodeOffset(index))
+            return bytes[node.keyOffset..<node.dataOffset]
+        }
+        // a branch page's first key is empty: its child's range starts at the parent's bound
+        let first = isLeaf ? 0 : 1
+        guard first < count else { return nil }
+        var previous = key(first)
+        if let lower, order.precedes(previous, lower[...]) != false {
+            if previous != lower[...] { return "entry \(first) lies below the range its parent gives the page" }
+        }
+        for index in first..<count {
+            let current = key(index)
+            if index > first {
+                guard order.precedes(previous, current) == true else { return "entry \(index) is out of order" }
+            }
+            if let upper, order.precedes(current, upper[...]) != true {
+                return "entry \(index) lies above the range its parent gives the page"
+            }
+            previous = current
+        }
+        return nil
     }
 
     /// Why the tree page `number` cannot be trusted, or nil when its header and nodes are sound.

@@ -80,6 +80,24 @@ struct PageCheckTests {
         try expectDamage(at: page, table: "vectors", reasonContains: "header names page")
     }
 
+    /// A branch key changed so that the keys are out of order: LMDB would look in the wrong child
+    /// and miss records, and verify (which walks with cursors) would not notice.
+    @Test func aBranchKeyOutOfOrderIsFound() throws {
+        _ = try writeStore()
+        var walk = PageWalk(file: try #require(try DataFile(path: dataFile.path)), depth: .everyPage)
+        walk.run()
+        let vectors = try #require(walk.tables["vectors"])
+        #expect(vectors.depth == 2)
+        var root = LMDBPage(bytes: [UInt8](try Data(contentsOf: dataFile))[(Int(vectors.root) * pageSize)..<((Int(vectors.root) + 1) * pageSize)].map { $0 })
+        #expect(root.keyCount >= 3)
+        let second = root.node(at: root.nodeOffset(1))
+        var bytes = root.bytes
+        bytes.replaceSubrange(second.keyOffset..<(second.keyOffset + 4), with: [0xFF, 0xFF, 0xFF, 0x7F])
+        root = LMDBPage(bytes: bytes)
+        try overwrite(page: Int(vectors.root), with: root.bytes)
+        try expectDamage(at: Int(vectors.root), table: "vectors", reasonContains: "entry 2 is out of order")
+    }
+
     /// A page whose header is intact but whose first node offset points outside the page: LMDB
     /// would read past the page.
     @Test func aNodeOffsetOutsideThePageIsFound() throws {
