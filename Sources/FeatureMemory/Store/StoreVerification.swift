@@ -88,6 +88,13 @@ extension FeatureStore {
         report(try DataFile.damage(atPath: directory.path + "/data.mdb", depth: .everyPage))
     }
 
+    /// Reads and checks the pages of the store file in `directory` as an opening does, without
+    /// LMDB: every page of every tree, or (`everyPage: false`) the main tree and every table's
+    /// branch pages, which is what an opening reads above 1 GiB in use.
+    public static func checkPages(at directory: URL, everyPage: Bool) throws -> [PageDamage] {
+        try DataFile.damage(atPath: directory.path + "/data.mdb", depth: everyPage ? .everyPage : .branchPages)
+    }
+
     private static func report(_ damage: [PageDamage]) -> VerificationReport {
         VerificationReport(
             vectorsChecked: 0, metadataChecked: 0, graphNodesChecked: 0,
