@@ -12,6 +12,8 @@ final class DataFile {
     let meta: LMDBPage.Meta
     /// Which meta page that is (0 or 1).
     let metaPage: Int
+    /// The meta page that is not valid, when `eitherMeta` let the other one do.
+    private(set) var invalidMeta: Int?
 
     var pageSize: Int { meta.pageSize }
     var lastPage: UInt64 { meta.lastPage }
@@ -29,9 +31,14 @@ final class DataFile {
         self.descriptor = descriptor
         // LMDB reads meta page 1 at the page size meta page 0 names; do the same
         var first = Self.readPage(descriptor, offset: 0, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
-        if first == nil && eitherMeta {
-            // LMDB's page size on Linux, the only place left to look for meta page 1
-            first = Self.readPage(descriptor, offset: 4096, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
+        if first == nil, let second = Self.readPage(descriptor, offset: 4096, count: 256).flatMap({ LMDBPage(bytes: $0).metaFields }) {
+            // meta page 1 where LMDB's page size on Linux puts it: an LMDB file whose page 0 is damaged
+            guard eitherMeta else {
+                close(descriptor)
+                throw .damagedFile(path: path, page: 0, table: nil, reason: "meta page 0 is not a valid LMDB meta page")
+            }
+            first = second
+            invalidMeta = 0
         }
         guard let first else {
             close(descriptor)
@@ -42,11 +49,14 @@ final class DataFile {
             throw .damagedFile(path: path, page: 0, table: nil, reason: "meta page 0 names a page size of \(first.pageSize) bytes")
         }
         var second = Self.readPage(descriptor, offset: first.pageSize, count: 256).flatMap { LMDBPage(bytes: $0).metaFields }
-        if eitherMeta && second == nil { second = first }
+        if eitherMeta && second == nil {
+            second = first
+            invalidMeta = 1
+        }
         guard let second else {
-            close(descriptor)
             var status = stat()
             let size = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+            close(descriptor)
             let reason = size < 2 * first.pageSize ? "the file is truncated to \(size) bytes" : "meta page 1 is not a valid LMDB meta page"
             throw .damagedFile(path: path, page: 1, table: nil, reason: reason)
         }

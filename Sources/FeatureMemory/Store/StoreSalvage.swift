@@ -156,6 +156,9 @@ struct SalvagedRecords {
         }
         walk.run()
         damage = walk.damages
+        if let invalid = file.invalidMeta {
+            damage.insert(PageDamage(page: invalid, table: nil, reason: "meta page \(invalid) is not valid: read the snapshot of meta page \(1 - invalid) (transaction \(file.meta.transactionID)); the last commit is missing if the damaged page held it"), at: 0)
+        }
         if (Int(clamping: file.lastPage) + 1) * file.pageSize > file.size {
             damage.insert(PageDamage(page: nil, table: nil, reason: "the file is truncated to \(file.size) bytes; pages up to \(file.lastPage) are in use"), at: 0)
         }

@@ -80,6 +80,20 @@ struct PageCheckTests {
         try expectDamage(at: page, table: "vectors", reasonContains: "header names page")
     }
 
+    @Test(arguments: [true, false])
+    func aZeroedMetaPageIsNamed(inUse: Bool) throws {
+        _ = try writeStore()
+        let current = try #require(try DataFile(path: dataFile.path)).metaPage
+        let page = inUse ? current : 1 - current
+        try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))
+        try expectDamage(at: page, table: nil, reasonContains: "meta page \(page) is not a valid LMDB meta page")
+        // the other meta page is enough for salvage: the last commit's state, or the one before
+        let report = try FeatureStore.salvage(from: temporary.storeURL, to: temporary.url.appendingPathComponent("salvaged"))
+        #expect(report.damage.first?.page == page)
+        #expect(report.damage.first?.reason.contains("the last commit is missing if the damaged page held it") == true)
+        if !inUse { #expect(report.recovered == 400) }
+    }
+
     /// A branch key changed so that the keys are out of order: LMDB would look in the wrong child
     /// and miss records, and verify (which walks with cursors) would not notice.
     @Test func aBranchKeyOutOfOrderIsFound() throws {
