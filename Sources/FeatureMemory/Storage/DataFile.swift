@@ -97,7 +97,10 @@ final class DataFile {
     /// The bytes of page `number` (one page; `count` pages for an overflow run), or nil when the
     /// file does not hold them.
     func page(_ number: UInt64, count: Int = 1) -> [UInt8]? {
-        guard number <= lastPage, count >= 1, number &+ UInt64(count) - 1 <= lastPage else { return nil }
+        // within the file as well as the meta page: a count from a damaged header must not size
+        // the buffer (salvage reads files whose meta page names pages far past the end)
+        guard number <= lastPage, count >= 1, number &+ UInt64(count) - 1 <= lastPage,
+              count <= size / pageSize, Int(number) <= size / pageSize - count else { return nil }
         return Self.readPage(descriptor, offset: Int(number) * pageSize, count: count * pageSize)
     }
 
