@@ -13,7 +13,8 @@ extension FMDB {
                 they are intact, and for a damaged subtree the other pages are scanned for records \
                 whose checksums verify, within the ids that subtree held. Prints what was recovered \
                 and what was lost. DEST must be new or an empty directory; a failed salvage leaves \
-                nothing there. Exits 0 when the new store is written, 1 when nothing could be.
+                nothing there. Exits 0 when the new store is written, 1 when nothing could be. Run it \
+                on a store no process is writing: it reads without a reader slot.
                 """)
 
         @Argument(help: "The damaged store's directory (only read).")

@@ -8,7 +8,9 @@ extension FMDB {
             abstract: "Check every record's checksum, that ids, records, labels and counters agree, and the graph's invariants.",
             discussion: """
                 Exits 0 when the store is clean (after --repair: clean once repaired), 2 when damage is \
-                found (or remains), 1 when the store cannot be read.
+                found (or remains), 1 when the store cannot be read. Every page of the file is read \
+                and checked first, without LMDB: damaged pages are listed as damaged_page (--repair \
+                cannot mend them; `fmdb salvage` copies what is readable into a new store).
                 """)
 
         @OptionGroup var location: StoreArguments
