@@ -172,6 +172,8 @@ struct PageWalk {
                     damagedRanges.append(DamagedRange(table: table, lower: key, upper: nextKey(page, after: index) ?? upper))
                     continue
                 }
+                // a long free-list entry lives on overflow pages too (its bytes are read only for salvage)
+                if table == "free pages" && !value.isEmpty { noteFree(value, page: number) }
                 if copiesEntries { visitEntry(table, key, value) }
                 continue
             }
