@@ -7,7 +7,9 @@ public struct SalvageReport: Sendable, Codable, Equatable {
     /// Of those, vectors whose metadata (label, user data, support, confidence, times) came along.
     public var recoveredWithMetadata: Int
     /// Of those, vectors read from pages outside the readable trees (the key ranges of damaged
-    /// subtrees), accepted because their checksums verify.
+    /// subtrees), accepted because their checksums verify and, when the id index is intact, it
+    /// maps their id to their node. Such a copy may be an older version of the record (an
+    /// update since is lost with the damaged page).
     public var fromScannedPages: Int
     /// Ids known to the store (from its id index or metadata) whose vector could not be recovered.
     public var lostIDs: [UInt64]
@@ -144,6 +146,8 @@ struct SalvagedRecords {
     private var vectors: [UInt32: [Found]] = [:]
     private var patterns: [UInt32: [Found]] = [:]
     private var damage: [PageDamage] = []
+    /// Whether the whole id index was read: then it alone says which ids are live.
+    private var keysIntact = false
 
     init(file: DataFile) { self.file = file }
 
@@ -156,6 +160,7 @@ struct SalvagedRecords {
         }
         walk.run()
         damage = walk.damages
+        keysIntact = walk.tables["keys"] != nil && !walk.damagedRanges.contains { $0.table == "keys" }
         if let invalid = file.invalidMeta {
             damage.insert(PageDamage(page: invalid, table: nil, reason: "meta page \(invalid) is not valid: read the snapshot of meta page \(1 - invalid) (transaction \(file.meta.transactionID)); the last commit is missing if the damaged page held it"), at: 0)
         }
@@ -291,6 +296,9 @@ struct SalvagedRecords {
             }
             if let indexed = idOfNode[node], let fields, indexed != fields.id { continue }
             let consistent = nodeOfID[id] == node
+            // a scanned copy of a deleted (or moved) id, from a free page, stays deleted when the
+            // id index can say so
+            if !found.reachable && keysIntact && !consistent { continue }
             if let held = reachableNodeOfID[id], held || !consistent { continue }
             reachableNodeOfID[id] = consistent
             items[id] = Item(id: id, vector: vector, metadata: fields, scanned: !found.reachable)

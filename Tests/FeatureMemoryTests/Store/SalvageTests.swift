@@ -75,6 +75,8 @@ struct SalvageTests {
             #expect(try salvaged.nearest(to: stored.vector, count: 1).first?.id == id)
         }
         #expect(try salvaged.count() == report.recovered)
+        // deleted ids' records survive on free pages; none comes back
+        for id in stride(from: UInt64(5), to: 400, by: 10) { #expect(try salvaged.contains(id) == false, "id \(id)") }
     }
 
     @Test func aCleanStoreIsCopiedWhole() throws {
