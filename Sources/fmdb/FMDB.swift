@@ -4,6 +4,12 @@ import FeatureMemory
 /// `fmdb`: create, import, inspect, search and verify FeatureMemory stores.
 @main
 struct FMDB: ParsableCommand {
+    /// Parses the command line and runs the command, with the fault handler installed.
+    static func main() {
+        FaultHandler.install()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "fmdb",
         abstract: "Create, import, inspect, search and verify FeatureMemory stores.",
