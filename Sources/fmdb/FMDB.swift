@@ -18,6 +18,6 @@ struct FMDB: ParsableCommand {
             Create.self, Import.self, Info.self, Stats.self, List.self, Get.self, Put.self, Remove.self,
             Export.self, Search.self, Bench.self, Verify.self, Salvage.self, Backup.self, Compact.self,
             Learn.self, Recognize.self, Patterns.self, Calibrate.self,
-            CrashTest.self, CrashWriter.self, HoldRead.self, ReadLoop.self, PageCheck.self,
+            CrashTest.self, CrashWriter.self, HoldRead.self, ReadLoop.self, ModelTest.self, PageCheck.self,
         ])
 }

@@ -80,6 +80,20 @@ struct FrameEmbeddingPoolerTests {
         #expect(throws: AudioError.truncatedNPY(expectedBytes: 128, availableBytes: 40)) { try FrameEmbeddingPooler().embedding(fromNPY: data.prefix(40)) }
     }
 
+    /// A header's shape sizes nothing before it is checked against the file: an overflowing
+    /// product is malformed, a product beyond the file truncated, and neither traps or allocates.
+    @Test func shapesBeyondTheFileAreRejectedBeforeAnythingIsAllocated() {
+        #expect(throws: AudioError.malformedNPY("shape [4611686018427387904, 4] is too large")) {
+            try FrameEmbeddingPooler().embedding(fromNPY: NPYWriter.bytes(shape: [4_611_686_018_427_387_904, 4], values: []))
+        }
+        #expect(throws: AudioError.malformedNPY("shape [2305843009213693952, 1] is too large")) {
+            try FrameEmbeddingPooler().embedding(fromNPY: NPYWriter.bytes(shape: [2_305_843_009_213_693_952, 1], values: []))
+        }
+        #expect(throws: AudioError.truncatedNPY(expectedBytes: 3_072_000_000, availableBytes: 0)) {
+            try FrameEmbeddingPooler().embedding(fromNPY: NPYWriter.bytes(shape: [1_000_000, 768], values: []))
+        }
+    }
+
     @Test func nonNPYAndBrokenHeadersAreRejected() {
         #expect(throws: AudioError.notNPY) { try FrameEmbeddingPooler().embedding(fromNPY: Data("RIFF....WAVE".utf8)) }
         var header = [UInt8](NPYWriter.bytes(shape: [3, 4], values: values))

@@ -92,6 +92,22 @@ struct WAVFileTests {
         }
     }
 
+    /// A device or a FIFO would feed the reader without end: it is refused before it is opened,
+    /// and a directory is named as one.
+    @Test func devicesFIFOsAndDirectoriesAreRefusedBeforeReading() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fe-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("pipe.wav")
+        #expect(mkfifo(fifo.path, 0o644) == 0)
+        let notAFile = "it is not a regular file (a device, FIFO or socket); give the path of a file"
+        #expect(throws: AudioError.unreadableFile(path: "/dev/zero", reason: notAFile)) { try WAVFile(contentsOf: URL(fileURLWithPath: "/dev/zero")) }
+        #expect(throws: AudioError.unreadableFile(path: fifo.path, reason: notAFile)) { try WAVFile(contentsOf: fifo) }
+        #expect(throws: AudioError.unreadableFile(path: directory.path, reason: "it is a directory; give the path of a file")) {
+            try FrameEmbeddingPooler().embedding(contentsOf: directory)
+        }
+    }
+
     // MARK: bad input
 
     @Test func nonRIFFBytesThrowNotRIFFWAVE() {

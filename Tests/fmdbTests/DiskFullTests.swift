@@ -81,6 +81,8 @@ enum SmallFilesystem {
         let full = try #require(failure, "the store never filled the 3 MiB filesystem")
         #expect(full.status == 1)
         #expect(full.stderr.contains("the disk is full"), "\(full.stderr)")
+        // each import is one batch into an existing store: the failed one committed nothing
+        #expect(full.stderr.hasSuffix("; no row was committed: the store is as it was\n"), "\(full.stderr)")
         #expect(acknowledged > 0)
 
         // everything acknowledged is there, the failed batch is not, and the store verifies
@@ -96,6 +98,37 @@ enum SmallFilesystem {
         let resumed = try FMDBRunner.run(["import", store, file, "--format", "jsonl", "--batch-size", "50"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try FMDBRunner.run(["info", store, "--json"]).json()["count"] as? Int == acknowledged + 50)
+        #expect(try FMDBRunner.run(["verify", store]).status == 0)
+    }
+
+    /// One import of many batches that runs out of disk partway says exactly which rows (a prefix
+    /// of the file) are committed, in its message and its JSON, and the store holds exactly those.
+    @Test(.enabled(if: SmallFilesystem.canMount, "skipped: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"))
+    func anImportThatFillsTheDiskSaysWhichRowsAreCommitted() throws {
+        let mountPoint = temp.path("small")
+        try SmallFilesystem.mount(mountPoint, bytes: 3 << 20)
+        defer { SmallFilesystem.unmount(mountPoint) }
+        let store = mountPoint + "/store"
+        try FMDBRunner.run(["create", store, "--dim", "64", "--m", "8", "--ef-construction", "32"])
+        // the file lives outside the small filesystem; 20,000 rows of 64 floats do not fit in 3 MiB
+        let file = try batch("all", firstID: 0, count: 20_000)
+        let stripped = temp.path("rows.jsonl")
+        // without ids, so rows get --first-id + row
+        let rows = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { line in
+            String(line[line.range(of: "[")!.lowerBound..<line.range(of: "]", options: .backwards)!.upperBound])
+        }
+        try rows.joined(separator: "\n").write(toFile: stripped, atomically: true, encoding: .utf8)
+        let result = try FMDBRunner.run(["import", store, stripped, "--batch-size", "500", "--first-id", "7", "--json"])
+        #expect(result.status == 1)
+        let committed = try #require(try FMDBRunner.run(["info", store, "--json"]).json()["count"] as? Int)
+        #expect(committed > 0 && committed < 20_000 && committed % 500 == 0, "\(committed)")
+        #expect(result.stderr.hasPrefix("Error: import stopped at row \(committed): the disk is full"), "\(result.stderr)")
+        #expect(result.stderr.hasSuffix("; rows 0…\(committed - 1) are committed (ids 7…\(committed + 6)); rows \(committed)…19999 are not\n"), "\(result.stderr)")
+        let json = try result.json()
+        #expect(json["committed_rows"] as? Int == committed)
+        #expect(json["last_committed_id"] as? Int == committed + 6)
+        #expect(try FMDBRunner.run(["get", store, "\(committed + 6)"]).status == 0)
+        #expect(try FMDBRunner.run(["get", store, "\(committed + 7)"]).status == 1)
         #expect(try FMDBRunner.run(["verify", store]).status == 0)
     }
 

@@ -181,6 +181,17 @@ final class NodeCache: @unchecked Sendable {
         }
     }
 
+    /// Called when this process's writer gives up transaction `transaction` without committing
+    /// it, before LMDB's writer lock is released: another writer (a process or store object) may
+    /// then commit a transaction with the same id, and readers must take that one for a commit
+    /// they have not seen (raising `floor`), not for this writer's.
+    func writerAbandoned(_ transaction: UInt64) {
+        // only the writer, serialized, changes `pending`
+        if fm_load_u64_relaxed(shared + Shared.pending.rawValue) == transaction {
+            fm_store_u64_release(shared + Shared.pending.rawValue, 0)
+        }
+    }
+
     /// Called after the writer's commit of `transaction` succeeded.
     func writerCommitted(_ transaction: UInt64) {
         fm_fence_release()

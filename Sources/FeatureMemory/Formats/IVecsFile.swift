@@ -4,12 +4,7 @@ import Foundation
 public enum IVecsFile {
     /// Every row of `path`.
     public static func read(path: String) throws(VectorFileError) -> [[Int32]] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw .io(path: path, reason: (error as NSError).localizedDescription)
-        }
+        let data = try InputFile.map(path)
         var rows: [[Int32]] = []
         var offset = 0
         while offset < data.count {
@@ -26,15 +21,15 @@ public enum IVecsFile {
         return rows
     }
 
-    /// Writes `rows` to `path`.
+    /// Writes `rows` to a new file at `path` (see `OutputFile` for the paths it refuses).
     public static func write(_ rows: [[Int32]], path: String) throws(VectorFileError) {
         var bytes: [UInt8] = []
         for row in rows {
             withUnsafeBytes(of: Int32(row.count).littleEndian) { bytes += $0 }
             for x in row { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw .io(path: path, reason: "cannot write the file")
-        }
+        let output = try OutputFile(path: path)
+        try output.write(bytes)
+        try output.commit()
     }
 }

@@ -90,7 +90,16 @@ struct NPYHeader {
         default: throw .unsupported(path: path, reason: "\(shape.count)-dimensional array; need rows × dimension")
         }
         guard columns > 0 || rows == 0 else { throw .malformed(path: path, row: nil, reason: "dimension 0") }
-        return NPYHeader(element: element, rows: rows, columns: columns, dataOffset: headerStart + headerLength)
+        // the shape is the file's word: its product may overflow, and it must fit in the file
+        // before anything is sized by it
+        let dataOffset = headerStart + headerLength
+        let (elements, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let (dataBytes, bytesOverflow) = elements.multipliedReportingOverflow(by: element.size)
+        let available = data.count - dataOffset
+        guard !overflow, !bytesOverflow, dataBytes <= available else {
+            throw .malformed(path: path, row: nil, reason: "shape \(shapeText[...close]) of \(descr) needs \(overflow || bytesOverflow ? "more than 2^63" : String(dataBytes)) bytes of data; the file holds \(available) (truncated, or a bad header?)")
+        }
+        return NPYHeader(element: element, rows: rows, columns: columns, dataOffset: dataOffset)
     }
 
     /// The quoted string after `'key':`.

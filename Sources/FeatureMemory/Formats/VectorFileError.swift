@@ -8,6 +8,8 @@ public enum VectorFileError: Error, Sendable, Equatable, CustomStringConvertible
     case unsupported(path: String, reason: String)
     /// The format could not be told from the file name.
     case unknownFormat(path: String)
+    /// The destination is not a file a new file may replace (a device, a link, a store's file…); `reason` says what it is.
+    case refused(path: String, reason: String)
 
     /// One line naming the file, the row and the problem.
     public var description: String {
@@ -16,6 +18,7 @@ public enum VectorFileError: Error, Sendable, Equatable, CustomStringConvertible
         case let .malformed(path, row, reason): "\(path)\(row.map { ", row \($0)" } ?? ""): \(reason)"
         case let .unsupported(path, reason): "\(path): unsupported: \(reason)"
         case let .unknownFormat(path): "\(path): cannot tell the format from the name; pass --format fvecs|npy|jsonl"
+        case let .refused(path, reason): "\(path): refusing to write there: \(reason)"
         }
     }
 }

@@ -22,11 +22,7 @@ public final class VectorFileReader {
         guard let format = format ?? VectorFileFormat(inferredFrom: path) else { throw .unknownFormat(path: path) }
         self.path = path
         self.format = format
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw .io(path: path, reason: (error as NSError).localizedDescription)
-        }
+        data = try InputFile.map(path)
         switch format {
         case .fvecs:
             offset = 0
@@ -38,7 +34,10 @@ public final class VectorFileReader {
                 guard data.count >= 4 else { throw .malformed(path: path, row: 0, reason: "file shorter than a row header") }
                 let d = Int(Int32(littleEndian: data.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }))
                 guard d > 0 else { throw .malformed(path: path, row: 0, reason: "dimension \(d) is not positive") }
-                let rowBytes = 4 + 4 * d
+                let rowBytes = 4 + 4 * d  // d < 2^31: no overflow
+                guard rowBytes <= data.count else {
+                    throw .malformed(path: path, row: 0, reason: "first row says dimension \(d) (\(rowBytes) bytes); the file holds \(data.count) bytes (not an fvecs file, or truncated?)")
+                }
                 guard data.count % rowBytes == 0 else {
                     throw .malformed(path: path, row: data.count / rowBytes,
                                      reason: "file size \(data.count) is not a whole number of \(rowBytes)-byte rows (truncated?)")
@@ -52,10 +51,7 @@ public final class VectorFileReader {
             npyElement = header.element
             dimension = header.columns
             rowCount = header.rows
-            let needed = header.dataOffset + header.rows * header.columns * header.element.size
-            guard data.count >= needed else {
-                throw .malformed(path: path, row: nil, reason: "data is \(data.count - header.dataOffset) bytes; shape needs \(needed - header.dataOffset) (truncated?)")
-            }
+            // NPYHeader.parse checked that the shape fits in the file
         case .jsonl:
             offset = 0
             npyElement = nil
@@ -107,9 +103,17 @@ public final class VectorFileReader {
         return VectorFileRow(vector: vector)
     }
 
+    /// The longest JSON line read: a 65,536-value vector written with full precision takes about
+    /// 1.6 MB, so a longer line is not a row (and would make the decoder allocate by it).
+    public static let maximumJSONLineBytes = 16 << 20
+
     private func nextJSONLine() throws(VectorFileError) -> VectorFileRow? {
         while offset < data.count {
-            let end = data[offset...].firstIndex(of: UInt8(ascii: "\n")) ?? data.count
+            let searchEnd = min(data.count, offset + Self.maximumJSONLineBytes + 1)
+            let end = data[offset..<searchEnd].firstIndex(of: UInt8(ascii: "\n")) ?? searchEnd
+            guard end - offset <= Self.maximumJSONLineBytes else {
+                throw .malformed(path: path, row: row, reason: "line is longer than \(Self.maximumJSONLineBytes >> 20) MiB")
+            }
             let line = data[offset..<end]
             offset = end + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }

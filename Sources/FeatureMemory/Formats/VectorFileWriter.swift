@@ -1,6 +1,7 @@
 import Foundation
 
-/// Writes rows to a vector file, buffered. Call `finish()` to flush and close.
+/// Writes rows to a new vector file, buffered, through an `OutputFile`: nothing appears at the
+/// path until `finish()` succeeds, and a writer dropped unfinished leaves the path as it was.
 public final class VectorFileWriter {
     /// The file's path.
     public let path: String
@@ -9,23 +10,22 @@ public final class VectorFileWriter {
     /// Floats per row.
     public let dimension: Int
 
-    private let handle: FileHandle
+    private let output: OutputFile
     private var buffer: [UInt8] = []
     private var rowsWritten = 0
     private let expectedRows: Int?
 
-    /// Creates (or truncates) `path`. The npy format needs `rowCount` up front for its header.
+    /// Starts a new file to replace `path` when finished (see `OutputFile` for the paths it refuses).
+    /// The npy format needs `rowCount` up front for its header.
     public init(path: String, format: VectorFileFormat, dimension: Int, rowCount: Int?) throws(VectorFileError) {
         if format == .npy && rowCount == nil {
             throw .unsupported(path: path, reason: "writing .npy needs the row count up front")
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path)
-        else { throw .io(path: path, reason: "cannot create the file") }
+        let output = try OutputFile(path: path)
         self.path = path
         self.format = format
         self.dimension = dimension
-        self.handle = handle
+        self.output = output
         self.expectedRows = rowCount
         buffer.reserveCapacity(1 << 20)
         if format == .npy, let rowCount { buffer += Self.npyHeader(rows: rowCount, columns: dimension) }
@@ -54,18 +54,19 @@ public final class VectorFileWriter {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    /// Flushes what is buffered and closes the file.
+    /// Writes what is buffered, makes the file durable and puts it at `path`.
     public func finish() throws(VectorFileError) {
         if let expectedRows, format == .npy, expectedRows != rowsWritten {
+            output.abandon()
             throw .malformed(path: path, row: rowsWritten, reason: "wrote \(rowsWritten) rows; the header says \(expectedRows)")
         }
         try flush()
-        do { try handle.close() } catch { throw .io(path: path, reason: "\(error)") }
+        try output.commit()
     }
 
     private func flush() throws(VectorFileError) {
         guard !buffer.isEmpty else { return }
-        do { try handle.write(contentsOf: buffer) } catch { throw .io(path: path, reason: "\(error)") }
+        try output.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 

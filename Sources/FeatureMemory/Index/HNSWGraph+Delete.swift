@@ -50,11 +50,12 @@ extension HNSWGraph {
         return record.out[layer].filter { !before.contains($0) }
     }
 
-    /// Whether `node` (other than the entry point) has no in-links in `layer`.
+    /// Whether `node` (other than the entry point) has no in-links in `layer` but from its copies.
     private func isOrphan(_ node: UInt32, layer: Int) throws -> Bool {
         guard let record = try self.node(node), record.in.indices.contains(layer) else { return false }
         if let entry = try entryPoint(), entry.node == node { return false }
-        return record.in[layer].isEmpty
+        scratch.reserveSlots(2)
+        return try !hasInLinkOtherThanCopies(node, among: record.in[layer], slot: 0)
     }
 
     /// Links `orphan` from the nearest of `peers` in `layer` that can spare a link.
@@ -67,8 +68,11 @@ extension HNSWGraph {
             guard let d = try distance(base, norm: orphanNorm, to: peer) else { continue }
             ranked.append(Candidate(distance: d, node: peer))
         }
-        for peer in ranked.sorted() where try forceLink(from: peer.node, to: orphan, layer: layer) {
+        // the nearest peer that is not a copy of it first
+        let order = ranked.sorted().filter { $0.distance > Self.copyDistance } + ranked.sorted().filter { $0.distance <= Self.copyDistance }
+        for peer in order where try forceLink(from: peer.node, to: orphan, layer: layer) {
             guard var orphanRecord = try self.node(orphan) else { return }
+            guard !orphanRecord.in[layer].contains(peer.node) else { return }
             orphanRecord.in[layer].append(peer.node)
             try write(orphanRecord, for: orphan)
             return

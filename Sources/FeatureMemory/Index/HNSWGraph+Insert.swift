@@ -31,16 +31,18 @@ extension HNSWGraph {
 
     /// Adds `peers` (nodes written earlier in the same batch, with their levels, compared
     /// exhaustively) to `pools` (candidates found in the snapshot before the batch) and keeps the
-    /// `efConstruction` nearest per layer. Snapshot distances are kept: within one batch only the
-    /// batch's own items change, and they are among the peers.
+    /// `efConstruction` nearest per layer. A peer's snapshot candidate is replaced by the peer
+    /// (an upsert in the batch moved it), and `node` itself (whose old vector the snapshot
+    /// search found when the put replaces it) is left out.
     func mergePools(
-        _ pools: [[Candidate]], _ query: UnsafeRawPointer, norm: Float, level: Int, peers: [(node: UInt32, level: Int)]
+        _ pools: [[Candidate]], for node: UInt32, _ query: UnsafeRawPointer, norm: Float, level: Int,
+        peers: [(node: UInt32, level: Int)]
     ) throws -> [[Candidate]] {
         var merged = Array(repeating: [Candidate](), count: level + 1)
+        let rewritten = Set(peers.map(\.node)).union([node])
         for layer in 0...level {
-            var pool = layer < pools.count ? pools[layer] : []
-            let known = Set(pool.map(\.node))
-            for peer in peers where peer.level >= layer && !known.contains(peer.node) {
+            var pool = (layer < pools.count ? pools[layer] : []).filter { !rewritten.contains($0.node) }
+            for peer in peers where peer.level >= layer && peer.node != node {
                 guard let d = try distance(query, norm: norm, to: peer.node) else { continue }
                 pool.append(Candidate(distance: d, node: peer.node))
             }
@@ -62,7 +64,10 @@ extension HNSWGraph {
         }
         var chosenPerLayer: [(layer: Int, chosen: [Candidate])] = []
         for layer in stride(from: min(level, pools.count - 1), through: 0, by: -1) where !pools[layer].isEmpty {
-            let chosen = try selectNeighbours(from: pools[layer], limit: parameters.m)
+            // never a link to itself, nor to a node that is not in this layer (a candidate from
+            // another snapshot may have moved since)
+            let chosen = try selectNeighbours(from: pools[layer].filter { $0.node != node }, limit: parameters.m)
+                .filter { candidate in try self.node(candidate.node).map { $0.level >= layer } ?? false }
             record.out[layer] = chosen.map(\.node)
             chosenPerLayer.append((layer, chosen))
         }
@@ -70,8 +75,17 @@ extension HNSWGraph {
             for neighbour in chosen where try link(from: neighbour.node, to: node, distance: neighbour.distance, layer: layer) {
                 record.in[layer].append(neighbour.node)
             }
-            // every neighbour pruned the new node away: it would be unreachable, so the nearest
-            // neighbour that can spare a link takes it
+            // every neighbour pruned the new node away, or only its copies link to it: it could
+            // become unreachable, so the nearest other node that can spare a link takes one
+            if try !hasSourceOtherThanCopies(among: record.in[layer], of: query, norm: norm) {
+                for candidate in pools[layer]
+                where candidate.node != node && candidate.distance > Self.copyDistance && !record.in[layer].contains(candidate.node) {
+                    if try forceLink(from: candidate.node, to: node, layer: layer) {
+                        record.in[layer].append(candidate.node)
+                        break
+                    }
+                }
+            }
             if record.in[layer].isEmpty {
                 for neighbour in chosen where try forceLink(from: neighbour.node, to: node, layer: layer) {
                     record.in[layer].append(neighbour.node)
@@ -100,7 +114,8 @@ extension HNSWGraph {
             var keep = true
             for index in selected.indices {
                 let d = Distance.between(vector, norm: norm, scratch.slot(index), norm: norms[index], count: dimension, metric: metric)
-                if d < candidate.distance {
+                // a copy of a node already kept adds no direction
+                if d < candidate.distance || d <= Self.copyDistance {
                     keep = false
                     break
                 }
@@ -140,8 +155,8 @@ extension HNSWGraph {
         pending: UInt32? = nil, candidates extraCandidates: [UInt32] = [], fillToM: Bool = false
     ) throws -> Set<UInt32> {
         let limit = parameters.maximumLinks(layer: layer)
-        let baseSlot = limit + 1
-        scratch.reserveSlots(limit + 2)
+        let baseSlot = limit + 1, victimSlot = limit + 2
+        scratch.reserveSlots(limit + 3)
         guard let baseNorm = try loadVector(source, intoSlot: baseSlot) else {
             // the source's own vector is damaged: distances from it mean nothing, so its list
             // stays as it is (the extra link is not taken) until a repair rewrites the node
@@ -171,7 +186,8 @@ extension HNSWGraph {
         var keptSet = Set(selected.map(\.node))
         let before = Set(record.out[layer])
 
-        // a dropped target whose only in-link is this one would become unreachable: keep it
+        // a dropped target whose only in-link is this one (or whose others come from its
+        // copies) could become unreachable: keep it
         var dropped = pool.filter { !keptSet.contains($0.node) && before.contains($0.node) }
         var protected = Set<UInt32>()
         var droppedRecords: [UInt32: GraphRecord.Node] = [:]
@@ -180,7 +196,7 @@ extension HNSWGraph {
             guard let victimRecord = try self.node(victim.node) else { continue }
             droppedRecords[victim.node] = victimRecord
             let otherIn = victimRecord.in.indices.contains(layer) ? victimRecord.in[layer].filter { $0 != source } : []
-            guard otherIn.isEmpty else { continue }
+            guard try !hasInLinkOtherThanCopies(victim.node, among: otherIn, slot: victimSlot) else { continue }
             protected.insert(victim.node)
             if selected.count >= limit,
                let replaceable = selected.lastIndex(where: { !protected.contains($0.node) && $0.node != pending }) {
@@ -208,13 +224,15 @@ extension HNSWGraph {
     /// `target`'s in-links. Returns false when no link could be spared.
     func forceLink(from source: UInt32, to target: UInt32, layer: Int) throws -> Bool {
         guard var record = try self.node(source), layer <= record.level else { return false }
+        scratch.reserveSlots(2)
         if record.out[layer].contains(target) { return true }
         if record.out[layer].count >= parameters.maximumLinks(layer: layer) {
             var dropped = false
             for index in record.out[layer].indices.reversed() {
                 let other = record.out[layer][index]
                 guard var otherRecord = try self.node(other), layer <= otherRecord.level,
-                      otherRecord.in[layer].count >= 2 else { continue }
+                      try hasInLinkOtherThanCopies(other, among: otherRecord.in[layer].filter { $0 != source }, slot: 1)
+                else { continue }
                 record.out[layer].remove(at: index)
                 otherRecord.in[layer].removeAll { $0 == source }
                 try write(otherRecord, for: other)

@@ -29,11 +29,27 @@ public struct HNSWParameters: Sendable, Equatable, Codable {
         return min(level, GraphRecord.maximumLevel)
     }
 
-    /// Checks the ranges; thrown errors name the parameter.
+    /// The M a new store may take. Below 4 a node keeps too few links for delete repair to keep the
+    /// graph connected (M = 2 and 3 built graphs that `verify` reported damaged); above 255 a
+    /// layer-0 list (2M links) outgrows what a search visits per node at any useful speed.
+    public static let mRange = 4...255
+
+    /// The efConstruction a store may take: at least M (fewer candidates than links would leave
+    /// links unfilled), at most 10,000.
+    public static func efConstructionRange(m: Int) -> ClosedRange<Int> { max(1, m)...10_000 }
+
+    /// Checks the ranges of a new store or of a request; thrown errors name the parameter.
     func validate() throws(StoreError) {
-        guard (2...255).contains(m) else { throw .invalidArgument("M must be 2…255, got \(m)") }
-        guard (1...10_000).contains(efConstruction) else {
-            throw .invalidArgument("efConstruction must be 1…10000, got \(efConstruction)")
+        guard Self.mRange.contains(m) else {
+            throw .invalidArgument("M must be \(Self.mRange.lowerBound)…\(Self.mRange.upperBound), got \(m)")
+        }
+        let efRange = Self.efConstructionRange(m: m)
+        guard efRange.contains(efConstruction) else {
+            throw .invalidArgument("efConstruction must be \(efRange.lowerBound)…\(efRange.upperBound) (at least M = \(m)), got \(efConstruction)")
         }
     }
+
+    /// Whether parameters read from an existing store can be used: looser than `validate()`, so a
+    /// store created before M ≥ 4 was required still opens (and `verify` can report on it).
+    var isReadable: Bool { (2...255).contains(m) && (1...10_000).contains(efConstruction) }
 }

@@ -21,9 +21,13 @@ public struct ConfidenceCalibration: Sendable, Equatable, Codable {
     /// The reliability table, lowest scores first.
     public var bins: [Bin]
 
-    /// A calibration from (raw score, was the answer right) pairs, in `binCount` bins.
+    /// The bin counts a calibration takes: scores lie in 0…1, so a thousand bins is already finer
+    /// than any held-out set can fill, and the table is allocated (and stored) by its bin count.
+    public static let binCountRange = 1...1_000
+
+    /// A calibration from (raw score, was the answer right) pairs, in `binCount` bins (clamped to `binCountRange`).
     public init(observations: [(score: Float, correct: Bool)], binCount: Int = 10) {
-        let count = max(binCount, 1)
+        let count = min(max(binCount, Self.binCountRange.lowerBound), Self.binCountRange.upperBound)
         var bins = (0..<count).map { index in
             Bin(lower: Float(index) / Float(count), upper: Float(index + 1) / Float(count), count: 0, correct: 0, confidence: 0)
         }

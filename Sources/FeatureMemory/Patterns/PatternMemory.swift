@@ -120,6 +120,10 @@ public final class PatternMemory: Sendable {
     /// that table in the store and states confidences from it from now on. Returns the table.
     @discardableResult
     public func calibrate(heldOut examples: [(features: [Float], label: String)], bins: Int = 10) throws -> ConfidenceCalibration {
+        // the table is allocated by the bin count and kept in the store: bound it
+        guard ConfidenceCalibration.binCountRange.contains(bins) else {
+            throw StoreError.invalidArgument("bins must be \(ConfidenceCalibration.binCountRange.lowerBound)…\(ConfidenceCalibration.binCountRange.upperBound), got \(bins)")
+        }
         var observations: [(score: Float, correct: Bool)] = []
         for example in examples {
             let answer = try recognize(example.features, calibratedBy: nil)

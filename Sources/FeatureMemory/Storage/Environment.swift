@@ -284,11 +284,11 @@ final class Environment: @unchecked Sendable {
         try check(mdb_env_sync(pointer, 1), "mdb_env_sync")
     }
 
-    /// Writes a consistent copy of the environment into the empty directory `destination`,
-    /// leaving out free pages. The corresponding LMDB call is `mdb_env_copy2` with `MDB_CP_COMPACT`.
-    func copy(toDirectory destination: String, compact: Bool) throws(StoreError) {
-        try check(mdb_env_copy2(pointer, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
-                  "mdb_env_copy2 \(destination)")
+    /// Writes a consistent copy of the environment's data file, as of one snapshot, to the open
+    /// file `descriptor`, leaving out free pages when `compact`. The corresponding LMDB call is
+    /// `mdb_env_copyfd2`.
+    func copy(toDescriptor descriptor: Int32, compact: Bool) throws(StoreError) {
+        try check(mdb_env_copyfd2(pointer, descriptor, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copyfd2")
     }
 
     /// Maps the pages in use into this process's page tables now, reading from the file what the

@@ -18,12 +18,22 @@ final class EnvironmentRegistry: Sendable {
 
     private let open = Mutex<[String: WeakEnvironment]>([:])
 
+    /// Whether this process has the environment in `directory` open.
+    func isOpen(directory: String) -> Bool {
+        let key = Self.key(directory)
+        return open.withLock { $0[key]?.environment != nil }
+    }
+
+    private static func key(_ directory: String) -> String {
+        URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
     /// The environment open on `directory`, or a new one opened with `configuration`.
     /// Returns whether it was opened anew.
     func environment(
         directory: String, configuration: Environment.Configuration
     ) throws(StoreError) -> (environment: Environment, isNew: Bool) {
-        let key = URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
+        let key = Self.key(directory)
         return try open.withLock { (table) throws(StoreError) -> (Environment, Bool) in
             if let existing = table[key]?.environment {
                 try existing.adopt(configuration)

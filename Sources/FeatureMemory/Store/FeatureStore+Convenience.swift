@@ -11,9 +11,16 @@ extension FeatureStore {
     /// Stores every item in one transaction: all of them, or (on any error) none.
     /// An error names the failing item with `StoreError.batchItem`.
     ///
+    /// An item whose id is already stored replaces it (an upsert: vector, label and user data;
+    /// the node is unlinked and linked again in the same transaction). When the batch holds an id
+    /// more than once, its last item wins and the earlier ones are skipped.
+    ///
     /// A large batch is indexed on every core: the graph neighbourhood of each item is searched in
     /// parallel in the last committed snapshot, then the writer links the items one by one from
-    /// those candidates plus the items before them in the batch (compared exhaustively).
+    /// those candidates plus the items before them in the batch (compared exhaustively). When
+    /// another writer (a process or a store object) committed between the searches and the write,
+    /// the candidates describe a graph that no longer exists and the items are inserted by plain
+    /// graph search instead.
     public func put(_ items: [VectorItem]) throws {
         for (index, item) in items.enumerated() {
             do {
@@ -22,19 +29,23 @@ extension FeatureStore {
                 throw StoreError.batchItem(index: index, error)
             }
         }
+        let written = Self.lastOccurrences(of: items)
         // the writer lock keeps other writers of this process out between the searches and the
         // write, so the searches may read the writer's cache
         try environment.withWriterLock {
             // items past the first 1,024 insert by plain graph search: comparing each with every
             // earlier item of the batch would grow quadratically
-            let parallel = Array(items.prefix(1_024))
-            let pools = parallel.count >= Self.parallelBatchThreshold ? try candidatePools(for: parallel) : nil
+            let parallel = written.prefix(1_024).map { items[$0] }
+            let searched = parallel.count >= Self.parallelBatchThreshold ? try candidatePools(for: parallel) : nil
             try write { txn in
+                // the candidates hold only if nothing was committed since their snapshot
+                let pools = searched.flatMap { $0.snapshotID + 1 == txn.txn.snapshotID ? $0.pools : nil }
                 var peers: [(node: UInt32, level: Int)] = []
-                for (index, item) in items.enumerated() {
+                for (position, index) in written.enumerated() {
+                    let item = items[index]
                     do {
                         try txn.put(item.vector, for: item.id, label: item.label, userData: item.userData,
-                                    pools: pools.flatMap { index < $0.count ? $0[index] : nil }, peers: &peers)
+                                    pools: pools.flatMap { position < $0.count ? $0[position] : nil }, peers: &peers)
                     } catch let error as StoreError {
                         throw StoreError.batchItem(index: index, error)
                     }
@@ -46,15 +57,29 @@ extension FeatureStore {
     /// Batches at least this large are indexed in parallel.
     static var parallelBatchThreshold: Int { 64 }
 
-    /// Each item's candidate neighbours in the last committed snapshot, searched on all cores.
-    private func candidatePools(for items: [VectorItem]) throws -> [[[Candidate]]] {
+    /// The indices of `items` to write, in order: for an id that occurs more than once, only
+    /// its last occurrence.
+    static func lastOccurrences(of items: [VectorItem]) -> [Int] {
+        var last: [UInt64: Int] = [:]
+        last.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() { last[item.id] = index }
+        guard last.count < items.count else { return Array(items.indices) }
+        return items.indices.filter { last[items[$0].id] == $0 }
+    }
+
+    /// Each item's candidate neighbours in the last committed snapshot, searched on all cores,
+    /// and that snapshot's id; nil when the workers' snapshots differ (a commit came between
+    /// their transactions).
+    private func candidatePools(for items: [VectorItem]) throws -> (pools: [[[Candidate]]], snapshotID: Int)? {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
         let pools = ParallelSlots<[[Candidate]]>(count: items.count, initial: [])
+        let snapshots = ParallelSlots<Int>(count: workers, initial: -1)
         let failure = FirstError()
         let parameters = hnswParameters, seed = schema.levelSeed
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 try read { txn in
+                    snapshots[worker] = txn.txn.snapshotID
                     let cache = writerCache.reflects(snapshotID: txn.txn.snapshotID) ? writerCache : nil
                     let graph = HNSWGraph(
                         txn: txn.txn, tables: tables, dimension: dimension, metric: metric, parameters: parameters,
@@ -75,7 +100,9 @@ extension FeatureStore {
             }
         }
         if let error = failure.error { throw error }
-        return pools.values
+        let seen = Set(snapshots.values)
+        guard seen.count == 1, let snapshotID = seen.first else { return nil }
+        return (pools.values, snapshotID)
     }
 
     /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.
@@ -98,10 +125,12 @@ extension FeatureStore {
         try write { try $0.delete(id) }
     }
 
-    /// Removes every id in one transaction: all of them, or (when one is unknown) none.
+    /// Removes every id in one transaction: all of them, or (when one is unknown) none. An id
+    /// named more than once is removed once.
     public func delete(_ ids: [UInt64]) throws {
         try write { txn in
-            for (index, id) in ids.enumerated() {
+            var seen = Set<UInt64>()
+            for (index, id) in ids.enumerated() where seen.insert(id).inserted {
                 do {
                     try txn.delete(id)
                 } catch let error as StoreError {

@@ -218,17 +218,27 @@ public final class FeatureStore: Sendable {
                 nodeCache?.writerBegins(UInt64(transactionID))
                 let writer = WriteTransaction(store: self, txn: txn)
                 defer { writer.finish() }
-                let result = try body(writer)
-                // the hot set rides along with the application's own commits, at most once a
-                // minute: no extra transaction, and readers never write
-                if hotSetSchedule.isDue() { try writeHotSet(in: writer) }
-                return result
+                do {
+                    let result = try body(writer)
+                    // the hot set rides along with the application's own commits, at most once a
+                    // minute: no extra transaction, and readers never write
+                    if hotSetSchedule.isDue() { try writeHotSet(in: writer) }
+                    return result
+                } catch {
+                    // before the abort releases LMDB's writer lock (see `writerAbandoned`)
+                    nodeCache?.writerAbandoned(UInt64(transactionID))
+                    throw error
+                }
             }
             writerCache.committed(transactionID: transactionID)
             nodeCache?.writerCommitted(UInt64(transactionID))
             return result
         } catch {
             writerCache.rolledBack()
+            // a failed commit: LMDB released the writer lock inside mdb_txn_commit, so a reader
+            // of this process could, for the moment until here, take another writer's commit of
+            // the same id for this one (docs/architecture.md, "Caches")
+            nodeCache?.writerAbandoned(UInt64(transactionID))
             throw error
         }
     }

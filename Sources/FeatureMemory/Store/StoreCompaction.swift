@@ -11,40 +11,49 @@ public enum StoreCompaction {
     }
 
     /// Rewrites the store in `directory` without free pages, in place. The store must not be open
-    /// in this process or any other: the compacted copy replaces `data.mdb` while LMDB's own
-    /// lock is held, so an opener waits for the swap, and a process that already has the store
-    /// open makes this throw before anything changes.
+    /// in this process or any other, and nothing may commit while the copy is made: otherwise
+    /// this throws and the store is as it was.
+    ///
+    /// The compacted copy is written beside `data.mdb` under a temporary name and flushed. Then,
+    /// holding LMDB's own lock exclusively (so an opener waits), the swap checks that the file's
+    /// last committed transaction is still the one copied, renames the copy over `data.mdb`, and
+    /// opens the environment once so LMDB rebuilds its lock file for the new file: a process that
+    /// waited would otherwise take the old file's transaction number from the lock file and read
+    /// the copy's blank meta page, an empty store. A compaction that fails or is killed leaves
+    /// the store intact; the next one removes the temporary file it left.
     public static func compact(directory: URL) throws -> Result {
         let path = directory.path
         let dataPath = path + "/data.mdb"
-        let scratch = directory.appendingPathComponent(".compacting-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let before = Self.size(dataPath)
+        guard FileManager.default.fileExists(atPath: dataPath) else { throw StoreError.storeNotFound(path: path) }
+        guard !EnvironmentRegistry.shared.isOpen(directory: path) else {
+            throw StoreError.io(path: path, reason: "the store is open in this process; close it before compacting")
+        }
+        StagedFile.removeAbandoned(in: path)
+        let before = size(dataPath)
         // refuse early, before copying, when another process has the store open
         try ExclusiveStoreLock.withLock(directory: path) {}
-        let stamp = Self.modification(dataPath)
-        do {
-            // the copy is made from a consistent snapshot; the store is closed again after it
-            let store = try FeatureStore(at: directory, options: StoreOptions(createIfMissing: false))
-            try store.backup(to: scratch, compact: true)
+        guard let copied = DataFileMeta.read(path: dataPath) else {
+            throw StoreError.notAStore(path: path)
         }
+        let staged = try StagedFile(directory: path, purpose: "compact")
+        do {
+            // the copy is made from one snapshot; the store is closed again after it
+            let store = try FeatureStore(at: directory, options: StoreOptions(createIfMissing: false, cacheBytes: 0))
+            try store.environment.copy(toDescriptor: staged.descriptor, compact: true)
+        }
+        try staged.sync()
         try ExclusiveStoreLock.withLock(directory: path) {
-            // a commit by a process that opened the store meanwhile would be lost by the swap
-            guard Self.modification(dataPath) == stamp else {
+            // a commit since the copy began (by a process that opened the store meanwhile)
+            // would be lost by the swap
+            guard DataFileMeta.read(path: dataPath) == copied else {
                 throw StoreError.io(path: path, reason: "the store changed while it was being compacted; run compact again")
             }
-            guard rename(scratch.path + "/data.mdb", dataPath) == 0 else {
-                throw StoreError.io(path: dataPath, reason: "cannot replace it: \(String(cString: strerror(errno)))")
-            }
+            try staged.install(as: "data.mdb")
+            // opened while this process holds the lock, LMDB takes it exclusively and starts a
+            // fresh lock file for the new data file; closing releases the lock to the waiters
+            _ = try Environment(directory: path, configuration: Environment.Configuration())
         }
-        return Result(bytesBefore: before, bytesAfter: Self.size(dataPath))
-    }
-
-    /// The file's modification time and size: any commit changes them.
-    private static func modification(_ path: String) -> [Int] {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return [] }
-        return [Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec), Int(status.st_size)]
+        return Result(bytesBefore: before, bytesAfter: size(dataPath))
     }
 
     private static func size(_ path: String) -> Int {

@@ -17,7 +17,7 @@ struct StoreSchema: Sendable {
               let seed = try txn.integer(.hnswSeed, in: meta, as: UInt64.self)
         else { return nil }
         let hnsw = HNSWParameters(m: Int(m), efConstruction: Int(efConstruction))
-        guard (try? hnsw.validate()) != nil else { return nil }
+        guard hnsw.isReadable else { return nil }
         return StoreSchema(formatVersion: format, dimension: Int(dimension), metric: metric, hnsw: hnsw, levelSeed: seed)
     }
 

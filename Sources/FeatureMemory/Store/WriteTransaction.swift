@@ -159,8 +159,13 @@ public final class WriteTransaction: ReadTransaction {
         try vector.withUnsafeBytes { bytes in
             let query = bytes.baseAddress!
             if let pools {
-                let merged = try graph.mergePools(pools, query, norm: norm, level: level, peers: peers)
-                try graph.connect(node, vector: query, norm: norm, level: level, pools: merged)
+                let merged = try graph.mergePools(pools, for: node, query, norm: norm, level: level, peers: peers)
+                if merged[0].isEmpty {
+                    // nothing left to link from (the only candidate was this node's old self)
+                    try graph.insert(node, vector: query, norm: norm, level: level)
+                } else {
+                    try graph.connect(node, vector: query, norm: norm, level: level, pools: merged)
+                }
             } else {
                 try graph.insert(node, vector: query, norm: norm, level: level)
             }

@@ -83,14 +83,16 @@ extension FMDB {
         var saveHotSet = false
 
         func validate() throws {
-            guard k > 0 else { throw ValidationError("--k must be at least 1") }
-            guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
-            guard !efValues.isEmpty, efValues.allSatisfy({ $0 > 0 }) else {
-                throw ValidationError("--ef must be a comma-separated list of positive integers")
+            try OptionRange.check(k, in: OptionRange.k, flag: "--k")
+            try OptionRange.check(threads, in: OptionRange.threads, flag: "--threads")
+            let parts = ef.split(separator: ",", omittingEmptySubsequences: false)
+            guard !parts.isEmpty, parts.count == efValues.count else {
+                throw ValidationError("--ef must be a comma-separated list of integers \(OptionRange.ef.lowerBound)…\(OptionRange.ef.upperBound)")
             }
-            if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must be at least 0") }
-            if let streamLength, streamLength < 1 { throw ValidationError("--stream-length must be at least 1") }
-            guard zipfExponent > 0, zipfExponent.isFinite else { throw ValidationError("--zipf-exponent must be positive") }
+            for value in efValues { try OptionRange.check(value, in: OptionRange.ef, flag: "--ef") }
+            if let cacheMB { try OptionRange.check(cacheMB, in: OptionRange.cacheMB, flag: "--cache-mb") }
+            if let streamLength { try OptionRange.check(streamLength, in: OptionRange.streamLength, flag: "--stream-length") }
+            guard zipfExponent > 0, zipfExponent <= 100 else { throw ValidationError("--zipf-exponent must be in (0, 100], got \(zipfExponent)") }
         }
 
         private var efValues: [Int] { ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -105,7 +107,19 @@ extension FMDB {
             guard truthRows.prefix(queryVectors.count).allSatisfy({ $0.count >= k }) else {
                 throw CLIError("\(truth) has rows with fewer than k = \(k) neighbours")
             }
-            let expected = truthRows.prefix(queryVectors.count).map { Set($0.prefix(k).map { firstID + UInt64($0) }) }
+            var expected: [Set<UInt64>] = []
+            for (query, row) in truthRows.prefix(queryVectors.count).enumerated() {
+                var ids = Set<UInt64>()
+                for neighbour in row.prefix(k) {
+                    // the truth file's numbers are rows of the imported file: non-negative, and an id once --first-id is added
+                    let (id, overflow) = firstID.addingReportingOverflow(UInt64(max(neighbour, 0)))
+                    guard neighbour >= 0, !overflow else {
+                        throw CLIError("\(truth), row \(query): neighbour \(neighbour) with --first-id \(firstID) is not an id (rows are 0…, ids at most \(UInt64.max))")
+                    }
+                    ids.insert(id)
+                }
+                expected.append(ids)
+            }
             let stream = QueryStream.make(workload, queries: queryVectors.count,
                                           length: streamLength ?? 10 * queryVectors.count, exponent: zipfExponent, seed: seed)
 

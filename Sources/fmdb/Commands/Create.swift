@@ -20,6 +20,10 @@ extension FMDB {
         @Flag(help: "Print the result as JSON.")
         var json = false
 
+        func validate() throws {
+            try OptionRange.check(dimension, in: 1...StoreOptions.maximumDimension, flag: "--dim")
+        }
+
         func run() throws {
             if FileManager.default.fileExists(atPath: location.store + "/data.mdb") {
                 throw CLIError("a store already exists at \(location.store)")

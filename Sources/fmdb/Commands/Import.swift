@@ -9,8 +9,11 @@ extension FMDB {
             abstract: "Import vectors from a file, creating the store when absent.",
             discussion: """
                 Ids are the row numbers in the file plus --first-id (JSON lines rows with an "id" use it). \
-                The whole file is checked before anything is written, so a malformed file changes nothing. \
-                Rows are written in batches of --batch-size, each batch one durable transaction.
+                Every row is checked first, by the rules a put applies (dimension, finite values, no zero \
+                vector under cosine, labels), so a file with a bad row changes nothing and a new store is \
+                created only after the whole file passed. Rows are then written in batches of --batch-size, \
+                each batch one durable transaction; if writing fails (a full disk), the message says which \
+                rows are committed, and a new store whose first batch failed is removed.
                 """)
 
         @OptionGroup var location: StoreArguments
@@ -29,83 +32,113 @@ extension FMDB {
         @Option(help: "Metric when the import creates the store: l2, cosine or ip.")
         var metric: Metric?
 
-        @Option(help: "Rows per transaction.")
+        @Option(help: "Rows per transaction (1…1000000).")
         var batchSize: Int = 1000
 
         @Flag(help: "Print the result as JSON.")
         var json = false
 
+        /// The --batch-size values accepted: a batch is held in memory and written in one transaction.
+        static let batchSizeRange = 1...1_000_000
+
         func validate() throws {
-            guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
+            guard Self.batchSizeRange.contains(batchSize) else {
+                throw ValidationError("--batch-size must be \(Self.batchSizeRange.lowerBound)…\(Self.batchSizeRange.upperBound), got \(batchSize)")
+            }
         }
 
         func run() throws {
             let started = Date()
-            // Pass 1: read and check every row, so a bad file changes nothing.
-            let checked = try checkFile()
-            guard let dimension = checked.dimension else { throw CLIError("\(file): no rows to import") }
-            let store = try FeatureStore(
+            // An existing store is opened first, so its rules check the file; a new one is created
+            // only once the whole file has passed, so a bad file leaves no store behind.
+            let existing = try openExisting()
+            let checked = try ImportCheck.run(
+                file: file, format: format, firstID: firstID, rules: existing?.putRules, metric: existing?.metric ?? metric ?? .l2)
+            guard let dimension = checked.dimension, checked.rows > 0 else { throw CLIError("\(file): no rows to import") }
+            let created = existing == nil ? CreatedPaths(store: location.store) : nil
+            let store = try existing ?? FeatureStore(
                 at: location.url, options: location.options(dimension: dimension, metric: metric, hnsw: graph.parameters, create: true))
-            if store.metric == .cosine, let row = checked.firstZeroRow {
-                throw CLIError("\(file), row \(row): vector is all zeros; the cosine metric cannot compare it")
-            }
 
             // Pass 2: write in batches.
-            let reader = try VectorFileReader(path: file, format: format)
-            var progress = ProgressBar(total: checked.rows, label: "importing")
-            var batch: [VectorItem] = []
-            batch.reserveCapacity(batchSize)
-            var row = 0
             let writeStart = Date()
-            while let next = try reader.next() {
-                batch.append(VectorItem(id: next.id ?? firstID + UInt64(row), vector: next.vector, label: next.label))
-                row += 1
-                if batch.count == batchSize {
-                    try store.put(batch)
-                    batch.removeAll(keepingCapacity: true)
-                    progress.update(row)
+            let committed: Int
+            do {
+                committed = try write(into: store, rows: checked.rows)
+            } catch let failure as ImportFailure {
+                let progress = ImportProgress(
+                    committedRows: failure.committedRows, totalRows: checked.rows,
+                    committedIDs: !checked.idsAreRowNumbers || failure.committedRows == 0
+                        ? nil : firstID...(firstID + UInt64(failure.committedRows - 1)))
+                var removed = false
+                if failure.committedRows == 0, store.wasCreated, let created {
+                    // the first write into a store this import created failed: take the store away
+                    // again, unless another process has written to it meanwhile
+                    removed = (try? store.count()) == 0 && created.remove()
                 }
+                if json {
+                    try Output.printJSON(ImportFailureResult(
+                        error: "\(failure.error)", failedRow: failure.failedRow, committedRows: progress.committedRows,
+                        rows: progress.totalRows, firstCommittedID: progress.committedIDs?.lowerBound,
+                        lastCommittedID: progress.committedIDs?.upperBound, storeRemoved: removed))
+                }
+                let outcome = removed ? "no row was committed, and the store this import created was removed" : progress.summary
+                throw CLIError("import stopped at row \(failure.failedRow): \(failure.error); \(outcome)")
             }
-            if !batch.isEmpty { try store.put(batch) }
-            progress.finish()
             let writeSeconds = Date().timeIntervalSince(writeStart)
             let totalSeconds = Date().timeIntervalSince(started)
             let result = ImportResult(
-                rows: row, dimension: dimension, seconds: totalSeconds, writeSeconds: writeSeconds,
-                rowsPerSecond: Double(row) / max(totalSeconds, 1e-9), count: try store.count(),
+                rows: committed, dimension: dimension, seconds: totalSeconds, writeSeconds: writeSeconds,
+                rowsPerSecond: Double(committed) / max(totalSeconds, 1e-9), count: try store.count(),
                 created: store.wasCreated)
             if json {
                 try Output.printJSON(result)
             } else {
                 print(String(format: "imported %d rows of dimension %d into %@ in %.2f s: %.0f rows/s (%.2f s writing); store now holds %d",
-                             row, dimension, location.store, totalSeconds, result.rowsPerSecond, writeSeconds, result.count))
+                             committed, dimension, location.store, totalSeconds, result.rowsPerSecond, writeSeconds, result.count))
             }
         }
 
-        private struct Checked {
-            var rows = 0
-            var dimension: Int?
-            var firstZeroRow: Int?
+        /// The store at the path, or nil when there is none (or only an empty LMDB environment).
+        private func openExisting() throws -> FeatureStore? {
+            do {
+                return try FeatureStore(at: location.url, options: location.options(metric: metric, hnsw: graph.parameters, create: false))
+            } catch StoreError.storeNotFound {
+                return nil
+            }
         }
 
-        private func checkFile() throws -> Checked {
+        /// Writes every row in batches; returns the rows written. A failure says how many were committed.
+        private func write(into store: FeatureStore, rows: Int) throws -> Int {
             let reader = try VectorFileReader(path: file, format: format)
-            var checked = Checked()
-            while let next = try reader.next() {
-                for (index, x) in next.vector.enumerated() where !x.isFinite {
-                    throw CLIError("\(file), row \(checked.rows): element \(index) is not a finite number")
+            var progress = ProgressBar(total: rows, label: "importing")
+            var batch: [VectorItem] = []
+            batch.reserveCapacity(min(batchSize, rows))
+            var row = 0, committed = 0
+            func flush() throws {
+                do {
+                    try store.put(batch)
+                } catch {
+                    var failedRow = committed
+                    if case StoreError.batchItem(let index, _)? = error as? StoreError { failedRow += index }
+                    throw ImportFailure(error: error, committedRows: committed, failedRow: failedRow)
                 }
-                if let label = next.label, label.isEmpty || label.utf8.count > StoreOptions.maximumLabelBytes {
-                    throw CLIError("\(file), row \(checked.rows): label must be 1…\(StoreOptions.maximumLabelBytes) bytes")
-                }
-                if next.id == nil, UInt64.max - firstID < UInt64(checked.rows) {
-                    throw CLIError("\(file), row \(checked.rows): id overflows (--first-id \(firstID) + row)")
-                }
-                if checked.firstZeroRow == nil, next.vector.allSatisfy({ $0 == 0 }) { checked.firstZeroRow = checked.rows }
-                checked.rows += 1
+                committed += batch.count
+                batch.removeAll(keepingCapacity: true)
+                progress.update(committed)
             }
-            checked.dimension = reader.dimension
-            return checked
+            defer { progress.finish() }
+            do {
+                while let next = try reader.next() {
+                    batch.append(VectorItem(id: next.id ?? firstID + UInt64(row), vector: next.vector, label: next.label))
+                    row += 1
+                    if batch.count == batchSize { try flush() }
+                }
+                if !batch.isEmpty { try flush() }
+            } catch let error as VectorFileError {
+                // the file changed since it was checked: what was committed stays, and is named
+                throw ImportFailure(error: error, committedRows: committed, failedRow: row)
+            }
+            return committed
         }
     }
 }

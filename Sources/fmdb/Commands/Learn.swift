@@ -38,6 +38,9 @@ extension FMDB {
         var json = false
 
         func validate() throws {
+            guard mergeRadius >= 0, mergeRadius.isFinite else {
+                throw ValidationError("--merge-radius must be a finite distance ≥ 0, got \(mergeRadius)")
+            }
             if examples == nil {
                 guard !files.isEmpty, label != nil else { throw ValidationError("name files and --label, or --examples LIST.tsv") }
             } else {

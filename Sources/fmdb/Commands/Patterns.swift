@@ -38,8 +38,12 @@ extension FMDB {
         @Option(help: "Feature extractor the store was taught with.")
         var extractor: ExtractorChoice = .mfcc
 
-        @Option(help: "Score bins of the table.")
+        @Option(help: "Score bins of the table (1…1000).")
         var bins: Int = 10
+
+        func validate() throws {
+            try OptionRange.check(bins, in: ConfidenceCalibration.binCountRange, flag: "--bins")
+        }
 
         func run() throws {
             let pipeline = try FeaturePipeline(extractor)
@@ -53,7 +57,7 @@ extension FMDB {
                     throw CLIError("\(file): \(error)")
                 }
             }
-            let table = try PatternMemory(store: store).calibrate(heldOut: heldOut, bins: max(bins, 1))
+            let table = try PatternMemory(store: store).calibrate(heldOut: heldOut, bins: bins)
             print("score       files  accuracy  stated confidence")
             for bin in table.bins where bin.count > 0 {
                 print(String(format: "%.1f–%.1f  %6d  %8@  %.3f", bin.lower, bin.upper, bin.count,

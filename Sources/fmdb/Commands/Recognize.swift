@@ -32,6 +32,10 @@ extension FMDB {
         @Flag(help: "Search for every file even when the same features were recognized before (for measuring).")
         var noResultCache = false
 
+        func validate() throws {
+            try OptionRange.check(neighbours, in: OptionRange.neighbours, flag: "--neighbours")
+        }
+
         func run() throws {
             let pipeline = try FeaturePipeline(extractor)
             var options = location.options(create: false)

@@ -41,8 +41,8 @@ extension FMDB {
 
         func validate() throws {
             guard (queries == nil) != (id == nil) else { throw ValidationError("give exactly one of --queries FILE or --id ID") }
-            guard k > 0 else { throw ValidationError("--k must be at least 1") }
-            if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
+            try OptionRange.check(k, in: OptionRange.k, flag: "--k")
+            if let ef { try OptionRange.check(ef, in: OptionRange.ef, flag: "--ef") }
         }
 
         func run() throws {

@@ -43,8 +43,8 @@ extension FMDB {
         }
 
         func validate() throws {
-            guard iterations > 0 else { throw ValidationError("--iterations must be at least 1") }
-            guard maxDelayMs > 0 else { throw ValidationError("--max-delay-ms must be at least 1") }
+            try OptionRange.check(iterations, in: OptionRange.iterations, flag: "--iterations")
+            try OptionRange.check(maxDelayMs, in: OptionRange.maxDelayMs, flag: "--max-delay-ms")
         }
 
         func run() throws {

@@ -25,6 +25,11 @@ extension FMDB {
         @Option(help: "Durability: full, no-meta-sync or no-sync.")
         var durability: DurabilityArgument = .full
 
+        func validate() throws {
+            try OptionRange.check(from, in: OptionRange.batchNumber, flag: "--from")
+            try OptionRange.check(batches, in: OptionRange.batchNumber, flag: "--batches")
+        }
+
         func run() throws {
             let workload = CrashTest.workload(seed: seed)
             // a small map, so that writes grow it often and kills land during growth too

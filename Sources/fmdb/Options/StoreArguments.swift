@@ -13,6 +13,15 @@ struct StoreArguments: ParsableArguments {
     @Option(name: .customLong("map-cap-mb"), help: "Never grow the store's map past this many MiB.")
     var mapCapMB: Int?
 
+    func validate() throws {
+        if let mapCapMB, !Self.mapCapRange.contains(mapCapMB) {
+            throw ValidationError("--map-cap-mb must be \(Self.mapCapRange.lowerBound)…\(Self.mapCapRange.upperBound) (MiB), got \(mapCapMB)")
+        }
+    }
+
+    /// --map-cap-mb values: 1 MiB up to 1 PiB, so the shift to bytes cannot overflow.
+    static let mapCapRange = 1...(1 << 30)
+
     /// The store's directory as a URL.
     var url: URL { URL(fileURLWithPath: store) }
 
@@ -54,6 +63,18 @@ struct GraphArguments: ParsableArguments {
 
     @Option(help: "HNSW candidates examined per insert. Default 200.")
     var efConstruction: Int?
+
+    func validate() throws {
+        if let m, !HNSWParameters.mRange.contains(m) {
+            throw ValidationError("--m must be \(HNSWParameters.mRange.lowerBound)…\(HNSWParameters.mRange.upperBound), got \(m)")
+        }
+        if let efConstruction {
+            let range = HNSWParameters.efConstructionRange(m: m ?? HNSWParameters().m)
+            guard range.contains(efConstruction) else {
+                throw ValidationError("--ef-construction must be \(range.lowerBound)…\(range.upperBound) (at least --m, \(range.lowerBound)), got \(efConstruction)")
+            }
+        }
+    }
 
     /// The parameters asked for, or nil to take the store's (or the defaults for a new store).
     var parameters: HNSWParameters? {

@@ -117,4 +117,17 @@ struct PatternMemoryTests {
         #expect(try memory.patterns().isEmpty)
         #expect(throws: StoreError.self) { try memory.decay(by: 2) }
     }
+
+    /// The table is allocated by its bin count: a count from a command line is bounded, and a
+    /// refused calibration keeps the store as it was.
+    @Test(arguments: [0, -1, 1_001, 1_000_000_000, Int.max])
+    func aBinCountOutsideTheRangeIsRefused(bins: Int) throws {
+        let memory = try memory()
+        _ = try memory.learn(clusters(seed: 3, perLabel: 4, spread: 0.5))
+        let before = try memory.store.count()
+        #expect(throws: StoreError.invalidArgument("bins must be 1…1000, got \(bins)")) {
+            try memory.calibrate(heldOut: clusters(seed: 5, perLabel: 2, spread: 0.5), bins: bins)
+        }
+        #expect(try memory.store.count() == before)
+    }
 }

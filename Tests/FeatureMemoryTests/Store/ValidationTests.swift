@@ -26,6 +26,9 @@ struct ValidationTests {
         #expect(throws: error) { try store.write { try $0.put(VectorItem(id: 11, vector: vector)) } }
         #expect(throws: error) { _ = try store.nearest(to: vector, count: 1) }
         #expect(throws: error) { _ = try store.exactNearest(to: vector, count: 1) }
+        // the rules import checks a file by refuse exactly what the put refuses
+        #expect(throws: error) { try store.putRules.check(VectorItem(id: 10, vector: vector)) }
+        #expect(throws: error) { try PutRules(dimension: store.dimension, metric: store.metric).check(vector) }
         #expect(try StoreContents(of: store) == before)
     }
 
@@ -80,6 +83,7 @@ struct ValidationTests {
         let tiny: [Float] = [scale, 2 * scale, 0, -scale]
         if scale < 1e-18 {
             #expect(throws: StoreError.zeroVector) { try store.put(tiny, for: 1) }
+            #expect(throws: StoreError.zeroVector) { try store.putRules.check(tiny) }
             #expect(try store.count() == 0)
             return
         }
@@ -128,6 +132,7 @@ struct ValidationTests {
         #expect(throws: error) { try store.write { try $0.setLabel(label, for: 1) } }
         #expect(throws: error) { try store.write { try $0.setLabel(label, for: 77) } }
         #expect(throws: error) { try store.read { try $0.ids(withLabel: label) } }
+        #expect(throws: error) { try store.putRules.check([Float](repeating: 1, count: 8), label: label) }
         #expect(try StoreContents(of: store) == before)
     }
 
@@ -138,6 +143,7 @@ struct ValidationTests {
         let error = StoreError.invalidArgument("user data of \(data.count) bytes; at most \(StoreOptions.maximumUserDataBytes)")
         #expect(throws: error) { try store.put([Float](repeating: 1, count: 8), for: 10, userData: data) }
         #expect(throws: error) { try store.write { try $0.setUserData(data, for: 1) } }
+        #expect(throws: error) { try store.putRules.check(VectorItem(id: 10, vector: [Float](repeating: 1, count: 8), userData: data)) }
         #expect(try StoreContents(of: store) == before)
     }
 
@@ -175,5 +181,20 @@ struct ValidationTests {
         #expect(StoreError.mapSizeCapReached(cap: 1 << 20).description
             == "store reached its map size cap of 1048576 bytes; reopen with a larger cap to write more")
         #expect(StoreError.storage(.mapFull, operation: "mdb_put vectors").description.hasPrefix("mdb_put vectors failed: MDB_MAP_FULL: "))
+    }
+
+    @Test(arguments: [0, -1, StoreOptions.maximumDimension + 1, Int.max])
+    func rulesForADimensionNoStoreCouldHaveAreRefused(dimension: Int) throws {
+        #expect(throws: StoreError.invalidArgument("dimension must be 1…\(StoreOptions.maximumDimension), got \(dimension)")) {
+            _ = try PutRules(dimension: dimension, metric: .l2)
+        }
+    }
+
+    @Test func rulesAcceptWhatAPutAccepts() throws {
+        let store = try seededStore(metric: .cosine)
+        let item = VectorItem(id: 9, vector: [1, 0, 0, 0, 0, 0, 0, 1e-30], label: "x", userData: Data([1]))
+        try store.putRules.check(item)
+        try store.put([item])
+        #expect(try store.get(9).metadata.label == "x")
     }
 }

@@ -38,7 +38,7 @@ final class TemporaryDirectory: @unchecked Sendable {
 
 extension HNSWParameters {
     /// The cheapest graph: for tests about storage, not search quality, that write thousands of vectors.
-    static let cheap = HNSWParameters(m: 2, efConstruction: 1)
+    static let cheap = HNSWParameters(m: 4, efConstruction: 4)
 }
 
 /// A small, fast, seedable generator (SplitMix64), so random tests are reproducible.
