@@ -98,8 +98,18 @@ struct PageWalk {
             damagedRanges.append(DamagedRange(table: table))
             return
         }
+        let counted = entriesCounted, found = damages.count
         walk(db.root, table: table, order: order, level: 1, treeDepth: db.depth, lower: nil, upper: nil)
+        // LMDB's own counter, read from the file like ours: mdb_stat hands it to every caller
+        // (`count` is the keys table's), so it must be what the tree holds
+        let entries = entriesCounted - counted
+        if depth == .everyPage && damages.count == found && UInt64(entries) != db.entries {
+            damage(db.root, table, "the tree holds \(entries) entries; its record counts \(db.entries)")
+        }
     }
+
+    /// Entries met in the leaves so far (duplicates each), to check trees' entry counts.
+    private var entriesCounted = 0
 
     private mutating func damage(_ page: UInt64?, _ table: String, _ reason: String) {
         damages.append(PageDamage(page: page.map { Int(clamping: $0) }, table: table, reason: reason))
@@ -157,6 +167,7 @@ struct PageWalk {
         }
         if page.flags & LMDBPage.leaf2 != 0 {
             // keys only (a duplicate tree of fixed-size values): nothing further to follow
+            entriesCounted += count
             return
         }
         // plain entries are copied only for a visitor: a check alone reads the page in place
@@ -164,6 +175,8 @@ struct PageWalk {
         for index in 0..<count {
             let node = page.node(at: page.nodeOffset(index))
             let plain = node.flags == 0 && table != "free pages"
+            // one entry, unless its duplicates are counted below (a named table's record counts one)
+            if node.flags & (LMDBPage.subData | LMDBPage.dupData) == 0 { entriesCounted += 1 }
             if plain && !copiesEntries { continue }
             let key = Array(bytes[node.keyOffset..<node.dataOffset])
             if node.flags & LMDBPage.bigData != 0 {
@@ -190,7 +203,12 @@ struct PageWalk {
                     let name = String(decoding: key, as: UTF8.self)
                     tables[name] = db
                     tableFlags[name] = db.flags
+                    // the table's entries are its own, not the main tree's: there it is one record
+                    let counted = entriesCounted
                     walkTree(db, table: name, order: db.flags & Self.integerKeys != 0 ? .integer : .bytes)
+                    entriesCounted = counted + 1
+                } else {
+                    entriesCounted += 1
                 }
                 continue
             }
@@ -202,6 +220,7 @@ struct PageWalk {
                     damagedRanges.append(DamagedRange(table: table, lower: key, upper: nextKey(page, after: index) ?? upper))
                     continue
                 }
+                entriesCounted += values.count
                 for duplicate in values { visitEntry(table, key, duplicate) }
                 continue
             }

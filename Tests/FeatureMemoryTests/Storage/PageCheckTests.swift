@@ -112,6 +112,22 @@ struct PageCheckTests {
         try expectDamage(at: Int(vectors.root), table: "vectors", reasonContains: "entry 2 is out of order")
     }
 
+    /// LMDB's entry count of a table is read from the file and handed out by `mdb_stat` (the
+    /// store's count is the keys table's): a damaged one is found, not trusted.
+    @Test func aDamagedEntryCountOfATableIsFound() throws {
+        _ = try writeStore()
+        let file = try #require(try DataFile(path: dataFile.path))
+        let rootNumber = Int(file.meta.mainDB.root)
+        let root = LMDBPage(bytes: [UInt8](try Data(contentsOf: dataFile))[(rootNumber * pageSize)..<((rootNumber + 1) * pageSize)].map { $0 })
+        let node = try #require((0..<root.keyCount).map { root.node(at: root.nodeOffset($0)) }.first {
+            Array(root.bytes[$0.keyOffset..<$0.dataOffset]) == Array("keys".utf8)
+        })
+        var bytes = root.bytes
+        bytes.replaceSubrange((node.dataOffset + 32)..<(node.dataOffset + 40), with: [UInt8](repeating: 0xFF, count: 8))
+        try overwrite(page: rootNumber, with: bytes)
+        try expectDamage(at: nil, table: "keys", reasonContains: "the tree holds 400 entries; its record counts \(UInt64.max)")
+    }
+
     /// A page whose header is intact but whose first node offset points outside the page: LMDB
     /// would read past the page.
     @Test func aNodeOffsetOutsideThePageIsFound() throws {
