@@ -235,7 +235,9 @@ final class Environment: @unchecked Sendable {
             if code == MDB_NOTFOUND { break }
             try check(code, "mdb_cursor_get (free list)")
             guard value.mv_size >= MemoryLayout<Int>.size, let data = value.mv_data else { continue }
-            pages += data.loadUnaligned(as: Int.self)
+            // a count from the file: saturate rather than trap on a damaged one
+            let (sum, overflow) = pages.addingReportingOverflow(max(data.loadUnaligned(as: Int.self), 0))
+            pages = overflow ? Int.max : sum
         }
         return pages
     }
