@@ -152,8 +152,8 @@ final class SnapshotLocationSlot: @unchecked Sendable {
     /// The table for the read-only transaction `txn` of a store with these `tables` (nil for a
     /// write transaction, whose own writes move pages, or an older snapshot than the current table's).
     func table(for txn: Transaction, in tables: StoreTables, mapGeneration: Int) -> SnapshotLocations? {
-        guard txn.isReadOnly, let bound = try? txn.integer(.nextNode, in: tables.meta, as: UInt32.self) else { return nil }
-        return table(snapshotID: txn.snapshotID, mapGeneration: mapGeneration, capacity: Int(bound))
+        guard txn.isReadOnly, let bound = try? StoreCounters.nodeBound(in: txn, tables: tables) else { return nil }
+        return table(snapshotID: txn.snapshotID, mapGeneration: mapGeneration, capacity: bound)
     }
 
     /// The table for a reader of `snapshotID`: the current one when it matches, a new one when the

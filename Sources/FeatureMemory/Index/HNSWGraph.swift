@@ -70,7 +70,7 @@ final class HNSWGraph {
     func nodeBound() throws -> Int {
         // a snapshot's location table is sized by its node bound
         if let locations { return locations.capacity }
-        return Int(try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0)
+        return try StoreCounters.nodeBound(in: txn, tables: tables)
     }
 
     // MARK: vectors

@@ -66,6 +66,8 @@ final class Environment: @unchecked Sendable {
         do {
             try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(configuration.maxTables)), "mdb_env_set_maxdbs")
             try check(mdb_env_set_maxreaders(envPointer, configuration.maxReaders), "mdb_env_set_maxreaders")
+            // before LMDB maps the file: a truncated file or a damaged page would fault, not fail
+            try DataFile.checkBeforeOpening(path: directory + "/data.mdb")
             let existing = Self.fileSize(atPath: directory + "/data.mdb")
             var mapSize = max(configuration.initialMapSize, existing)
             if let cap = configuration.mapSizeCap { mapSize = max(min(mapSize, cap), existing) }
@@ -233,7 +235,9 @@ final class Environment: @unchecked Sendable {
             if code == MDB_NOTFOUND { break }
             try check(code, "mdb_cursor_get (free list)")
             guard value.mv_size >= MemoryLayout<Int>.size, let data = value.mv_data else { continue }
-            pages += data.loadUnaligned(as: Int.self)
+            // a count from the file: saturate rather than trap on a damaged one
+            let (sum, overflow) = pages.addingReportingOverflow(max(data.loadUnaligned(as: Int.self), 0))
+            pages = overflow ? Int.max : sum
         }
         return pages
     }

@@ -103,11 +103,15 @@ final class Transaction {
     func statistics(of table: Table) throws(StoreError) -> TableStatistics {
         var stat = MDB_stat()
         try check(mdb_stat(pointer, table.handle, &stat), "mdb_stat \(table.name)")
-        let pages = Int(stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages)
+        // counters from the file (size_t, imported as Int: 2^64 - 1 reads as -1); the page walk
+        // checks them where it reads every page, and nothing here may trap where it did not
+        let (branch, leaf, overflow) = (max(stat.ms_branch_pages, 0), max(stat.ms_leaf_pages, 0), max(stat.ms_overflow_pages, 0))
+        func saturating(_ sum: (partialValue: Int, overflow: Bool)) -> Int { sum.overflow ? Int.max : sum.partialValue }
+        let pages = saturating(saturating(branch.addingReportingOverflow(leaf)).addingReportingOverflow(overflow))
+        let (bytes, overflowed) = pages.multipliedReportingOverflow(by: Int(stat.ms_psize))
         return TableStatistics(
-            name: table.name.description, entries: Int(stat.ms_entries), depth: Int(stat.ms_depth),
-            branchPages: Int(stat.ms_branch_pages), leafPages: Int(stat.ms_leaf_pages),
-            overflowPages: Int(stat.ms_overflow_pages), bytes: pages * Int(stat.ms_psize))
+            name: table.name.description, entries: max(stat.ms_entries, 0), depth: Int(stat.ms_depth),
+            branchPages: branch, leafPages: leaf, overflowPages: overflow, bytes: overflowed ? Int.max : bytes)
     }
 
     /// Opens a cursor on `table` for the duration of `body`.

@@ -124,7 +124,7 @@ public final class FeatureStore: Sendable {
         let hnsw = schema.hnsw
         if options.cacheBytes > 0 {
             let (snapshot, bound) = try environment.read { txn in
-                (UInt64(txn.snapshotID), Int(try txn.integer(.nextNode, in: opened.tables.meta, as: UInt32.self) ?? 0))
+                (UInt64(txn.snapshotID), try StoreCounters.plausibleNodeBound(in: txn, tables: opened.tables))
             }
             nodeCache = NodeCache(
                 dimension: dimension, maximumLinks: hnsw.maximumLinks(layer: 0), budgetBytes: options.cacheBytes,

@@ -76,7 +76,9 @@ extension Transaction {
     func addToCounter(_ key: MetaKey, _ delta: Int, in table: Table) throws {
         guard delta != 0 else { return }
         let current = try integer(key, in: table, as: UInt64.self) ?? 0
-        let updated = Int64(bitPattern: current) + Int64(delta)
+        // a damaged counter may hold anything: saturate rather than trap (verify reports it)
+        let (sum, overflow) = Int64(clamping: current).addingReportingOverflow(Int64(delta))
+        let updated = overflow ? (delta > 0 ? Int64.max : 0) : sum
         try setInteger(UInt64(max(updated, 0)), for: key, in: table)
     }
 }

@@ -75,7 +75,8 @@ public class ReadTransaction {
     public var count: Int {
         get throws {
             try ensureOpen()
-            return Int(try txn.integer(.count, in: tables.meta, as: UInt64.self) ?? 0)
+            // the keys table's own entry count, not the `count` counter a damaged file may hold anything in
+            return try txn.statistics(of: tables.keys).entries
         }
     }
 

@@ -44,6 +44,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case storage(LMDBCode, operation: String)
     /// A commit failed because the filesystem holding the store is full; nothing of it was written.
     case diskFull(path: String, availableBytes: Int?)
+    /// The store's file is damaged where LMDB would read it: a truncated file, or a B-tree page
+    /// (`page`, in `table` when known) whose header or bounds are wrong. Nothing was read from it.
+    case damagedFile(path: String, page: Int?, table: String?, reason: String)
+    /// A counter in `meta` holds a value the tables make impossible (`tablesHold` is the most
+    /// they allow); used as it is, it would size an allocation or overflow.
+    case damagedCounter(name: String, value: UInt64, tablesHold: Int)
 
     /// One line saying what went wrong and, where it helps, what to do.
     public var description: String {
@@ -92,6 +98,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "the disk is full (\(available.map { "\($0 >> 10) KiB" } ?? "no space") left on the filesystem of \(path)): the transaction was rolled back and the store is as it was before it; free space and retry"
         case let .storage(code, operation):
             "\(operation) failed: \(code)"
+        case let .damagedFile(path, page, table, reason):
+            "\(path) is damaged at \(PageDamage(page: page, table: table, reason: reason)); run `fmdb verify` to list the damage, and `fmdb salvage STORE NEW` to copy every readable vector into a new store"
+        case let .damagedCounter(name, value, tablesHold):
+            "the store's counter \(name) is damaged: it holds \(value), the tables allow at most \(tablesHold); run `fmdb verify --repair` to set it from the tables"
         }
     }
 }

@@ -56,6 +56,11 @@ struct StoreRepairer {
     init(writer: WriteTransaction) { self.writer = writer }
 
     mutating func run() throws -> RepairReport {
+        // counters first: re-linking searches the graph, whose scratch is sized by next_node
+        for mismatch in try StoreCounters.mismatches(in: writer.txn, tables: writer.tables, dimension: writer.store.dimension) {
+            try StoreCounters.correct(mismatch, in: writer.txn, tables: writer.tables)
+            report.correctedCounters.append(mismatch.key.rawValue)
+        }
         let graph = writer.graph
         let idOfNode = try liveNodes()
         let scan = try graph.scanRecords(live: Set(idOfNode.keys))
@@ -88,8 +93,8 @@ struct StoreRepairer {
 
         try reconnectUnreachable(idOfNode: idOfNode)
         for mismatch in try StoreCounters.mismatches(in: writer.txn, tables: writer.tables, dimension: writer.store.dimension) {
-            try writer.txn.setInteger(UInt64(mismatch.measured), for: mismatch.key, in: writer.tables.meta)
-            report.correctedCounters.append(mismatch.key.rawValue)
+            try StoreCounters.correct(mismatch, in: writer.txn, tables: writer.tables)
+            if !report.correctedCounters.contains(mismatch.key.rawValue) { report.correctedCounters.append(mismatch.key.rawValue) }
         }
         report.relinkedIDs.sort()
         report.unrepairableIDs.sort()

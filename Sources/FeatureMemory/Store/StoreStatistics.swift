@@ -53,8 +53,8 @@ extension FeatureStore {
         return try read { reader in
             let txn = reader.txn
             let meta = tables.meta
-            let raw = Int(try txn.integer(.rawVectorBytes, in: meta, as: UInt64.self) ?? 0)
-            let stored = Int(try txn.integer(.storedVectorBytes, in: meta, as: UInt64.self) ?? 0)
+            let raw = Int(clamping: try txn.integer(.rawVectorBytes, in: meta, as: UInt64.self) ?? 0)
+            let stored = Int(clamping: try txn.integer(.storedVectorBytes, in: meta, as: UInt64.self) ?? 0)
             var compressed = 0
             try txn.withCursor(on: tables.vectors) { cursor in
                 try cursor.forEach { entry in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One thing `verify` found wrong.
 public struct VerificationProblem: Sendable, Codable, Equatable, CustomStringConvertible {
     /// What kind of damage it is.
@@ -28,6 +30,8 @@ public struct VerificationProblem: Sendable, Codable, Equatable, CustomStringCon
         case level
         /// A node cannot be reached from the entry point.
         case unreachable
+        /// A page of the file is damaged (or the file is truncated): LMDB cannot read what it holds.
+        case damagedPage = "damaged_page"
     }
 
     /// What kind of damage it is.
@@ -66,10 +70,35 @@ extension FeatureStore {
     /// Decodes every record against its checksum and checks that ids, records, labels and
     /// counters agree, in one snapshot. Changes nothing.
     public func verify() throws -> VerificationReport {
-        try read { reader in
+        // the pages first: reading a damaged page through LMDB faults instead of failing
+        let damage = try DataFile.damage(atPath: directory.path + "/data.mdb", depth: .everyPage)
+        if !damage.isEmpty { return Self.report(damage) }
+        return try read { reader in
             var verifier = StoreVerifier(reader: reader)
             return try verifier.run()
         }
+    }
+}
+
+extension FeatureStore {
+    /// Checks every page of the store file in `directory` without opening it through LMDB: for a
+    /// store whose opening fails with `StoreError.damagedFile`. A clean report means no page
+    /// damage was found (the records are checked by `verify()` on an opened store).
+    public static func verifyFile(at directory: URL) throws -> VerificationReport {
+        report(try DataFile.damage(atPath: directory.path + "/data.mdb", depth: .everyPage))
+    }
+
+    /// Reads and checks the pages of the store file in `directory` as an opening does, without
+    /// LMDB: every page of every tree, or (`everyPage: false`) the main tree and every table's
+    /// branch pages, which is what an opening reads above 1 GiB in use.
+    public static func checkPages(at directory: URL, everyPage: Bool) throws -> [PageDamage] {
+        try DataFile.damage(atPath: directory.path + "/data.mdb", depth: everyPage ? .everyPage : .branchPages)
+    }
+
+    private static func report(_ damage: [PageDamage]) -> VerificationReport {
+        VerificationReport(
+            vectorsChecked: 0, metadataChecked: 0, graphNodesChecked: 0,
+            problems: damage.map { VerificationProblem(kind: .damagedPage, message: $0.description) })
     }
 }
 

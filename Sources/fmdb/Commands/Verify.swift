@@ -8,7 +8,9 @@ extension FMDB {
             abstract: "Check every record's checksum, that ids, records, labels and counters agree, and the graph's invariants.",
             discussion: """
                 Exits 0 when the store is clean (after --repair: clean once repaired), 2 when damage is \
-                found (or remains), 1 when the store cannot be read.
+                found (or remains), 1 when the store cannot be read. Every page of the file is read \
+                and checked first, without LMDB: damaged pages are listed as damaged_page (--repair \
+                cannot mend them; `fmdb salvage` copies what is readable into a new store).
                 """)
 
         @OptionGroup var location: StoreArguments
@@ -22,12 +24,29 @@ extension FMDB {
         var repair = false
 
         func run() throws {
-            let store = try location.open()
+            let store: FeatureStore
+            do {
+                store = try location.open()
+            } catch StoreError.damagedFile {
+                // LMDB must not read the file: list the damage from the pages themselves
+                let report = try FeatureStore.verifyFile(at: location.url)
+                guard !report.isClean else { throw StoreError.io(path: location.store, reason: "the file changed while it was checked; run verify again") }
+                try show(report)
+                if repair {
+                    print("not repaired: verify --repair rebuilds the graph and counters of a readable store, not damaged pages; run `fmdb salvage \(location.store) NEW` to copy every readable vector into a new store")
+                }
+                throw ExitCode(2)
+            }
             let report = try store.verify()
-            if repair && !report.isClean {
+            if repair && !report.isClean && !report.problems.contains(where: { $0.kind == .damagedPage }) {
                 try repairAndVerify(store, before: report)
                 return
             }
+            try show(report)
+            if !report.isClean { throw ExitCode(2) }
+        }
+
+        private func show(_ report: VerificationReport) throws {
             if json {
                 try Output.printJSON(VerifyResult(
                     clean: report.isClean, vectorsChecked: report.vectorsChecked,
@@ -35,11 +54,13 @@ extension FMDB {
                     problems: report.problems))
             } else {
                 for problem in report.problems { print(problem.description) }
+                if report.problems.contains(where: { $0.kind == .damagedPage }) {
+                    print("the file's pages are damaged: no command reads this store until `fmdb salvage \(location.store) NEW` copies every readable vector into a new store")
+                }
                 print(report.isClean
                       ? "clean: \(report.vectorsChecked) vectors, \(report.metadataChecked) metadata records and \(report.graphNodesChecked) graph nodes checked"
                       : "damaged: \(report.problems.count) problems in \(report.vectorsChecked) vectors checked")
             }
-            if !report.isClean { throw ExitCode(2) }
         }
 
         private func repairAndVerify(_ store: FeatureStore, before: VerificationReport) throws {

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// Every command on a damaged store exits 1 or 2, never by a signal, and says what is damaged and
+/// what to do.
+@Suite struct DamagedStoreCommandTests {
+    let temp: TemporaryDirectory
+    let store: String
+    let vectors: [[Float]]
+    let pageSize = 4096
+    init() throws {
+        temp = try TemporaryDirectory()
+        store = temp.path("s")
+        var random = SeededVectors(seed: 11)
+        vectors = random.vectors(600, dimension: 32)
+        try Self.writeVectors(vectors, to: temp.path("base.fvecs"))
+        try Self.writeVectors(Array(vectors.prefix(5)), to: temp.path("few.fvecs"))
+        // ground truth for bench: the first 5 vectors are their own nearest neighbours
+        var truth = Data()
+        for i in 0..<5 { for value in [Int32(1), Int32(i)] { withUnsafeBytes(of: value.littleEndian) { truth.append(contentsOf: $0) } } }
+        try truth.write(to: URL(fileURLWithPath: temp.path("truth.ivecs")))
+        let imported = try FMDBRunner.run(["import", store, temp.path("base.fvecs"), "--ef-construction", "40"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+    }
+
+    static func writeVectors(_ vectors: [[Float]], to path: String) throws {
+        var data = Data()
+        for vector in vectors {
+            withUnsafeBytes(of: Int32(vector.count).littleEndian) { data.append(contentsOf: $0) }
+            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    var dataFile: URL { URL(fileURLWithPath: store + "/data.mdb") }
+
+    /// Every command that reads a store, each with what it needs.
+    var commands: [[String]] {
+        [["info", store], ["stats", store], ["ls", store], ["get", store, "7"], ["search", store, "--id", "7"],
+         ["search", store, "--queries", temp.path("few.fvecs"), "--exact"],
+         ["export", store, temp.path("out.fvecs")], ["verify", store], ["verify", store, "--repair"],
+         ["backup", store, temp.path("copy")], ["import", store, temp.path("few.fvecs"), "--first-id", "5000"],
+         ["put", store, "9999", "--vector", Array(repeating: "0.5", count: 32).joined(separator: ",")],
+         ["rm", store, "3"],
+         ["bench", store, "--queries", temp.path("few.fvecs"), "--truth", temp.path("truth.ivecs"), "--k", "1", "--ef", "16"]]
+    }
+
+    func expectEveryCommandFailsClearly(naming text: String) throws {
+        for command in commands {
+            let result = try FMDBRunner.run(command)
+            let verify = command[0] == "verify"
+            #expect(result.status == (verify ? 2 : 1), "\(command): \(result.status) \(result.stderr)")
+            let said = result.stdout + result.stderr
+            #expect(said.contains(text), "\(command): \(said)")
+            #expect(said.contains("salvage"), "\(command): \(said)")
+        }
+    }
+
+    /// The page holding the record of vector `index` (its floats appear once in the file).
+    func page(holding index: Int) throws -> Int {
+        let file = [UInt8](try Data(contentsOf: dataFile))
+        let needle = vectors[index].flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        let offset = try #require((0...(file.count - needle.count)).first { file[$0] == needle[0] && Array(file[$0..<($0 + needle.count)]) == needle })
+        return offset / pageSize
+    }
+
+    func overwrite(page: Int, with bytes: [UInt8]) throws {
+        let handle = try FileHandle(forWritingTo: dataFile)
+        try handle.seek(toOffset: UInt64(page * pageSize))
+        handle.write(Data(bytes))
+        try handle.close()
+    }
+
+    @Test func aTruncatedDataFileFailsEveryCommandClearly() throws {
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dataFile.path)[.size] as? Int)
+        try FileHandle(forWritingTo: dataFile).truncate(atOffset: UInt64(size * 2 / 3))
+        try expectEveryCommandFailsClearly(naming: "truncated")
+    }
+
+    @Test func aZeroedPageFailsEveryCommandClearly() throws {
+        let page = try page(holding: 300)
+        try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))
+        try expectEveryCommandFailsClearly(naming: "page \(page) (table vectors)")
+    }
+
+    @Test func aRandomPageFailsEveryCommandClearly() throws {
+        let page = try page(holding: 450)
+        var random = SeededVectors(seed: 5)
+        try overwrite(page: page, with: (0..<pageSize).map { _ in UInt8(truncatingIfNeeded: random.next().bitPattern) })
+        try expectEveryCommandFailsClearly(naming: "page \(page) (table vectors)")
+    }
+
+    @Test func salvageCopiesEveryVectorOfTheIntactPagesIntoAStoreThatVerifiesAndSearches() throws {
+        let page = try page(holding: 300)
+        try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))
+        let salvaged = temp.path("salvaged")
+        let result = try FMDBRunner.run(["salvage", store, salvaged, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try result.json()["report"] as? [String: Any])
+        let lost = try #require(report["lost_ids"] as? [Int])
+        #expect(lost.contains(300))
+        #expect(lost.count < 30)
+        #expect(report["recovered"] as? Int == vectors.count - lost.count)
+        #expect(try FMDBRunner.run(["verify", salvaged]).status == 0)
+        for id in [0, 299, 301, 599] where !lost.contains(id) {
+            let search = try FMDBRunner.run(["search", salvaged, "--id", "\(id)", "--k", "1", "--json"])
+            #expect(try search.json()["ids"] as? [Int] == [id])
+        }
+        // a second salvage into the same, now full, directory is refused and changes nothing
+        let again = try FMDBRunner.run(["salvage", store, salvaged])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("not an empty directory"))
+        #expect(try FMDBRunner.run(["verify", salvaged]).status == 0)
+    }
+
+    @Test func verifyListsThePageDamageAsJSON() throws {
+        let page = try page(holding: 100)
+        try overwrite(page: page, with: [UInt8](repeating: 0, count: pageSize))
+        let result = try FMDBRunner.run(["verify", store, "--json"])
+        #expect(result.status == 2)
+        let problems = try #require(try result.json()["problems"] as? [[String: Any]])
+        #expect(problems.first?["kind"] as? String == "damaged_page")
+        #expect((problems.first?["message"] as? String)?.hasPrefix("page \(page) (table vectors)") == true)
+    }
+}
