@@ -139,7 +139,7 @@ public final class OutputFile {
         defer { close(fd) }
         var header = [UInt8](repeating: 0, count: 20)
         guard read(fd, &header, 20) == 20 else { return false }
-        let magic = withUnsafeBytes(of: DataFileMeta.magic.littleEndian) { Array($0) }
+        let magic = withUnsafeBytes(of: LMDBPage.magic.littleEndian) { Array($0) }
         return Array(header[16..<20]) == magic || Array(header[0..<4]) == magic
     }
 

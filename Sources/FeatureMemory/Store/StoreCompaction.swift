@@ -32,7 +32,7 @@ public enum StoreCompaction {
         let before = size(dataPath)
         // refuse early, before copying, when another process has the store open
         try ExclusiveStoreLock.withLock(directory: path) {}
-        guard let copied = DataFileMeta.read(path: dataPath) else {
+        guard let copied = try DataFile(path: dataPath)?.meta.transactionID else {
             throw StoreError.notAStore(path: path)
         }
         let staged = try StagedFile(directory: path, purpose: "compact")
@@ -45,7 +45,7 @@ public enum StoreCompaction {
         try ExclusiveStoreLock.withLock(directory: path) {
             // a commit since the copy began (by a process that opened the store meanwhile)
             // would be lost by the swap
-            guard DataFileMeta.read(path: dataPath) == copied else {
+            guard try DataFile(path: dataPath)?.meta.transactionID == copied else {
                 throw StoreError.io(path: path, reason: "the store changed while it was being compacted; run compact again")
             }
             try staged.install(as: "data.mdb")
