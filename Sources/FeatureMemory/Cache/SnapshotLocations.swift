@@ -152,8 +152,15 @@ final class SnapshotLocationSlot: @unchecked Sendable {
     /// The table for the read-only transaction `txn` of a store with these `tables` (nil for a
     /// write transaction, whose own writes move pages, or an older snapshot than the current table's).
     func table(for txn: Transaction, in tables: StoreTables, mapGeneration: Int) -> SnapshotLocations? {
-        guard txn.isReadOnly, let bound = try? StoreCounters.nodeBound(in: txn, tables: tables) else { return nil }
-        return table(snapshotID: txn.snapshotID, mapGeneration: mapGeneration, capacity: bound)
+        guard txn.isReadOnly else { return nil }
+        // every search opens a transaction: the table of its snapshot, made by an earlier reader
+        // after the node bound was checked, is returned without reading the counters again
+        let snapshotID = txn.snapshotID
+        if let known = lock.withLock({ current }), known.snapshotID == snapshotID, known.mapGeneration == mapGeneration {
+            return known
+        }
+        guard let bound = try? StoreCounters.nodeBound(in: txn, tables: tables) else { return nil }
+        return table(snapshotID: snapshotID, mapGeneration: mapGeneration, capacity: bound)
     }
 
     /// The table for a reader of `snapshotID`: the current one when it matches, a new one when the
