@@ -44,6 +44,9 @@ final class Environment: @unchecked Sendable {
     private(set) var mapGeneration = 0
     // recursive: a batch holds it across its parallel searches and its write transaction
     private let writerLock = NSRecursiveLock()
+    /// Whether a write transaction is open; only read and written under `writerLock`, so the only
+    /// thread that can find it true is the one that opened that transaction.
+    private var isWriting = false
     /// Held around every transaction that opens tables: `mdb_dbi_open` must not run in two
     /// transactions of one process at once.
     let tableLock = NSLock()
@@ -141,8 +144,13 @@ final class Environment: @unchecked Sendable {
     /// Runs `body` in a write transaction and commits when it returns; aborts when it throws.
     /// Returns after the commit is durable as `Durability` promises.
     /// `body` may run more than once: when the map fills, the map grows and `body` runs again.
+    /// A write started inside `body` throws `StoreError.nestedWrite` (mdb_txn_begin would wait
+    /// for the transaction this thread holds, forever).
     func write<R>(_ body: (Transaction) throws -> R) throws -> R {
         try writerLock.withLock {
+            guard !isWriting else { throw StoreError.nestedWrite }
+            isWriting = true
+            defer { isWriting = false }
             while true {
                 var ranOutOfMap = false
                 var mapResized = false

@@ -208,7 +208,10 @@ public final class FeatureStore: Sendable {
 
     /// Runs `body` in a write transaction: commits when it returns (durable as the store's
     /// `Durability` promises), rolls back everything when it throws. Writers are serialized.
-    /// `body` may run again if the map had to grow, so keep side effects out of it.
+    /// `body` may run again if the map had to grow, so keep side effects out of it. Inside
+    /// `body`, write through the transaction it is given: a write of this store (or another
+    /// store object on the same directory) started on the same thread throws
+    /// `StoreError.nestedWrite`.
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         var transactionID = 0
         do {
@@ -234,6 +237,8 @@ public final class FeatureStore: Sendable {
             nodeCache?.writerCommitted(UInt64(transactionID))
             return result
         } catch {
+            // nothing began (a nested write of this thread: the outer transaction goes on)
+            guard transactionID != 0 else { throw error }
             writerCache.rolledBack()
             // a failed commit: LMDB released the writer lock inside mdb_txn_commit, so a reader
             // of this process could, for the moment until here, take another writer's commit of

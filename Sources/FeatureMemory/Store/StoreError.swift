@@ -50,6 +50,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A counter in `meta` holds a value the tables make impossible (`tablesHold` is the most
     /// they allow); used as it is, it would size an allocation or overflow.
     case damagedCounter(name: String, value: UInt64, tablesHold: Int)
+    /// A write was started inside a write block on the same thread (a `store.put` inside
+    /// `store.write { }`, say); LMDB allows one write transaction at a time, so it would wait
+    /// for itself forever. Use the transaction the block is given.
+    case nestedWrite
 
     /// One line saying what went wrong and, where it helps, what to do.
     public var description: String {
@@ -102,6 +106,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) is damaged at \(PageDamage(page: page, table: table, reason: reason)); run `fmdb verify` to list the damage, and `fmdb salvage STORE NEW` to copy every readable vector into a new store"
         case let .damagedCounter(name, value, tablesHold):
             "the store's counter \(name) is damaged: it holds \(value), the tables allow at most \(tablesHold); run `fmdb verify --repair` to set it from the tables"
+        case .nestedWrite:
+            "a write was started inside a write block on the same thread; write through the transaction the block is given (txn.put, txn.delete, …)"
         }
     }
 }

@@ -162,3 +162,38 @@ struct CopyTests {
         #expect(found == copies)
     }
 }
+
+/// A write started inside a write block on the same thread fails instead of waiting for itself.
+struct NestedWriteTests {
+    let temporary: TemporaryDirectory
+    init() throws { temporary = try TemporaryDirectory() }
+
+    @Test func aPutInsideAWriteBlockThrowsAndTheOuterWriteGoesOn() throws {
+        let store = try temporary.store(dimension: 2)
+        try store.write { txn in
+            try txn.put([1, 1], for: 1)
+            #expect(throws: StoreError.nestedWrite) { try store.put([2, 2], for: 2) }
+            #expect(throws: StoreError.nestedWrite) { try store.put([VectorItem(id: 3, vector: [3, 3])]) }
+            try txn.put([4, 4], for: 4)
+        }
+        #expect(try store.read { try $0.ids() } == [1, 4])
+        #expect(try store.verify().isClean)
+        // and the next write works
+        try store.put([5, 5], for: 5)
+        #expect(try store.count() == 3)
+    }
+
+    @Test func aNestedWriteThroughAnotherStoreObjectThrowsAndAnUncaughtOneRollsBack() throws {
+        let store = try temporary.store(dimension: 2)
+        let other = try FeatureStore(at: temporary.storeURL, options: StoreOptions(createIfMissing: false))
+        #expect(throws: StoreError.nestedWrite) {
+            try store.write { txn in
+                try txn.put([1, 1], for: 1)
+                try other.delete([1])
+            }
+        }
+        #expect(try store.count() == 0)
+        try other.put([2, 2], for: 2)
+        #expect(try store.read { try $0.ids() } == [2])
+    }
+}
