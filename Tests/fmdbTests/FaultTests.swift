@@ -13,7 +13,8 @@ import Testing
         try FMDBRunner.run(["put", path, "1", "--vector", "1,2"])
         // this process keeps the store open, so the lock file is not reset when the last user
         // leaves: the dead reader's slot stays taken until someone clears it
-        let store = try FeatureStore(at: URL(fileURLWithPath: path), options: .init(createIfMissing: false))
+        // (no node cache: its prefetch thread's own reads would count among the readers in use)
+        let store = try FeatureStore(at: URL(fileURLWithPath: path), options: .init(createIfMissing: false, cacheBytes: 0))
         let binary = try #require(FMDBRunner.binary)
         let reader = Process()
         reader.executableURL = binary

@@ -14,7 +14,11 @@ extension FMDB {
         var json = false
 
         func run() throws {
-            let store = try location.open()
+            // no node cache, so no prefetch thread whose warm-start read would count among the
+            // readers in use
+            var options = location.options(create: false)
+            options.cacheBytes = 0
+            let store = try FeatureStore(at: location.url, options: options)
             let s = try store.statistics()
             if json {
                 try Output.printJSON(s)
