@@ -22,9 +22,12 @@ extension FeatureStore {
     /// the candidates describe a graph that no longer exists and the items are inserted by plain
     /// graph search instead.
     public func put(_ items: [VectorItem]) throws {
+        // every item, the ones a later item of the same id replaces included, by the rules a put
+        // applies, before the parallel searches
+        let rules = putRules
         for (index, item) in items.enumerated() {
             do {
-                _ = try VectorValidation.validate(item.vector, dimension: dimension, metric: metric)
+                try rules.check(item)
             } catch {
                 throw StoreError.batchItem(index: index, error)
             }

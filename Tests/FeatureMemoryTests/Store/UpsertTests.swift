@@ -197,3 +197,12 @@ struct NestedWriteTests {
         #expect(try store.read { try $0.ids() } == [2])
     }
 }
+
+extension UpsertTests {
+    @Test func aBadLabelOnAnItemALaterOneReplacesStillFailsTheBatch() throws {
+        let store = try temporary.store(dimension: 2)
+        let batch = [VectorItem(id: 1, vector: [1, 1], label: ""), VectorItem(id: 1, vector: [2, 2], label: "ok")]
+        #expect(throws: StoreError.self) { try store.put(batch) }
+        #expect(try store.count() == 0)
+    }
+}
