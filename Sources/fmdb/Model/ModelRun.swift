@@ -1,5 +1,6 @@
 import FeatureMemory
 import Foundation
+import Synchronization
 
 /// One run of the model-based test: the store (through two store objects on one directory), the
 /// reference model, and the random choice of each step.
@@ -202,15 +203,16 @@ final class ModelRun {
         let first = batch(size: 1 + Int(random.next() % 150)), firstIDs = Set(first.map(\.id))
         let second = batch(size: 1 + Int(random.next() % 150)).filter { !firstIDs.contains($0.id) }
         note("concurrent_stores of \(first.count) and \(second.count)")
-        let errors = ErrorBox()
-        let group = DispatchGroup()
-        for (store, items) in [(stores[0], first), (stores[1], second)] {
-            DispatchQueue.global().async(group: group) {
-                do { try store.put(items) } catch { errors.set(error) }
+        let sides = [(stores[0], first), (stores[1], second)]
+        let failure = Mutex<String?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { side in
+            do {
+                try sides[side].0.put(sides[side].1)
+            } catch {
+                failure.withLock { $0 = $0 ?? "\(error)" }
             }
         }
-        group.wait()
-        if let error = errors.error { throw error }
+        if let failure = failure.withLock({ $0 }) { throw Mismatch(description: "a concurrent batch failed: \(failure)") }
         model.put(first)
         model.put(second)
     }
@@ -329,15 +331,6 @@ final class ModelRun {
         }
         return items
     }
-}
-
-/// The first error of several threads.
-private final class ErrorBox: @unchecked Sendable {
-    // @unchecked: `stored` is only touched under `lock`.
-    private let lock = NSLock()
-    private var stored: Error?
-    func set(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
-    var error: Error? { lock.withLock { stored } }
 }
 
 /// An fmdb child process whose output is kept for the error message.
