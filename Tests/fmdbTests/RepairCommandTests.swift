@@ -27,7 +27,7 @@ import Testing
             for id in victims {
                 records.append(try store.read { txn in
                     let node = try #require(try txn.node(for: id))
-                    return GraphRecord.encode(try #require(try txn.graph.node(node)))
+                    return GraphRecord.encode(try #require(try txn.mapNodes.decodedNode(node)))
                 })
             }
         }

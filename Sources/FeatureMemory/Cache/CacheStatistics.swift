@@ -51,19 +51,11 @@ public struct CacheStatistics: Sendable, Codable, Equatable {
     }
 }
 
-extension FeatureStore {
-    /// The node cache's statistics; nil when the store was opened without a cache.
-    public var cacheStatistics: CacheStatistics? {
-        guard let nodeCache else { return nil }
-        let raw = nodeCache.statistics
-        return CacheStatistics(
-            budgetBytes: raw.budgetBytes, targetBytes: raw.targetBytes, bytesInUse: raw.bytesInUse, entries: raw.entries,
-            lookups: raw.lookups, hits: raw.hits, demandFills: raw.fills, evictions: raw.evictions,
-            prefetchers: CacheOrigin.prefetchers.enumerated().map { index, origin in
-                CacheStatistics.Prefetcher(name: origin.name, prefetched: raw.prefetched[index], used: raw.prefetchUsed[index])
-            },
-            resultCacheHits: resultCache?.counts.hits ?? 0, resultCacheLookups: resultCache?.counts.lookups ?? 0)
-    }
+/// Raw counters behind `CacheStatistics`.
+struct NodeCacheStatistics {
+    var budgetBytes, targetBytes, bytesInUse, entries, lookups, hits, fills, evictions: Int
+    /// Entries filled by each prefetcher (graph, warm start, predictive).
+    var prefetched: [Int]
+    /// Of those, entries a search used afterwards.
+    var prefetchUsed: [Int]
 }
-
-

@@ -2,8 +2,9 @@ import Foundation
 
 /// Search results of the newest committed snapshot, keyed by the query's exact bits, k and ef.
 /// Any commit makes a newer snapshot, and the first search of it empties the cache, so a result
-/// is only ever served to readers of the snapshot it was computed in.
-final class ResultCache: @unchecked Sendable {
+/// is only ever served to readers of the snapshot it was computed in. `Results` is whatever the
+/// search returns; the cache only keeps and hands it back.
+final class ResultCache<Results: Sendable>: @unchecked Sendable {
     // @unchecked: all state changes under `lock`.
 
     struct Key: Hashable {
@@ -15,14 +16,14 @@ final class ResultCache: @unchecked Sendable {
     let capacity: Int
     private let lock = NSLock()
     private var snapshot = -1
-    private var entries: [Key: [SearchResult]] = [:]
+    private var entries: [Key: Results] = [:]
     private(set) var lookups = 0
     private(set) var hits = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
     /// The results stored for `key` in `snapshot`.
-    func lookup(_ key: Key, snapshot: Int) -> [SearchResult]? {
+    func lookup(_ key: Key, snapshot: Int) -> Results? {
         lock.lock()
         defer { lock.unlock() }
         lookups += 1
@@ -32,7 +33,7 @@ final class ResultCache: @unchecked Sendable {
     }
 
     /// Keeps `results` for `key` in `snapshot`; results of an older snapshot are not kept.
-    func insert(_ key: Key, snapshot: Int, results: [SearchResult]) {
+    func insert(_ key: Key, snapshot: Int, results: Results) {
         lock.lock()
         defer { lock.unlock() }
         if snapshot > self.snapshot {

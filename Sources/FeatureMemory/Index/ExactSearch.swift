@@ -1,15 +1,16 @@
 /// Exhaustive nearest-neighbour search: every vector record is read in place and compared.
 /// The reference for approximate search, and the method for small stores.
 enum ExactSearch {
-    /// The `k` nearest nodes to `query` (a validated vector of the store's dimension), nearest first.
+    /// The `k` nearest nodes to `query` (a validated vector of `dimension` floats) among the records
+    /// of `vectors` in `txn`, nearest first; damaged records are skipped and appended to `damaged`.
     static func nearest(
-        to query: UnsafeRawPointer, norm queryNorm: Float, count k: Int, in transaction: ReadTransaction
+        to query: UnsafeRawPointer, norm queryNorm: Float, count k: Int, vectors: Table, in txn: Transaction,
+        codec: VectorCodec, metric: Metric, dimension: Int, damaged: inout [UInt32]
     ) throws -> [Candidate] {
-        let dimension = transaction.store.dimension
-        let metric = transaction.store.metric
-        let codec = transaction.codec
         var best = CandidateHeap(nearestFirst: false)
-        try transaction.txn.withCursor(on: transaction.tables.vectors) { cursor in
+        var skipped: [UInt32] = []
+        defer { damaged.append(contentsOf: skipped) }
+        try txn.withCursor(on: vectors) { cursor in
             try cursor.forEach { entry in
                 guard let node = UInt32(keyBytes: entry.key) else {
                     throw StoreError.corruptEntry(table: "vectors", key: "\(Array(entry.key))")
@@ -19,7 +20,7 @@ enum ExactSearch {
                     (values, norm) = try codec.decode(entry.value, node: node)
                 } catch StoreError.corruptRecord {
                     // a damaged record is skipped and reported, not allowed to fail the search
-                    transaction.scratch.damaged.append(node)
+                    skipped.append(node)
                     return true
                 }
                 let distance = Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)

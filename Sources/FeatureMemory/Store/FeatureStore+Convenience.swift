@@ -83,17 +83,20 @@ extension FeatureStore {
             do {
                 try read { txn in
                     snapshots[worker] = txn.txn.snapshotID
-                    let cache = writerCache.reflects(snapshotID: txn.txn.snapshotID) ? writerCache : nil
-                    let graph = HNSWGraph(
-                        txn: txn.txn, tables: tables, dimension: dimension, metric: metric, parameters: parameters,
-                        codec: txn.codec, scratch: txn.scratch, locations: txn.locations, writerCache: cache,
-                        populatesCache: false)
+                    let map = txn.mapNodes
+                    let cachedByWriter = writerCache.reflects(snapshotID: txn.txn.snapshotID)
                     var index = worker
                     while index < items.count {
                         let level = parameters.level(forKey: items[index].id, seed: seed)
                         let norm = items[index].vector.euclideanNorm
                         pools[index] = try items[index].vector.withUnsafeBytes { bytes in
-                            try graph.candidatePools(bytes.baseAddress!, norm: norm, level: level)
+                            guard let query = bytes.baseAddress else { return [] }
+                            if cachedByWriter {
+                                var search = HNSWSearch(source: WriterNodes(map: map, cache: writerCache, populates: false), scratch: txn.scratch)
+                                return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
+                            }
+                            var search = HNSWSearch(source: map, scratch: txn.scratch)
+                            return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
                         }
                         index += workers
                     }

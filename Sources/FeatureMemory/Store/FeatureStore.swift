@@ -45,7 +45,7 @@ public final class FeatureStore: Sendable {
     /// The predictive prefetcher's model (nil when it is off).
     let predictor: AccessPredictor?
     /// Results of repeated searches in the newest snapshot (nil when off).
-    let resultCache: ResultCache?
+    let resultCache: ResultCache<[SearchResult]>?
     /// When the hot set was last written.
     let hotSetSchedule = HotSetSchedule()
     /// swift-metrics export of the node cache's statistics (nil without a cache).

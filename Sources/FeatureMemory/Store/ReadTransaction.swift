@@ -42,18 +42,31 @@ public class ReadTransaction {
         return snapshotLocations
     }
 
-    private var builtGraph: HNSWGraph?
+    /// This transaction's map as a node source: records in place (through the snapshot's location
+    /// table in read transactions).
+    var mapNodes: MapNodes {
+        MapNodes(
+            txn: txn, tables: tables, dimension: store.dimension, metric: store.metric, codec: codec, scratch: scratch,
+            locations: txn.isReadOnly ? locations : nil)
+    }
 
-    /// The HNSW graph as this transaction sees it.
-    var graph: HNSWGraph {
-        if let builtGraph { return builtGraph }
-        let graph = HNSWGraph(
-            txn: txn, tables: tables, dimension: store.dimension, metric: store.metric,
-            parameters: store.hnswParameters, codec: codec, scratch: scratch, locations: locations,
-            writerCache: txn.isReadOnly ? nil : store.writerCache, nodeCache: store.nodeCache)
-        graph.collectsGraphPrefetch = txn.isReadOnly && store.prefetchOptions.graph
-        builtGraph = graph
-        return graph
+    /// The `k` nearest nodes to `query` by HNSW search with `ef` candidates, read through the
+    /// source this transaction reads nodes from: the writer's (write transactions), the node
+    /// cache (read transactions of a store with one), or else the map.
+    func graphSearch(
+        _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
+    ) throws -> [Candidate] {
+        if let writer = self as? WriteTransaction {
+            var search = writer.indexWriter.searcher
+            return try search.search(query, norm: norm, count: k, ef: ef, accept: accept)
+        }
+        if let cache = store.nodeCache {
+            let source = CachedNodes(map: mapNodes, cache: cache, collectsGraphPrefetch: store.prefetchOptions.graph)
+            var search = HNSWSearch(source: source, scratch: scratch)
+            return try search.search(query, norm: norm, count: k, ef: ef, accept: accept)
+        }
+        var search = HNSWSearch(source: mapNodes, scratch: scratch)
+        return try search.search(query, norm: norm, count: k, ef: ef, accept: accept)
     }
 
     /// Ends the transaction's use: later calls throw instead of touching a dead LMDB handle.
@@ -63,7 +76,6 @@ public class ReadTransaction {
         if let pooledScratch { store.scratches.give(pooledScratch) }
         pooledCodec = nil
         pooledScratch = nil
-        builtGraph = nil
     }
 
     @inline(__always)
@@ -157,12 +169,12 @@ public class ReadTransaction {
         let ef = max(ef ?? max(64, k), k)
         store.locationGate.pass()
         let resultKey = filter == nil && txn.isReadOnly && store.resultCache != nil
-            ? ResultCache.Key(k: k, ef: ef, bits: query.map(\.bitPattern)) : nil
+            ? ResultCache<[SearchResult]>.Key(k: k, ef: ef, bits: query.map(\.bitPattern)) : nil
         if let resultKey, let cached = store.resultCache?.lookup(resultKey, snapshot: txn.snapshotID) { return cached }
         let found: [Candidate] = try query.withUnsafeBytes { queryBytes in
             let pointer = queryBytes.baseAddress!
             guard let filter else {
-                let found = try graph.search(pointer, norm: queryNorm, count: k, ef: ef)
+                let found = try graphSearch(pointer, norm: queryNorm, count: k, ef: ef)
                 if txn.isReadOnly { prefetchAfterSearch(found) }
                 return found
             }
@@ -172,7 +184,7 @@ public class ReadTransaction {
             if matches.count <= max(k * 8, total / 20) {
                 return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
             }
-            let accepted = try graph.search(pointer, norm: queryNorm, count: k, ef: ef) { matches.contains($0) }
+            let accepted = try graphSearch(pointer, norm: queryNorm, count: k, ef: ef) { matches.contains($0) }
             if accepted.count >= k { return accepted }
             return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
         }
@@ -232,7 +244,9 @@ public class ReadTransaction {
                 return try exactNearest(pointer, norm: queryNorm, count: k, among: try nodes(matching: filter))
             }
             if let tree = try kdTree() { return tree.nearest(to: pointer.assumingMemoryBound(to: Float.self), count: k) }
-            return try ExactSearch.nearest(to: pointer, norm: queryNorm, count: k, in: self)
+            return try ExactSearch.nearest(
+                to: pointer, norm: queryNorm, count: k, vectors: tables.vectors, in: txn, codec: codec, metric: store.metric,
+                dimension: store.dimension, damaged: &scratch.damaged)
         }
         try noteDamaged()
         return try results(found)
@@ -283,10 +297,10 @@ public class ReadTransaction {
 
     /// Exhaustive search over `nodes` only.
     private func exactNearest(_ query: UnsafeRawPointer, norm: Float, count k: Int, among nodes: Set<UInt32>) throws -> [Candidate] {
-        let graph = self.graph
+        let map = mapNodes
         var best = CandidateHeap(nearestFirst: false)
         for node in nodes {
-            guard let d = try graph.distanceFromMap(query, norm: norm, to: node) else { continue }
+            guard let d = try map.exactDistance(query, norm: norm, to: node) else { continue }
             best.offer(Candidate(distance: d, node: node), keeping: k)
         }
         return best.elements.sorted()

@@ -61,7 +61,7 @@ struct StoreRepairer {
             try StoreCounters.correct(mismatch, in: writer.txn, tables: writer.tables)
             report.correctedCounters.append(mismatch.key.rawValue)
         }
-        let graph = writer.graph
+        let graph = writer.indexWriter
         let idOfNode = try liveNodes()
         let scan = try graph.scanRecords(live: Set(idOfNode.keys))
         var records = scan.intact
@@ -71,7 +71,7 @@ struct StoreRepairer {
         for node in scan.damaged { try graph.deleteRecord(node) }
         let missing = Set(idOfNode.keys).subtracting(records.keys)
 
-        let sanitized = HNSWGraph.sanitize(&records, parameters: writer.store.hnswParameters)
+        let sanitized = HNSWWriter.sanitize(&records, parameters: writer.store.hnswParameters)
         report.droppedLinks = sanitized.droppedLinks
         report.rewrittenRecords = sanitized.changed.count
         for node in sanitized.changed.sorted() {
@@ -117,7 +117,7 @@ struct StoreRepairer {
     /// Makes the level index match `records`, and the entry point a node of the highest level
     /// (one with an intact vector when there is one, since every insert starts from it).
     private mutating func resetEntryPointIfWrong(_ records: [UInt32: GraphRecord.Node]) throws {
-        let graph = writer.graph
+        let graph = writer.indexWriter
         var indexed: [UInt32: Int] = [:]
         try writer.txn.withCursor(on: writer.tables.levels) { cursor in
             try cursor.forEach { entry in
@@ -157,7 +157,7 @@ struct StoreRepairer {
     /// neighbours. Each gets its own (not only the first of a cut-off group), so searches for it
     /// arrive from its own neighbourhood rather than through the rest of its group.
     private mutating func reconnectUnreachable(idOfNode: [UInt32: UInt64]) throws {
-        let graph = writer.graph
+        let graph = writer.indexWriter
         // a prune while reconnecting may cut another node off; a few rounds settle it
         for _ in 0..<4 {
             let reached = try graph.reachableFromEntry()

@@ -288,7 +288,7 @@ struct StoreVerifier {
             }
         }
 
-        let entry = try reader.graph.entryPoint()
+        let entry = try reader.mapNodes.entryPoint()
         if nodes.isEmpty {
             if entry != nil { problems.append(.init(kind: .level, message: "an empty graph has an entry point")) }
             return 0

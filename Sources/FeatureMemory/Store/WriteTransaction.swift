@@ -3,6 +3,23 @@ import Foundation
 /// A write transaction: reads see its own changes; everything commits together when the
 /// `FeatureStore.write` block returns, or nothing does when it throws.
 public final class WriteTransaction: ReadTransaction {
+    private var builtIndexWriter: HNSWWriter?
+
+    /// The HNSW graph as this transaction changes it.
+    var indexWriter: HNSWWriter {
+        if let builtIndexWriter { return builtIndexWriter }
+        let writer = HNSWWriter(
+            txn: txn, tables: tables, dimension: store.dimension, metric: store.metric, parameters: store.hnswParameters,
+            codec: codec, scratch: scratch, cache: store.writerCache, observer: store.nodeCache)
+        builtIndexWriter = writer
+        return writer
+    }
+
+    override func finish() {
+        builtIndexWriter = nil
+        super.finish()
+    }
+
     /// Stores `vector` under `id` with its label and user data, replacing whatever `id` held
     /// (support, confidence and creation time of an existing id are kept).
     public func put(_ vector: [Float], for id: UInt64, label: String? = nil, userData: Data? = nil) throws {
@@ -26,7 +43,7 @@ public final class WriteTransaction: ReadTransaction {
         if let node = try node(for: id) {
             // a damaged metadata record is replaced whole, so a put is also its repair
             var fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: now)
-            try graph.remove(node)
+            try indexWriter.remove(node)
             try writeVector(vector, norm: norm, node: node, replacing: true)
             try index(node, vector: vector, norm: norm, id: id, pools: pools, peers: &peers)
             try relabel(node: node, from: fields.label, to: label)
@@ -60,7 +77,7 @@ public final class WriteTransaction: ReadTransaction {
         let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
         guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
         var fields = try metadataFields(ofNode: node)
-        try graph.remove(node)
+        try indexWriter.remove(node)
         try writeVector(vector, norm: norm, node: node, replacing: true)
         var peers: [(node: UInt32, level: Int)] = []
         try index(node, vector: vector, norm: norm, id: id, pools: nil, peers: &peers)
@@ -104,9 +121,9 @@ public final class WriteTransaction: ReadTransaction {
         // a damaged metadata record must not make its id undeletable
         let fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: Date().timeIntervalSince1970)
         let oldPayload = try storedPayloadSize(ofNode: node)
-        try graph.remove(node)
+        try indexWriter.remove(node)
         store.writerCache.removeVector(node)
-        graph.noteChanged(node)
+        indexWriter.noteChanged(node)
         try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
         try node.withKeyBytes { key in
             _ = try txn.delete(key, in: tables.vectors)
@@ -155,7 +172,7 @@ public final class WriteTransaction: ReadTransaction {
         peers: inout [(node: UInt32, level: Int)]
     ) throws {
         let level = store.hnswParameters.level(forKey: id, seed: store.schema.levelSeed)
-        let graph = self.graph
+        let graph = indexWriter
         try vector.withUnsafeBytes { bytes in
             let query = bytes.baseAddress!
             if let pools {
@@ -211,7 +228,7 @@ public final class WriteTransaction: ReadTransaction {
                 try txn.put(record, forKey: key, in: tables.vectors, appending: !replacing)
             }
             store.writerCache.setVector(node, UnsafeRawPointer(values.baseAddress!), norm: norm)
-            graph.noteChanged(node)
+            indexWriter.noteChanged(node)
             return record.count - VectorRecord.headerSize
         }
         if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }

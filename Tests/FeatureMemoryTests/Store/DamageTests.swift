@@ -72,7 +72,7 @@ struct DamageTests {
         #expect(try damage(bytes(of: vectors[victim]!), at: 40) >= 1)
         let store = try temporary.store(dimension: nil, metric: nil)
         store.waitForPrefetches()
-        let located = try store.read { try $0.graph.locateAll() }
+        let located = try store.read { try $0.mapNodes.locateAll() }
         #expect(located == 0)   // the warm start located the 19 intact ones already
         let (hits, skipped) = try store.read { txn in
             (try txn.nearest(to: vectors[victim]!, count: 5, ef: 40), txn.skippedDamagedIDs)
@@ -82,7 +82,7 @@ struct DamageTests {
         let fresh = try FeatureStore(at: temporary.url.appendingPathComponent("copy"), options: StoreOptions(
             dimension: 64, metric: .l2, durability: .noSync, prefetch: PrefetchOptions(graph: false, warmStart: false, predictive: false)))
         try fresh.put(vectors.keys.sorted().map { VectorItem(id: $0, vector: vectors[$0]!) })
-        #expect(try fresh.read { try $0.graph.locateAll() } == vectors.count)
+        #expect(try fresh.read { try $0.mapNodes.locateAll() } == vectors.count)
     }
 
     /// The way out of a damaged vector is to delete or replace it; that must work, and so must

@@ -33,7 +33,7 @@ struct RepairTests {
     }
 
     func record(of node: UInt32, in store: FeatureStore) throws -> GraphRecord.Node {
-        try #require(try store.read { try $0.graph.node(node) })
+        try #require(try store.read { try $0.mapNodes.decodedNode(node) })
     }
 
     func putRecord(_ bytes: [UInt8], for node: UInt32, _ txn: Transaction, _ tables: StoreTables) throws {
@@ -81,7 +81,7 @@ struct RepairTests {
 
     @Test func missingRecordsIncludingTheEntryPointAreRebuilt() throws {
         let (store, vectors) = try makeStore()
-        let entry = try #require(try store.read { try $0.graph.entryPoint() })
+        let entry = try #require(try store.read { try $0.mapNodes.entryPoint() })
         let others = try [UInt64(10), 11, 300].map { try node(of: $0, in: store) }
         try damageGraph(store) { txn, tables in
             for node in [entry.node] + others {

@@ -1,7 +1,7 @@
 /// Deletion with repair: every node that linked to the deleted one gets a new neighbour list chosen
 /// from its remaining links and the deleted node's links, so the graph keeps its quality under churn
 /// and no link is left dangling. The entry point moves when it goes.
-extension HNSWGraph {
+extension HNSWWriter {
     /// Unlinks `node` from the graph and removes its record. Nothing happens when it has none.
     func remove(_ node: UInt32) throws {
         guard let record = try self.node(node) else { return }
@@ -32,7 +32,7 @@ extension HNSWGraph {
             }
         }
         try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
-        writerCache?.setNode(node, nil)
+        nodes.cache.setNode(node, nil)
         noteChanged(node)
         try removeFromLevelIndex(node, level: record.level)
         if let entry = try entryPoint(), entry.node == node { try replaceEntry(excluding: node, hint: record) }

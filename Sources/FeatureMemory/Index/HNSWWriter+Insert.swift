@@ -1,32 +1,16 @@
 /// Insertion: find the new node's neighbours layer by layer, link both ways, prune the lists that
 /// overflow. Everything happens in the caller's write transaction.
-extension HNSWGraph {
+extension HNSWWriter {
     /// Links `node`, whose vector `query` was just written, into the graph at `level`.
     func insert(_ node: UInt32, vector query: UnsafeRawPointer, norm: Float, level: Int) throws {
         try connect(node, vector: query, norm: norm, level: level, pools: try candidatePools(query, norm: norm, level: level))
     }
 
     /// The candidates a node of `level` would be linked from: per layer (index 0 the bottom), the
-    /// `efConstruction` nearest nodes a search finds; empty layers above the graph's top.
+    /// `efConstruction` nearest nodes a search of this transaction's graph finds.
     func candidatePools(_ query: UnsafeRawPointer, norm: Float, level: Int) throws -> [[Candidate]] {
-        var pools = Array(repeating: [Candidate](), count: level + 1)
-        guard let entry = try entryPoint() else { return pools }
-        guard let entryDistance = try distance(query, norm: norm, to: entry.node) else {
-            throw StoreError.corruptRecord(node: entry.node)
-        }
-        var current = Candidate(distance: entryDistance, node: entry.node)
-        if entry.level > level {
-            for layer in stride(from: entry.level, to: level, by: -1) {
-                current = try greedy(query, norm: norm, from: current, layer: layer)
-            }
-        }
-        var entries = [current]
-        for layer in stride(from: min(level, entry.level), through: 0, by: -1) {
-            let found = try searchLayer(query, norm: norm, entries: entries, ef: parameters.efConstruction, layer: layer)
-            pools[layer] = found
-            if !found.isEmpty { entries = found }
-        }
-        return pools
+        var search = searcher
+        return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
     }
 
     /// Adds `peers` (nodes written earlier in the same batch, with their levels, compared
@@ -254,14 +238,8 @@ extension HNSWGraph {
         try node.withKeyBytes { key in
             try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }
         }
-        writerCache?.setNode(node, record)
+        nodes.cache.setNode(node, record)
         noteChanged(node)
-    }
-
-    /// Stamps `node` as changed by this write transaction in the node cache, so no reader of a
-    /// snapshot from before it and after it shares an entry.
-    func noteChanged(_ node: UInt32) {
-        nodeCache?.invalidate(node, by: snapshot)
     }
 
     /// Makes `node` the entry point of the graph.

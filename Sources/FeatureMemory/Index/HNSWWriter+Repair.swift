@@ -2,7 +2,7 @@
 /// are recomputed from the out-links; nodes without an intact record are inserted again from
 /// their vectors; nodes the entry point cannot reach get in-links from their nearest reachable
 /// neighbours. Everything happens in the caller's write transaction.
-extension HNSWGraph {
+extension HNSWWriter {
     /// The intact records of the graph table, by node; nodes with a damaged record, and records
     /// of nodes not in `live`, are listed apart. Reads the map, not the writer's cache.
     func scanRecords(live: Set<UInt32>) throws -> (intact: [UInt32: GraphRecord.Node], damaged: Set<UInt32>, orphans: [UInt32]) {
@@ -70,7 +70,7 @@ extension HNSWGraph {
     /// Deletes `node`'s graph record without touching any other record.
     func deleteRecord(_ node: UInt32) throws {
         try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
-        writerCache?.setNode(node, nil)
+        nodes.cache.setNode(node, nil)
         noteChanged(node)
     }
 
@@ -83,7 +83,7 @@ extension HNSWGraph {
     /// Whether `node`'s vector is stored and passes its checksum.
     func hasIntactVector(_ node: UInt32) throws -> Bool {
         do {
-            return try withVector(node) { _, _ in true } ?? false
+            return try nodes.withVector(node) { _, _ in true } ?? false
         } catch StoreError.corruptRecord {
             return false
         }
@@ -93,7 +93,7 @@ extension HNSWGraph {
     func vectorCopy(_ node: UInt32) throws -> (values: [Float], norm: Float)? {
         let dimension = self.dimension
         do {
-            return try withVector(node) { values, norm in
+            return try nodes.withVector(node) { values, norm in
                 (Array(UnsafeBufferPointer(start: values.assumingMemoryBound(to: Float.self), count: dimension)), norm)
             }
         } catch StoreError.corruptRecord {

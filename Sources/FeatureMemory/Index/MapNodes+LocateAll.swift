@@ -1,5 +1,5 @@
 /// Filling a snapshot's location table for every node at once.
-extension HNSWGraph {
+extension MapNodes {
     /// Records in this snapshot's location table where each node's raw vector and graph record
     /// lie, walking the vector and graph tables in key order; returns the vectors located.
     ///
@@ -11,7 +11,7 @@ extension HNSWGraph {
     /// decoded on each read); their links are still located.
     @discardableResult
     func locateAll() throws -> Int {
-        guard let locations, writerCache == nil else { return 0 }
+        guard let locations else { return 0 }
         var located = 0
         let codec = self.codec
         try txn.withCursor(on: tables.vectors) { cursor in

@@ -3,7 +3,7 @@
 /// other's lists and push every other node's link to them out, until a group of copies linked
 /// only among themselves is unreachable. So a list keeps one copy of each vector, and every node
 /// keeps an in-link from a node that is not its copy.
-extension HNSWGraph {
+extension HNSWWriter {
     /// Distances at or below this are copies (exact copies give 0 under l2, rounding leaves a
     /// few ulps under cosine and inner product).
     static let copyDistance: Float = 1e-6

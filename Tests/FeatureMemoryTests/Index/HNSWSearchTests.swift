@@ -4,7 +4,7 @@ import Testing
 
 /// The graph stays consistent (verify finds nothing) and searchable through inserts, updates
 /// and deletes, each in the same transaction as the vector it indexes.
-@Suite struct HNSWGraphTests {
+@Suite struct HNSWSearchTests {
     let directory: TemporaryDirectory
     init() throws { directory = try TemporaryDirectory() }
 
@@ -84,7 +84,7 @@ import Testing
             try store.delete(id)
             try Self.expectClean(store)
         }
-        #expect(try store.read { try $0.graph.entryPoint() } == nil)
+        #expect(try store.read { try $0.mapNodes.entryPoint() } == nil)
         #expect(try store.nearest(to: [0, 0, 0, 0], count: 5).isEmpty)
         try store.put([1, 2, 3, 4], for: 99)
         #expect(try store.nearest(to: [0, 0, 0, 0], count: 5).map(\.id) == [99])
@@ -96,10 +96,10 @@ import Testing
         let store = try directory.store(dimension: 4, hnsw: HNSWParameters(m: 4, efConstruction: 32))
         try store.put(items.map { VectorItem(id: $0.id, vector: $0.vector) })
         for _ in 0..<5 {
-            let entry = try #require(try store.read { try $0.graph.entryPoint() })
+            let entry = try #require(try store.read { try $0.mapNodes.entryPoint() })
             let id = try store.read { try $0.externalID(ofNode: entry.node) }
             try store.delete(id)
-            let next = try #require(try store.read { try $0.graph.entryPoint() })
+            let next = try #require(try store.read { try $0.mapNodes.entryPoint() })
             #expect(next.node != entry.node)
             try Self.expectClean(store)
         }

@@ -1,0 +1,150 @@
+internal import CFeatureMemoryShims
+
+/// Nodes read through the store's node cache, for read transactions: a hit is a compressed copy
+/// of the vector (ranking only; the search ranks its final candidates again by `exactDistance`)
+/// and the layer-0 links; a miss is read from the map and, unless the prefetch thread is loading
+/// the whole store, put in the cache.
+struct CachedNodes: NodeSource {
+    /// The snapshot's map: misses, upper layers and exact distances.
+    let map: MapNodes
+    let cache: NodeCache
+    /// The cache's read side as plain values: lookups in the search loop do no reference counting.
+    private let view: NodeCacheView
+    /// Whether a node read on a miss queues its neighbours in `scratch.pendingPrefetch` (graph-aware prefetching).
+    let collectsGraphPrefetch: Bool
+    private let dimension: Int
+    private let metric: Metric
+    private var epoch: UInt32 = 0
+    private var querySum: Float = 0
+    // counted here and added to the cache's totals once per search
+    private var lookups = 0
+    private var hits = 0
+
+    init(map: MapNodes, cache: NodeCache, collectsGraphPrefetch: Bool) {
+        self.map = map
+        self.cache = cache
+        self.collectsGraphPrefetch = collectsGraphPrefetch
+        view = cache.view
+        dimension = map.dimension
+        metric = map.metric
+        cache.observe(snapshot: map.snapshot)
+    }
+
+    var snapshot: UInt64 { map.snapshot }
+    static var isApproximate: Bool { true }
+
+    func entryPoint() throws -> (node: UInt32, level: Int)? { try map.entryPoint() }
+    func nodeBound() throws -> Int { try map.nodeBound() }
+
+    mutating func beginSearch(_ query: UnsafeRawPointer) {
+        epoch = cache.nextEpoch()
+        querySum = fm_sum(query, dimension)
+    }
+
+    mutating func endSearch() {
+        cache.record(lookups: lookups, hits: hits)
+        lookups = 0
+        hits = 0
+    }
+
+    @inline(__always)
+    mutating func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
+        // layer-0 lookups are what the cache is sized for: only they count, and mark the entry used
+        if layer == 0 {
+            lookups &+= 1
+            if let d = cachedDistance(query, norm: norm, to: node, epoch: epoch) {
+                hits &+= 1
+                return d
+            }
+        } else if let d = cachedDistance(query, norm: norm, to: node, epoch: 0) {
+            return d
+        }
+        let d = try map.exactDistance(query, norm: norm, to: node)
+        if d != nil, !cache.isLoadingWhole { try fill(node, origin: .demand, epoch: epoch) }
+        return d
+    }
+
+    /// The distance to `node` from its cache entry; nil on a miss.
+    @inline(__always)
+    private func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, epoch: UInt32) -> Float? {
+        let dimension = self.dimension, metric = self.metric, offset = view.vectorOffset, querySum = self.querySum
+        if view.format == .bytes {
+            return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
+                let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
+                let step = entry.scale, low = entry.low
+                switch metric {
+                case .l2:
+                    return fm_byte_l2_squared(query, codes, low, step, dimension)
+                case .innerProduct:
+                    return 1 - (low * querySum + step * fm_byte_dot(query, codes, dimension))
+                case .cosine:
+                    return 1 - (low * querySum + step * fm_byte_dot(query, codes, dimension)) / (queryNorm * entry.norm)
+                }
+            }
+        }
+        return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
+            let values = (entry.base + offset).assumingMemoryBound(to: UInt16.self)
+            let scale = entry.scale
+            switch metric {
+            case .l2:
+                return fm_half_l2_squared(query, values, scale, dimension)
+            case .innerProduct:
+                return 1 - scale * fm_half_dot(query, values, dimension)
+            case .cosine:
+                return 1 - scale * fm_half_dot(query, values, dimension) / (queryNorm * entry.norm)
+            }
+        }
+    }
+
+    @inline(__always)
+    func exactDistance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32) throws -> Float? {
+        try map.exactDistance(query, norm: norm, to: node)
+    }
+
+    @inline(__always)
+    mutating func links(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
+        guard layer == 0 else { return try map.links(of: node, layer: layer, into: &links) }
+        lookups &+= 1
+        let maximum = view.maximumLinks
+        let copied: Void? = view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
+            links.removeAll(keepingCapacity: true)
+            for i in 0..<min(entry.linkCount, maximum) { links.append(entry.link(i)) }
+        }
+        if copied != nil {
+            hits &+= 1
+            return true
+        }
+        return try map.links(of: node, layer: 0, into: &links)
+    }
+
+    @inline(__always)
+    func prefetch(_ node: UInt32) { view.prefetch(node) }
+
+    @inline(__always)
+    func prefetchExact(_ node: UInt32) { map.prefetch(node) }
+
+    /// Copies `node`'s vector and layer-0 links, as this snapshot holds them, into the cache.
+    func fill(_ node: UInt32, origin: CacheOrigin, epoch: UInt32 = 0) throws {
+        let scratch = map.scratch
+        var links = ContiguousArray<UInt32>()
+        swap(&links, &scratch.cacheLinks)
+        defer { swap(&links, &scratch.cacheLinks) }
+        guard try map.links(of: node, layer: 0, into: &links) else { return }
+        // graph-aware prefetching: a node the search had to read is new ground, and its
+        // neighbours are what the search reads next; the prefetch thread loads them
+        if origin == .demand && collectsGraphPrefetch { scratch.pendingPrefetch.append(contentsOf: links) }
+        let snapshot = map.snapshot, cache = self.cache
+        // a damaged metadata record only means the entry carries no id; searches look it up then
+        let id = try? map.tables.externalID(ofNode: node, in: map.txn)
+        do {
+            _ = try map.withVector(node) { values, norm in
+                links.withUnsafeBufferPointer { buffer in
+                    cache.fill(node, snapshot: snapshot, id: id, vector: values, norm: norm, links: buffer, origin: origin,
+                               epoch: origin == .demand ? epoch : 0)
+                }
+            }
+        } catch StoreError.corruptRecord {
+            // a damaged vector is never cached; searches keep skipping and reporting it
+        }
+    }
+}

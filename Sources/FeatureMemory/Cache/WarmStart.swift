@@ -1,0 +1,88 @@
+/// What the prefetch thread does once, right after a store opens with a node cache, so that
+/// searches find the nodes they need in memory. The steps, in order, in one read transaction of
+/// the newest snapshot:
+///
+/// 1. Map population: a data file no larger than the cache budget (nor `locateLimit`) is mapped
+///    in whole (a few milliseconds per 100 MB from the page cache), since each page would
+///    otherwise cost a fault later.
+/// 2. Location pass: every node's records are located in that snapshot's location table, so
+///    searches read the nodes the cache lacks without B-tree lookups.
+/// 3. Image: an image of this very snapshot saved by the last opening loads in one read.
+/// 4. Gate: searches, held at the store's `LocationGate` since the store queued the warm start,
+///    go ahead (the gate opens on every way out as well, and after at most
+///    `LocationGate.maximumWait`).
+/// 5. Whole-store load or hot set: a store the budget holds whole is loaded in id order, in
+///    chunks queued behind other requests (searches leave filling to it meanwhile); otherwise
+///    the hot set the last opening saved, every node above layer 0 and the entry point's layer-0
+///    neighbourhood are loaded.
+///
+/// Only steps 1–3 run before searches may start; they are skipped where they do not pay: a store
+/// larger than the budget is neither populated nor located.
+struct WarmStart {
+    let loader: CacheLoader
+
+    /// Nodes of the entry point's neighbourhood step 5 adds to the saved hot set.
+    static let neighbourhood = 4096
+    /// The largest data file steps 1 and 2 run on (also never more than the cache budget): both run
+    /// in one read transaction, which holds back page reuse by writers while it lasts, and a file
+    /// not in the page cache is read from disk.
+    static let locateLimit = 1 << 30
+
+    /// Runs the steps in order.
+    func run() throws {
+        let cache = loader.nodeCache, environment = loader.environment, gate = loader.locationGate
+        defer { gate.release() }
+        try loader.withNodes { source in
+            // 1 and 2
+            if environment.populateMap(limit: min(cache.budgetBytes, Self.locateLimit)) > 0 {
+                try source.map.locateAll()
+            }
+            // 3
+            _ = try source.map.txn.withBytes(of: .cacheImage, in: loader.tables.meta) {
+                cache.load(image: $0, snapshot: source.snapshot)
+            }
+            // 4, after deciding whether step 5 loads the whole store: searches leave filling to
+            // that load from the moment they pass the gate
+            let whole = try cache.reserve(nodes: source.nodeBound())
+            cache.isLoadingWhole = whole
+            gate.release()
+            // 5
+            if whole {
+                try loader.sweep(source, from: 0)
+            } else {
+                try loader.fill(try hotNodes(source, limit: cache.capacity), withNeighbours: false, origin: .warmStart, in: source)
+            }
+        }
+    }
+
+    /// What step 5 loads when the store does not fit, in order: the hot set the previous opening
+    /// saved, every node above layer 0, then the entry point's layer-0 neighbourhood breadth
+    /// first; at most `limit` nodes.
+    func hotNodes(_ source: CachedNodes, limit: Int) throws -> [UInt32] {
+        let txn = source.map.txn, tables = loader.tables
+        var nodes = try txn.savedHotSet(in: tables.meta)
+        var seen = Set(nodes)
+        try txn.withCursor(on: tables.levels) { cursor in
+            try cursor.forEach { entry in
+                if let node = UInt32(keyBytes: entry.value), seen.insert(node).inserted { nodes.append(node) }
+                return nodes.count < limit
+            }
+        }
+        guard let entry = try source.entryPoint() else { return Array(nodes.prefix(limit)) }
+        let neighbourhood = min(limit, max(nodes.count + Self.neighbourhood, nodes.count))
+        var frontier = [entry.node]
+        seen.insert(entry.node)
+        nodes.append(entry.node)
+        var links = ContiguousArray<UInt32>()
+        var index = 0
+        while index < frontier.count && nodes.count < neighbourhood {
+            guard try source.map.links(of: frontier[index], layer: 0, into: &links) else { index += 1; continue }
+            for neighbour in links where seen.insert(neighbour).inserted {
+                frontier.append(neighbour)
+                nodes.append(neighbour)
+            }
+            index += 1
+        }
+        return Array(nodes.prefix(limit))
+    }
+}

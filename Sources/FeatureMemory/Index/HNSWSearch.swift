@@ -1,0 +1,141 @@
+/// HNSW search over one snapshot: greedy descent through the upper layers, then a beam search
+/// of layer 0. It reads nodes only through `source`, and is compiled once per kind of source.
+struct HNSWSearch<Source: NodeSource> {
+    var source: Source
+    let scratch: SearchScratch
+
+    /// The `k` nearest nodes to `query` (a validated vector), searching layer 0 with `ef` ≥ k.
+    /// `accept` limits which nodes may be results (all nodes are still walked through).
+    mutating func search(
+        _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
+    ) throws -> [Candidate] {
+        scratch.damaged.removeAll(keepingCapacity: true)
+        source.beginSearch(query)
+        defer { source.endSearch() }
+        guard let entry = try source.entryPoint(), let d = try source.distance(query, norm: norm, to: entry.node, layer: entry.level)
+        else { return [] }
+        var current = Candidate(distance: d, node: entry.node)
+        if entry.level > 0 {
+            for layer in stride(from: entry.level, through: 1, by: -1) {
+                current = try greedy(query, norm: norm, from: current, layer: layer)
+            }
+        }
+        scratch.lastRegion = current.node
+        var found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
+        if Source.isApproximate {
+            // the candidates were ranked by approximate distances; they are ranked again by their
+            // stored vectors, so results and their distances are exact
+            var exact: [Candidate] = []
+            exact.reserveCapacity(found.count)
+            for candidate in found { source.prefetchExact(candidate.node) }
+            for candidate in found {
+                if let d = try source.exactDistance(query, norm: norm, to: candidate.node) { exact.append(Candidate(distance: d, node: candidate.node)) }
+            }
+            exact.sort()
+            found = exact
+        }
+        return Array(found.prefix(k))
+    }
+
+    /// The candidates a node of `level` would be linked from: per layer (index 0 the bottom), the
+    /// `ef` nearest nodes a search finds; empty layers above the graph's top.
+    mutating func candidatePools(_ query: UnsafeRawPointer, norm: Float, level: Int, ef: Int) throws -> [[Candidate]] {
+        var pools = Array(repeating: [Candidate](), count: level + 1)
+        guard let entry = try source.entryPoint() else { return pools }
+        guard let entryDistance = try source.distance(query, norm: norm, to: entry.node, layer: entry.level) else {
+            throw StoreError.corruptRecord(node: entry.node)
+        }
+        var current = Candidate(distance: entryDistance, node: entry.node)
+        if entry.level > level {
+            for layer in stride(from: entry.level, to: level, by: -1) {
+                current = try greedy(query, norm: norm, from: current, layer: layer)
+            }
+        }
+        var entries = [current]
+        for layer in stride(from: min(level, entry.level), through: 0, by: -1) {
+            let found = try searchLayer(query, norm: norm, entries: entries, ef: ef, layer: layer)
+            pools[layer] = found
+            if !found.isEmpty { entries = found }
+        }
+        return pools
+    }
+
+    /// Greedy walk in `layer` from `start` toward `query`: the nearest node it reaches.
+    mutating func greedy(_ query: UnsafeRawPointer, norm: Float, from start: Candidate, layer: Int) throws -> Candidate {
+        var links = ContiguousArray<UInt32>()
+        swap(&links, &scratch.links)
+        defer { swap(&links, &scratch.links) }
+        var current = start
+        var improved = true
+        while improved {
+            improved = false
+            guard try source.links(of: current.node, layer: layer, into: &links) else { break }
+            for neighbour in links {
+                guard let d = try source.distance(query, norm: norm, to: neighbour, layer: layer) else { continue }
+                let candidate = Candidate(distance: d, node: neighbour)
+                if candidate < current {
+                    current = candidate
+                    improved = true
+                }
+            }
+        }
+        return current
+    }
+
+    /// Beam search in `layer`: the `ef` nearest nodes found from `entries`, nearest first.
+    /// `accept` limits which nodes may be results (all nodes are still walked through).
+    mutating func searchLayer(
+        _ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int, layer: Int,
+        accept: ((UInt32) -> Bool)? = nil
+    ) throws -> [Candidate] {
+        // The working state moves out of the shared scratch object for the loop: local values
+        // need no exclusivity checks, and swapping back keeps their buffers for the next search.
+        var visited = VisitedSet(), candidates = CandidateHeap(nearestFirst: true)
+        var results = CandidateHeap(nearestFirst: false), links = ContiguousArray<UInt32>()
+        var fresh = ContiguousArray<UInt32>()
+        swap(&fresh, &scratch.fresh)
+        swap(&visited, &scratch.visited)
+        swap(&candidates, &scratch.candidates)
+        swap(&results, &scratch.results)
+        swap(&links, &scratch.links)
+        defer {
+            swap(&visited, &scratch.visited)
+            swap(&candidates, &scratch.candidates)
+            swap(&results, &scratch.results)
+            swap(&links, &scratch.links)
+            swap(&fresh, &scratch.fresh)
+        }
+        visited.reset(capacity: try source.nodeBound())
+        candidates.removeAll()
+        results.removeAll()
+        for entry in entries where visited.insert(entry.node) {
+            candidates.push(entry)
+            if accept?(entry.node) ?? true { results.push(entry) }
+        }
+        while let nearest = candidates.pop() {
+            if results.count >= ef, let worst = results.top, worst < nearest { break }
+            guard try source.links(of: nearest.node, layer: layer, into: &links) else { continue }
+            // the unvisited neighbours' vectors are requested all at once, so their loads from
+            // memory overlap instead of following one another
+            fresh.removeAll(keepingCapacity: true)
+            for neighbour in links where visited.insert(neighbour) {
+                fresh.append(neighbour)
+                source.prefetch(neighbour)
+            }
+            for neighbour in fresh {
+                guard let d = try source.distance(query, norm: norm, to: neighbour, layer: layer) else { continue }
+                let candidate = Candidate(distance: d, node: neighbour)
+                if results.count < ef || candidate < (results.top ?? candidate) {
+                    candidates.push(candidate)
+                    if accept?(neighbour) ?? true {
+                        results.push(candidate)
+                        if results.count > ef { _ = results.pop() }
+                    }
+                }
+            }
+        }
+        var ordered = Array(results.elements)
+        ordered.sort()
+        return ordered
+    }
+}

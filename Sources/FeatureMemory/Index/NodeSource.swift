@@ -1,0 +1,56 @@
+/// Where a graph search reads nodes: their links and the distance from the query to their
+/// vectors, all as one snapshot holds them.
+///
+/// `HNSWSearch` is generic over it, so each search is compiled for one source and the loop makes
+/// no choice per node. The sources, from the bottom up:
+/// - `MapNodes`: records read in place from the map (through the snapshot's location table when
+///   it has one); exact distances. Read transactions without a node cache, and the fallback of
+///   the others.
+/// - `WriterNodes`: the writer's cache of decoded nodes in front of `MapNodes`; exact.
+/// - `CachedNodes` (in Cache/): the store's node cache in front of `MapNodes`; distances from
+///   compressed copies, so the search ranks its final candidates again by `exactDistance`.
+///
+/// Methods are `mutating` so a source may count what it did (cache lookups and hits) in plain
+/// stored properties of a local copy, with no locks or exclusivity checks in the loop.
+protocol NodeSource {
+    /// The snapshot read.
+    var snapshot: UInt64 { get }
+
+    /// Whether `distance` is approximate: then a search ranks its candidates again by `exactDistance`.
+    static var isApproximate: Bool { get }
+
+    /// The node searches start from and its level; nil for an empty graph.
+    mutating func entryPoint() throws -> (node: UInt32, level: Int)?
+
+    /// Node ids below this bound are the ones that may exist.
+    mutating func nodeBound() throws -> Int
+
+    /// Called once before each search of `query`.
+    mutating func beginSearch(_ query: UnsafeRawPointer)
+
+    /// Called after each search (a source adds what it counted to shared totals here).
+    mutating func endSearch()
+
+    /// The distance from `query` (of norm `norm`) to `node`, possibly approximate; nil when the
+    /// node is missing or damaged (a damaged one is noted in the search's scratch).
+    mutating func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float?
+
+    /// The exact distance from `query` to `node`, from the stored vector.
+    mutating func exactDistance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32) throws -> Float?
+
+    /// Copies the out-links of `node` in `layer` into `links`; false when the node has no intact
+    /// graph record (a damaged one is noted in the search's scratch).
+    mutating func links(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool
+
+    /// Starts loading `node`'s vector into the processor cache, when its address is known.
+    func prefetch(_ node: UInt32)
+
+    /// Starts loading what `exactDistance` reads of `node` into the processor cache.
+    func prefetchExact(_ node: UInt32)
+}
+
+extension NodeSource {
+    mutating func beginSearch(_ query: UnsafeRawPointer) {}
+    mutating func endSearch() {}
+    func prefetchExact(_ node: UInt32) { prefetch(node) }
+}

@@ -1,0 +1,71 @@
+/// Nodes as the writer sees them: its cache of decoded vectors and links first, then the map.
+///
+/// The writer itself fills the cache with what it reads (`populates`); the parallel searches of a
+/// batch share a cache that reflects their snapshot read-only and read their own snapshot's map
+/// for anything it lacks.
+struct WriterNodes: NodeSource {
+    /// The map of the transaction, for what the cache lacks.
+    let map: MapNodes
+    let cache: WriterCache
+    /// Whether what is read from the map is added to `cache` (the writer) or not (batch searches).
+    let populates: Bool
+
+    var snapshot: UInt64 { map.snapshot }
+    static var isApproximate: Bool { false }
+
+    func entryPoint() throws -> (node: UInt32, level: Int)? { try map.entryPoint() }
+    func nodeBound() throws -> Int { try map.nodeBound() }
+
+    /// Passes `node`'s vector and norm to `body`; nil when the node has no vector.
+    @inline(__always)
+    func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
+        if let (values, norm) = cache.vector(node) { return try body(values, norm) }
+        guard populates else { return try map.withVector(node, body) }
+        let codec = map.codec, cache = self.cache
+        return try node.withKeyBytes { key in
+            try map.txn.withValue(in: map.tables.vectors, forKey: key) { record -> R in
+                let (values, norm) = try codec.decode(record, node: node)
+                cache.setVector(node, values, norm: norm)
+                return try body(values, norm)
+            }
+        }
+    }
+
+    @inline(__always)
+    func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
+        try exactDistance(query, norm: norm, to: node)
+    }
+
+    @inline(__always)
+    func exactDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        let dimension = map.dimension, metric = map.metric
+        return try map.scratch.checkedDistance(to: node) {
+            try withVector(node) { values, norm in
+                Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
+            }
+        }
+    }
+
+    @inline(__always)
+    func prefetch(_ node: UInt32) {
+        if cache.vector(node) != nil { cache.prefetchVector(node) } else { map.prefetch(node) }
+    }
+
+    @inline(__always)
+    func links(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
+        links.removeAll(keepingCapacity: true)
+        if cache.appendLinks(of: node, layer: layer, to: &links) { return true }
+        guard populates else { return try map.links(of: node, layer: layer, into: &links) }
+        guard let record = try self.node(node) else { return false }
+        if layer <= record.level { links.append(contentsOf: record.out[layer]) }
+        return true
+    }
+
+    /// The decoded links of `node`, or nil when it has no record. A damaged record is an error.
+    func node(_ node: UInt32) throws -> GraphRecord.Node? {
+        if let cached = cache.node(node) { return cached }
+        let decoded = try map.decodedNode(node)
+        if populates, let decoded { cache.setNode(node, decoded) }
+        return decoded
+    }
+}
