@@ -7,13 +7,18 @@ import Synchronization
 /// B-trees, through page faults of a map nothing has read yet: the first searches after opening
 /// take milliseconds each while the location pass runs beside them, and the pass finishes no
 /// sooner for the company. Waiting for the pass (tens of milliseconds for 100,000 nodes) turns a
-/// run of slow searches into one slower first search. The wait is bounded: past `maximumWait`
-/// a search goes ahead without it.
+/// run of slow searches into one slower search. The wait is bounded: past `maximumWait` a search
+/// goes ahead without it.
+///
+/// The first search never waits: a process that searches once (a command, a one-shot job) needs
+/// none of the pass, and its one search costs less cold than the pass does; the searches after
+/// it wait, since by then the pass is likely to pay.
 final class LocationGate: Sendable {
     /// How long a search waits at most.
     static let maximumWait: TimeInterval = 0.25
 
     private let open = Atomic<Bool>(true)
+    private let firstWentAhead = Atomic<Bool>(false)
     private let condition = NSCondition()
 
     /// Closes the gate: searches wait from now until `release`.
@@ -35,6 +40,7 @@ final class LocationGate: Sendable {
     @inline(__always)
     func pass() {
         if open.load(ordering: .acquiring) { return }
+        if !firstWentAhead.exchange(true, ordering: .acquiringAndReleasing) { return }
         let deadline = Date(timeIntervalSinceNow: Self.maximumWait)
         condition.lock()
         while !open.load(ordering: .acquiring) && condition.wait(until: deadline) {}
