@@ -43,6 +43,9 @@ extension FMDB {
         @Option(help: "Query stream: uniform (each query once, in file order) or zipf (a skewed stream that repeats popular queries).")
         var workload: Workload = .uniform
 
+        @Option(help: "With the uniform workload, pass over the query file this many times per ef, so that a measurement lasts long enough to mean something on a noisy machine.")
+        var passes: Int = 1
+
         @Option(help: "Queries in a zipf stream (default 10 × the file's).")
         var streamLength: Int?
 
@@ -92,6 +95,7 @@ extension FMDB {
             for value in efValues { try OptionRange.check(value, in: OptionRange.ef, flag: "--ef") }
             if let cacheMB { try OptionRange.check(cacheMB, in: OptionRange.cacheMB, flag: "--cache-mb") }
             if let streamLength { try OptionRange.check(streamLength, in: OptionRange.streamLength, flag: "--stream-length") }
+            try OptionRange.check(passes, in: OptionRange.passes, flag: "--passes")
             guard zipfExponent > 0, zipfExponent <= 100 else { throw ValidationError("--zipf-exponent must be in (0, 100], got \(zipfExponent)") }
         }
 
@@ -120,8 +124,12 @@ extension FMDB {
                 }
                 expected.append(ids)
             }
+            guard passes * queryVectors.count <= OptionRange.streamLength.upperBound else {
+                throw ValidationError("--passes \(passes) × \(queryVectors.count) queries is more than \(OptionRange.streamLength.upperBound) queries")
+            }
             let stream = QueryStream.make(workload, queries: queryVectors.count,
-                                          length: streamLength ?? 10 * queryVectors.count, exponent: zipfExponent, seed: seed)
+                                          length: streamLength ?? 10 * queryVectors.count, exponent: zipfExponent, seed: seed,
+                                          repeats: passes)
 
             if cold && dropPageCache {
                 let evicted = PageCache.evict(location.store + "/data.mdb")

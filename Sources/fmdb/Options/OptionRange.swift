@@ -14,6 +14,8 @@ enum OptionRange {
     /// Queries in a zipf stream (--stream-length): the stream is built in memory up front (8 bytes
     /// a query, so at most 80 MB).
     static let streamLength = 1...10_000_000
+    /// Passes over the query file (--passes); the passes' queries, like a zipf stream, at most `streamLength`'s bound.
+    static let passes = 1...10_000
     /// Node cache budget (--cache-mb), up to 1 TiB: the shift to bytes cannot overflow.
     static let cacheMB = 0...(1 << 20)
     /// Patterns consulted per file (--neighbours).

@@ -2,11 +2,11 @@ import Foundation
 
 /// The order in which `fmdb bench` issues queries.
 enum QueryStream {
-    /// Uniform: every query once, in file order. Zipf: `length` draws where the query of
+    /// Uniform: the file's queries in order, `repeats` times over. Zipf: `length` draws where the query of
     /// popularity rank r comes with weight 1/r^exponent; ranks are a seeded shuffle of the file,
     /// so popularity does not follow file order.
-    static func make(_ workload: Workload, queries: Int, length: Int, exponent: Double, seed: UInt64) -> [Int] {
-        guard workload == .zipf else { return Array(0..<queries) }
+    static func make(_ workload: Workload, queries: Int, length: Int, exponent: Double, seed: UInt64, repeats: Int = 1) -> [Int] {
+        guard workload == .zipf else { return (0..<repeats).flatMap { _ in 0..<queries } }
         var random = SplitMix(seed: seed)
         var ranked = Array(0..<queries)
         ranked.shuffle(using: &random)
