@@ -28,6 +28,9 @@ public final class FeatureStore: Sendable {
     public let wasCreated: Bool
 
     let environment: Environment
+    /// This object's use of the shared environment: while it is held, an opening of the same
+    /// directory with other environment settings is refused.
+    private let lease: EnvironmentLease
     let tables: StoreTables
     let codecs: ScratchPool<VectorCodec>
     let scratches: ScratchPool<SearchScratch>
@@ -52,8 +55,26 @@ public final class FeatureStore: Sendable {
     let cacheMetrics: CacheMetrics?
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
-    /// Dimension and metric in `options` must match an existing store's when given.
-    public init(at directory: URL, options: StoreOptions = StoreOptions()) throws {
+    ///
+    /// What `options` must agree with, or the opening throws `StoreError.configurationMismatch`
+    /// naming the field and changes nothing:
+    /// - The store: `dimension`, `metric` and `hnsw.m`, when given, are what it was created with.
+    /// - The store objects open on the same directory in this process, which share one LMDB
+    ///   environment (LMDB allows one per process): `durability`, `mapSizeCap` and
+    ///   `initialMapSize` are the environment's, so they must equal those store objects' options.
+    ///   Identical options share the environment; once every store object on the directory is
+    ///   released, the next opening may choose them anew.
+    /// - Nothing: `hnsw.efConstruction`, `writeCacheBytes`, `cacheBytes`, `cachePolicy`,
+    ///   `cacheFormat`, `prefetch`, `resultCacheEntries` and `metricsFactory` belong to this store
+    ///   object (its own caches and inserts) and may differ between store objects.
+    public convenience init(at directory: URL, options: StoreOptions = StoreOptions()) throws {
+        try self.init(at: directory, options: options, joiningOpenEnvironment: false)
+    }
+
+    /// Opens the store in `directory`; with `joiningOpenEnvironment`, an environment this process
+    /// has open is used with its own settings whatever `options` says (for maintenance such as a
+    /// backup, which must work beside the store objects in use).
+    init(at directory: URL, options: StoreOptions, joiningOpenEnvironment: Bool) throws {
         let path = directory.path
         try Self.validate(options)
         let fileManager = FileManager.default
@@ -74,7 +95,9 @@ public final class FeatureStore: Sendable {
         configuration.initialMapSize = options.mapSizeCap.map { min($0, options.initialMapSize) } ?? options.initialMapSize
         configuration.mapSizeCap = options.mapSizeCap
         configuration.durability = options.durability
-        let environment = try EnvironmentRegistry.shared.environment(directory: path, configuration: configuration).environment
+        let lease = try EnvironmentRegistry.shared.environment(
+            directory: path, configuration: configuration, joining: joiningOpenEnvironment)
+        let environment = lease.environment
 
         // An existing store opens in a read transaction, so opening never waits for a writer
         // (another process may be in the middle of a long import); only a new store needs a
@@ -114,6 +137,7 @@ public final class FeatureStore: Sendable {
         if let efConstruction = options.hnsw?.efConstruction { schema.hnsw.efConstruction = efConstruction }
         self.directory = directory
         self.environment = environment
+        self.lease = lease
         self.tables = opened.tables
         self.schema = schema
         self.wasCreated = opened.created

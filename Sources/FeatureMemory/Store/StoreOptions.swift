@@ -13,6 +13,11 @@ public enum Durability: String, Sendable, CaseIterable, Codable {
 }
 
 /// How to open or create a store.
+///
+/// `durability`, `mapSizeCap` and `initialMapSize` belong to the LMDB environment that every
+/// store object open on a directory in this process shares: a second opening must ask for the
+/// same values (see `FeatureStore.init(at:options:)`). The cache, prefetch and metrics options
+/// and `hnsw.efConstruction` belong to each store object and may differ.
 public struct StoreOptions: Sendable {
     /// Floats per vector; needed to create a store, checked against an existing one when set.
     public var dimension: Int?
@@ -21,13 +26,15 @@ public struct StoreOptions: Sendable {
     /// HNSW graph parameters for a new store (default M = 16, efConstruction = 200); for an existing
     /// store M must match, and efConstruction applies to this opening's inserts.
     public var hnsw: HNSWParameters?
-    /// What a commit waits for.
+    /// What a commit waits for. Shared by every store object open on the directory in this process.
     public var durability: Durability
-    /// The map never grows past this many bytes; nil for no limit but the disk.
+    /// The map never grows past this many bytes; nil for no limit but the disk. Shared by every
+    /// store object open on the directory in this process.
     public var mapSizeCap: Int?
     /// The map size a store starts with; it doubles whenever a write fills it. The map is address
     /// space, not disk (the file grows as pages are written), so the default of 256 GiB means
     /// growth, which must wait for every read of this process to end, practically never happens.
+    /// Shared by every store object open on the directory in this process.
     public var initialMapSize: Int
     /// Create the directory and the store when missing.
     public var createIfMissing: Bool
