@@ -6,6 +6,11 @@ extension FeatureStore {
 
     /// Stores `data` under `name` in the store, in its own durable transaction (nil removes it): a
     /// place for what belongs with the vectors, such as the statistics features are normalized with.
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func setAttachment(_ data: Data?, named name: String) throws {
         let key = try Self.attachmentKey(name)
         try write { writer in

@@ -231,11 +231,25 @@ public final class FeatureStore: Sendable {
     }
 
     /// Runs `body` in a write transaction: commits when it returns (durable as the store's
-    /// `Durability` promises), rolls back everything when it throws. Writers are serialized.
-    /// `body` may run again if the map had to grow, so keep side effects out of it. Inside
-    /// `body`, write through the transaction it is given: a write of this store (or another
-    /// store object on the same directory) started on the same thread throws
-    /// `StoreError.nestedWrite`.
+    /// `Durability` promises), rolls back everything when it throws. Writers are serialized: in
+    /// this process by a lock, across processes by LMDB. The transaction must not escape `body`.
+    ///
+    /// `body` may run more than once. When LMDB runs out of map space (`MDB_MAP_FULL`) in a call
+    /// inside `body` (and that error leaves `body`) or at the commit, the transaction is rolled
+    /// back, the map doubles (up to `StoreOptions.mapSizeCap`) and `body` runs again from the
+    /// start in a new transaction, once more for every doubling needed; only the last run
+    /// commits, and its value is returned. So `body` must do nothing outside the transaction
+    /// that a rolled-back run would leave behind (appending to an outer array, counting, sending
+    /// a message): derive such things from the returned value. An error of any other kind ends
+    /// the write at once, rolled back. At the cap the write throws
+    /// `StoreError.mapSizeCapReached` and nothing of it is committed. With the default
+    /// `initialMapSize` (256 GiB of address space) the map practically never grows.
+    ///
+    /// Inside `body`, write through the transaction it is given. A write of this store object,
+    /// or of another store object on the same directory, started on the same thread (`put`,
+    /// `delete`, `write`, …) throws `StoreError.nestedWrite` and writes nothing: LMDB allows one
+    /// write transaction at a time, so it would wait for itself forever. Unless `body` catches
+    /// that error, it rolls the outer transaction back too.
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         var transactionID = 0
         do {
