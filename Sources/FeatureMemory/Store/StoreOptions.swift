@@ -49,24 +49,23 @@ public struct StoreOptions: Sendable {
     public var prefetch: PrefetchOptions
     /// Which entry the node cache evicts (CLOCK by default: it kept the higher hit rate on every
     /// zipf stream measured; see docs/architecture.md).
-    public var cachePolicy: CachePolicy = .clock
+    public var cachePolicy: CachePolicy
     /// How the node cache keeps vectors (8-bit codes by default; see `CacheFormat`).
-    public var cacheFormat: CacheFormat = .bytes
+    public var cacheFormat: CacheFormat
     /// Where the cache's metrics go (nil: the process's `MetricsSystem.factory`).
     public var metricsFactory: (any MetricsFactory)?
     /// Search results kept per committed version, for repeated queries (default 1,024; 0 turns it off).
     public var resultCacheEntries: Int
 
-    /// Options for opening or creating a store.
+    /// Options for opening or creating a store; every option has a parameter, each defaulting to
+    /// the property's documented default.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
         mapSizeCap: Int? = nil, initialMapSize: Int = 256 << 30, createIfMissing: Bool = true,
-        writeCacheBytes: Int = 512 << 20, cacheBytes: Int = 256 << 20, prefetch: PrefetchOptions = .init(),
-        resultCacheEntries: Int = 1024
+        writeCacheBytes: Int = 512 << 20, cacheBytes: Int = 256 << 20, cachePolicy: CachePolicy = .clock,
+        cacheFormat: CacheFormat = .bytes, prefetch: PrefetchOptions = .init(), resultCacheEntries: Int = 1024,
+        metricsFactory: (any MetricsFactory)? = nil
     ) {
-        self.cacheBytes = cacheBytes
-        self.prefetch = prefetch
-        self.resultCacheEntries = resultCacheEntries
         self.dimension = dimension
         self.metric = metric
         self.hnsw = hnsw
@@ -75,6 +74,12 @@ public struct StoreOptions: Sendable {
         self.initialMapSize = initialMapSize
         self.createIfMissing = createIfMissing
         self.writeCacheBytes = writeCacheBytes
+        self.cacheBytes = cacheBytes
+        self.cachePolicy = cachePolicy
+        self.cacheFormat = cacheFormat
+        self.prefetch = prefetch
+        self.resultCacheEntries = resultCacheEntries
+        self.metricsFactory = metricsFactory
     }
 
     /// The largest dimension a store accepts.
