@@ -168,9 +168,9 @@ extension FeatureStore {
         }
     }
 
-    /// The number of vectors in the store.
+    /// The number of vectors in the store, read in a snapshot of its own.
     public func count() throws -> Int {
-        try read { try $0.count }
+        try read { try $0.count() }
     }
 
     /// The `count` stored vectors nearest to `query`, nearest first, through the HNSW graph

@@ -30,7 +30,7 @@ struct PutTests {
             #expect(try txn.vector(for: 99).bitPatterns == vector.bitPatterns)
             #expect(try txn.metadata(for: 99) == stored.metadata)
             #expect(try txn.contains(99))
-            #expect(try txn.count == 1)
+            #expect(try txn.count() == 1)
             if let label = kind.label { #expect(try txn.ids(withLabel: label) == [99]) }
         }
         let statistics = try store.statistics()
@@ -133,7 +133,7 @@ struct PutTests {
         try store.write { txn throws in
             try txn.put([1, 0, 0], for: 1)
             try txn.put(VectorItem(id: 2, vector: [0, 1, 0], label: "b"))
-            #expect(try txn.count == 2)
+            #expect(try txn.count() == 2)
             #expect(try txn.get(2).metadata.label == "b")
             #expect(try txn.nearest(to: [0, 1, 0], count: 1).first?.id == 2)
         }
@@ -196,7 +196,7 @@ struct PutTests {
             return nil
         }
         #expect(value == nil)
-        #expect(try store.read { try $0.count } == 1)
+        #expect(try store.read { try $0.count() } == 1)
     }
 
     @Test func aTransactionUsedAfterItsBlockIsRefused() throws {
@@ -206,7 +206,7 @@ struct PutTests {
         let escapedWriter = try store.write { $0 }
         let ended = StoreError.invalidArgument("transaction used after its read or write block ended")
         #expect(throws: ended) { _ = try escapedReader.get(1) }
-        #expect(throws: ended) { _ = try escapedReader.count }
+        #expect(throws: ended) { _ = try escapedReader.count() }
         #expect(throws: ended) { _ = try escapedReader.ids() }
         #expect(throws: ended) { _ = try escapedReader.nearest(to: [1, 2], count: 1) }
         #expect(throws: ended) { try escapedWriter.put([3, 4], for: 2) }
