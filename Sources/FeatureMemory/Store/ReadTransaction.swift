@@ -372,6 +372,6 @@ extension MetadataRecord.Fields {
     var metadata: VectorMetadata {
         VectorMetadata(
             label: label, userData: userData, support: support, confidence: confidence,
-            createdAt: created, updatedAt: updated)
+            creationDate: Date(timeIntervalSince1970: created), modificationDate: Date(timeIntervalSince1970: updated))
     }
 }

@@ -13,9 +13,9 @@ struct PutTests {
         let store = try temporary.store(dimension: dimension, metric: metric)
         var random = SeededGenerator(seed: 21)
         let vector = kind.vector(dimension, using: &random)
-        let before = Date().timeIntervalSince1970
+        let before = Date()
         try store.put(vector, for: 99, label: kind.label, userData: kind.userData)
-        let after = Date().timeIntervalSince1970
+        let after = Date()
 
         let stored = try store.get(99)
         #expect(stored.id == 99)
@@ -24,8 +24,8 @@ struct PutTests {
         #expect(stored.metadata.userData == kind.userData)
         #expect(stored.metadata.support == 1)
         #expect(stored.metadata.confidence == 1)
-        #expect(stored.metadata.createdAt == stored.metadata.updatedAt)
-        #expect((before...after).contains(stored.metadata.createdAt))
+        #expect(stored.metadata.creationDate == stored.metadata.modificationDate)
+        #expect((before...after).contains(stored.metadata.creationDate))
         try store.read { txn throws in
             #expect(try txn.vector(for: 99).bitPatterns == vector.bitPatterns)
             #expect(try txn.metadata(for: 99) == stored.metadata)
@@ -57,8 +57,8 @@ struct PutTests {
         #expect(second.vector == [4, 3, 2, 1])
         #expect(second.metadata.label == "new")
         #expect(second.metadata.userData == Data([2, 2]))
-        #expect(second.metadata.createdAt == first.createdAt)
-        #expect(second.metadata.updatedAt >= first.updatedAt)
+        #expect(second.metadata.creationDate == first.creationDate)
+        #expect(second.metadata.modificationDate >= first.modificationDate)
         #expect(second.metadata.support == 7)
         #expect(second.metadata.confidence == 0.5)
         #expect(try store.count() == 1)
