@@ -11,6 +11,15 @@ import Foundation
 /// }                                   // durable here
 /// let hits = try store.read { try $0.nearest(to: query, count: 10) }
 /// ```
+///
+/// Operations, one file and one report type per concept:
+/// - On this open store object: `statistics()` (`StoreStatistics`), `verify()`
+///   (`VerificationReport`), `repair()` (`RepairReport`), `sync()`, and for the cache
+///   `cacheStatistics`, `saveHotSet()`.
+/// - On a store's directory (static: they open what they need themselves, or must find the store
+///   closed): `backup(from:to:compact:)` (`BackupReport`), `compact(at:)` (`CompactionReport`),
+///   `salvage(from:to:metric:)` (`SalvageReport`), `verifyFile(at:)` (`VerificationReport`) and
+///   `checkPages(at:everyPage:)`.
 public final class FeatureStore: Sendable {
     /// The store's directory.
     public let directory: URL
