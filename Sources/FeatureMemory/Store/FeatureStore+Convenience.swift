@@ -38,7 +38,7 @@ extension FeatureStore {
         for (index, item) in items.enumerated() {
             do {
                 try rules.check(item)
-            } catch {
+            } catch let error as StoreError {
                 throw StoreError.batchItem(index: index, error)
             }
         }

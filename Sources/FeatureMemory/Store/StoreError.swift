@@ -1,4 +1,10 @@
 /// Why an operation failed; the store is unchanged.
+///
+/// Every call of the store API throws a `StoreError` and nothing else, except `read`, `write`
+/// and `ReadTransaction.forEach`, which also pass on what their body throws. The calls are
+/// declared `throws`, not `throws(StoreError)`: with Swift 6.3, a `catch StoreError.someCase`
+/// clause around a call declared `throws(StoreError)` can crash the caller's compilation
+/// ("Found ownership error?!", swiftlang/swift#86924). Catch with `catch let error as StoreError`.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The vector's length is not the store's dimension.
     case dimensionMismatch(expected: Int, actual: Int)
