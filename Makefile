@@ -33,12 +33,16 @@ demo: build speech-deps
 	@bash tools/speech-demo.sh "$(DEMO_SPEECH)"
 	@bash tools/demo.sh "$(DEMO_STORE)" "$(DEMO_DATA)"
 
+# The suite, then the QuickStart example (its own package, built in debug like the tests): it
+# exits non-zero when a result is wrong.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	$(SWIFT) build --package-path Examples/QuickStart
+	"$$($(SWIFT) build --package-path Examples/QuickStart --show-bin-path)/QuickStart"
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
 
 clean:
-	rm -rf .build "$(DEMO_STORE)" "$(DEMO_SPEECH)"
+	rm -rf .build Examples/QuickStart/.build "$(DEMO_STORE)" "$(DEMO_SPEECH)"

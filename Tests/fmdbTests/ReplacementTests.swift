@@ -109,7 +109,7 @@ import Testing
         let path = temp.path("s")
         let store = try FeatureStore(at: URL(fileURLWithPath: path), options: .init(dimension: 2))
         try store.put([1, 2], for: 1)
-        #expect(throws: StoreError.self) { _ = try StoreCompaction.compact(directory: URL(fileURLWithPath: path)) }
+        #expect(throws: StoreError.self) { _ = try FeatureStore.compact(at: URL(fileURLWithPath: path)) }
         #expect(try store.count() == 1)
     }
 }

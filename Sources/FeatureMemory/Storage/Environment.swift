@@ -29,12 +29,15 @@ final class Environment: @unchecked Sendable {
 
     let pointer: OpaquePointer
     let path: String
-    /// How it was opened; the map cap and durability are those of the latest opening (`adopt`).
+    /// How it was opened. Every store object using it opened it with these settings; only an
+    /// environment no store object uses any more takes a new opening's (`adopt`).
     private(set) var configuration: Configuration {
         get { settings.withLock { $0 } }
         set { settings.withLock { $0 = newValue } }
     }
     private let settings: Mutex<Configuration>
+    /// Store objects using the environment now: leases taken and not yet released.
+    private let leaseCount = Mutex(0)
     /// Reader slots of dead processes cleared when the environment was opened.
     let staleReadersCleared: Int
 
@@ -327,19 +330,62 @@ final class Environment: @unchecked Sendable {
         return nil
     }
 
-    /// Takes the durability and map-size cap of a later opening. One environment serves every
-    /// store object open on a directory in this process, so settings that belong to an opening
-    /// are the latest opening's for all of them (a store object released a moment ago may still
-    /// be finishing background work, and must not impose its own).
+    /// A lease on the environment for one store object: while any lease is held, an opening
+    /// with other settings is refused instead of changing them under that store object.
+    func lease() -> EnvironmentLease {
+        leaseCount.withLock { $0 += 1 }
+        return EnvironmentLease(self)
+    }
+
+    /// Called by a lease when its store object is gone.
+    fileprivate func releaseLease() {
+        leaseCount.withLock { $0 -= 1 }
+    }
+
+    /// Whether a store object uses the environment now.
+    var isLeased: Bool { leaseCount.withLock { $0 > 0 } }
+
+    /// The mismatch error for the first setting in which `opening` differs from this environment's
+    /// own; nil when they agree. Durability, the map-size cap and the initial map size belong to
+    /// the environment, which every store object on the directory in this process shares: taking
+    /// another opening's would change them under the store objects open now (or ignore it).
+    func mismatch(with opening: Configuration) -> StoreError? {
+        let own = configuration
+        if opening.durability != own.durability {
+            return .configurationMismatch(field: "durability", stored: own.durability.rawValue, requested: opening.durability.rawValue)
+        }
+        if opening.mapSizeCap != own.mapSizeCap {
+            return .configurationMismatch(
+                field: "mapSizeCap", stored: own.mapSizeCap.map { "\($0)" } ?? "none",
+                requested: opening.mapSizeCap.map { "\($0)" } ?? "none")
+        }
+        if opening.initialMapSize != own.initialMapSize {
+            return .configurationMismatch(field: "initialMapSize", stored: "\(own.initialMapSize)", requested: "\(opening.initialMapSize)")
+        }
+        return nil
+    }
+
+    /// Takes the settings of a new opening when no store object uses the environment any more but
+    /// it is still alive (a store object released a moment ago may still be finishing background
+    /// work on it): the new opening is the only user, so its settings are the ones to keep. The
+    /// map grows to the new initial size when that is larger; it never shrinks.
     func adopt(_ opening: Configuration) throws(StoreError) {
         writerLock.lock()
         defer { writerLock.unlock() }
         try check(mdb_env_set_flags(pointer, Self.flags(for: .noSync) | Self.flags(for: .noMetaSync), 0), "mdb_env_set_flags")
         let wanted = Self.flags(for: opening.durability)
         if wanted != 0 { try check(mdb_env_set_flags(pointer, wanted, 1), "mdb_env_set_flags") }
+        if try info().mapSize < opening.initialMapSize {
+            let code = resizeLock.withExclusive {
+                mapGeneration += 1
+                return mdb_env_set_mapsize(pointer, opening.initialMapSize)
+            }
+            try check(code, "mdb_env_set_mapsize \(opening.initialMapSize)")
+        }
         var current = configuration
         current.durability = opening.durability
         current.mapSizeCap = opening.mapSizeCap
+        current.initialMapSize = opening.initialMapSize
         configuration = current
     }
 
@@ -380,6 +426,18 @@ final class Environment: @unchecked Sendable {
         var status = stat()
         return stat(path, &status) == 0 ? Int(status.st_size) : 0
     }
+}
+
+/// One store object's use of an environment, released with the store object: the environment
+/// counts its leases to tell an opening that joins store objects in use (whose settings it must
+/// share) from one that merely finds the environment still alive.
+final class EnvironmentLease: Sendable {
+    /// The environment leased.
+    let environment: Environment
+
+    fileprivate init(_ environment: Environment) { self.environment = environment }
+
+    deinit { environment.releaseLease() }
 }
 
 /// Map and reader facts of an environment.

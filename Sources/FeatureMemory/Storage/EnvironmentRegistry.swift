@@ -28,21 +28,29 @@ final class EnvironmentRegistry: Sendable {
         URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
     }
 
-    /// The environment open on `directory`, or a new one opened with `configuration`.
-    /// Returns whether it was opened anew.
+    /// A lease on the environment open on `directory`, or on a new one opened with `configuration`.
+    ///
+    /// When store objects use the open environment, `configuration` must match its settings or
+    /// this throws `StoreError.configurationMismatch` and changes nothing; `joining` skips that
+    /// check, for maintenance that takes the environment as it is (a backup of a store in use).
+    /// An environment still alive but no longer used by any store object takes `configuration`.
     func environment(
-        directory: String, configuration: Environment.Configuration
-    ) throws(StoreError) -> (environment: Environment, isNew: Bool) {
+        directory: String, configuration: Environment.Configuration, joining: Bool = false
+    ) throws(StoreError) -> EnvironmentLease {
         let key = Self.key(directory)
-        return try open.withLock { (table) throws(StoreError) -> (Environment, Bool) in
+        return try open.withLock { (table) throws(StoreError) -> EnvironmentLease in
             if let existing = table[key]?.environment {
-                try existing.adopt(configuration)
-                return (existing, false)
+                if existing.isLeased {
+                    if !joining, let mismatch = existing.mismatch(with: configuration) { throw mismatch }
+                } else if !joining {
+                    try existing.adopt(configuration)
+                }
+                return existing.lease()
             }
             let environment = try Environment(directory: directory, configuration: configuration)
             table = table.filter { $0.value.environment != nil }
             table[key] = WeakEnvironment(environment)
-            return (environment, true)
+            return environment.lease()
         }
     }
 }

@@ -1,4 +1,10 @@
 /// Why an operation failed; the store is unchanged.
+///
+/// Every call of the store API throws a `StoreError` and nothing else, except `read`, `write`
+/// and `ReadTransaction.forEach`, which also pass on what their body throws. The calls are
+/// declared `throws`, not `throws(StoreError)`: with Swift 6.3, a `catch StoreError.someCase`
+/// clause around a call declared `throws(StoreError)` can crash the caller's compilation
+/// ("Found ownership error?!", swiftlang/swift#86924). Catch with `catch let error as StoreError`.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The vector's length is not the store's dimension.
     case dimensionMismatch(expected: Int, actual: Int)
@@ -34,7 +40,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAStore(path: String)
     /// A new store needs a dimension.
     case missingDimension
-    /// The store was created with another dimension or metric than the one asked for.
+    /// An option differs from what it must equal: the store's (`dimension`, `metric`, `M`, fixed at
+    /// creation) or, for `durability`, `mapSizeCap` and `initialMapSize`, the options of the store
+    /// objects this process has open on the directory, which share its environment.
     case configurationMismatch(field: String, stored: String, requested: String)
     /// The map reached its size cap; raise the cap to write more.
     case mapSizeCapReached(cap: Int)
@@ -54,6 +62,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `store.write { }`, say); LMDB allows one write transaction at a time, so it would wait
     /// for itself forever. Use the transaction the block is given.
     case nestedWrite
+
+    /// Options that belong to the environment every store object on a directory shares in a process.
+    static let environmentFields: Set<String> = ["durability", "mapSizeCap", "initialMapSize"]
 
     /// One line saying what went wrong and, where it helps, what to do.
     public var description: String {
@@ -92,6 +103,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) holds an LMDB environment that is not a FeatureMemory store"
         case .missingDimension:
             "creating a store needs a dimension"
+        case let .configurationMismatch(field, stored, requested) where Self.environmentFields.contains(field):
+            "store is open in this process with \(field) \(stored); \(requested) was requested: open it with the same options, or release the open store objects first"
         case let .configurationMismatch(field, stored, requested):
             "store has \(field) \(stored); \(requested) was requested"
         case let .mapSizeCapReached(cap):

@@ -3,7 +3,12 @@ import Foundation
 
 /// One-call forms of the common operations, each in its own transaction.
 extension FeatureStore {
-    /// Stores `vector` under `id` in its own durable transaction.
+    /// Stores `vector` under `id` in its own durable transaction, replacing what `id` held.
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func put(_ vector: [Float], for id: UInt64, label: String? = nil, userData: Data? = nil) throws {
         try write { try $0.put(vector, for: id, label: label, userData: userData) }
     }
@@ -21,6 +26,11 @@ extension FeatureStore {
     /// another writer (a process or a store object) committed between the searches and the write,
     /// the candidates describe a graph that no longer exists and the items are inserted by plain
     /// graph search instead.
+    ///
+    /// The searches run once; the write transaction may run again after the map grows (see
+    /// `write(_:)`), which is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func put(_ items: [VectorItem]) throws {
         // every item, the ones a later item of the same id replaces included, by the rules a put
         // applies, before the parallel searches
@@ -28,7 +38,7 @@ extension FeatureStore {
         for (index, item) in items.enumerated() {
             do {
                 try rules.check(item)
-            } catch {
+            } catch let error as StoreError {
                 throw StoreError.batchItem(index: index, error)
             }
         }
@@ -121,18 +131,33 @@ extension FeatureStore {
         try read { try $0.contains(id) }
     }
 
-    /// Replaces the vector of an existing `id`, keeping its metadata.
+    /// Replaces the vector of an existing `id`, keeping its metadata, in its own durable transaction.
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func update(_ id: UInt64, vector: [Float]) throws {
         try write { try $0.update(id, vector: vector) }
     }
 
-    /// Removes `id`; throws `StoreError.unknownID` when none.
+    /// Removes `id` in its own durable transaction; throws `StoreError.unknownID` when none.
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func delete(_ id: UInt64) throws {
         try write { try $0.delete(id) }
     }
 
     /// Removes every id in one transaction: all of them, or (when one is unknown) none. An id
     /// named more than once is removed once.
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func delete(_ ids: [UInt64]) throws {
         try write { txn in
             var seen = Set<UInt64>()
@@ -146,9 +171,9 @@ extension FeatureStore {
         }
     }
 
-    /// The number of vectors in the store.
+    /// The number of vectors in the store, read in a snapshot of its own.
     public func count() throws -> Int {
-        try read { try $0.count }
+        try read { try $0.count() }
     }
 
     /// The `count` stored vectors nearest to `query`, nearest first, through the HNSW graph

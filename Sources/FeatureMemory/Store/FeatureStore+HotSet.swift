@@ -4,6 +4,11 @@ extension FeatureStore {
     /// Saves the nodes the node cache holds now as the hot set the next opening warms up with,
     /// with an image of their entries that an opening of the same snapshot loads in one read
     /// (writes also save the node list, at most once a minute, in their own transactions).
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func saveHotSet() throws {
         guard let nodeCache else { return }
         try write { writer in

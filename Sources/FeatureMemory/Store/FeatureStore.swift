@@ -11,6 +11,15 @@ import Foundation
 /// }                                   // durable here
 /// let hits = try store.read { try $0.nearest(to: query, count: 10) }
 /// ```
+///
+/// Operations, one file and one report type per concept:
+/// - On this open store object: `statistics()` (`StoreStatistics`), `verify()`
+///   (`VerificationReport`), `repair()` (`RepairReport`), `sync()`, and for the cache
+///   `cacheStatistics`, `saveHotSet()`.
+/// - On a store's directory (static: they open what they need themselves, or must find the store
+///   closed): `backup(from:to:compact:)` (`BackupReport`), `compact(at:)` (`CompactionReport`),
+///   `salvage(from:to:metric:)` (`SalvageReport`), `verifyFile(at:)` (`VerificationReport`) and
+///   `checkPages(at:everyPage:)`.
 public final class FeatureStore: Sendable {
     /// The store's directory.
     public let directory: URL
@@ -28,6 +37,9 @@ public final class FeatureStore: Sendable {
     public let wasCreated: Bool
 
     let environment: Environment
+    /// This object's use of the shared environment: while it is held, an opening of the same
+    /// directory with other environment settings is refused.
+    private let lease: EnvironmentLease
     let tables: StoreTables
     let codecs: ScratchPool<VectorCodec>
     let scratches: ScratchPool<SearchScratch>
@@ -52,8 +64,26 @@ public final class FeatureStore: Sendable {
     let cacheMetrics: CacheMetrics?
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
-    /// Dimension and metric in `options` must match an existing store's when given.
-    public init(at directory: URL, options: StoreOptions = StoreOptions()) throws {
+    ///
+    /// What `options` must agree with, or the opening throws `StoreError.configurationMismatch`
+    /// naming the field and changes nothing:
+    /// - The store: `dimension`, `metric` and `hnsw.m`, when given, are what it was created with.
+    /// - The store objects open on the same directory in this process, which share one LMDB
+    ///   environment (LMDB allows one per process): `durability`, `mapSizeCap` and
+    ///   `initialMapSize` are the environment's, so they must equal those store objects' options.
+    ///   Identical options share the environment; once every store object on the directory is
+    ///   released, the next opening may choose them anew.
+    /// - Nothing: `hnsw.efConstruction`, `writeCacheBytes`, `cacheBytes`, `cachePolicy`,
+    ///   `cacheFormat`, `prefetch`, `resultCacheEntries` and `metricsFactory` belong to this store
+    ///   object (its own caches and inserts) and may differ between store objects.
+    public convenience init(at directory: URL, options: StoreOptions = StoreOptions()) throws {
+        try self.init(at: directory, options: options, joiningOpenEnvironment: false)
+    }
+
+    /// Opens the store in `directory`; with `joiningOpenEnvironment`, an environment this process
+    /// has open is used with its own settings whatever `options` says (for maintenance such as a
+    /// backup, which must work beside the store objects in use).
+    init(at directory: URL, options: StoreOptions, joiningOpenEnvironment: Bool) throws {
         let path = directory.path
         try Self.validate(options)
         let fileManager = FileManager.default
@@ -74,7 +104,9 @@ public final class FeatureStore: Sendable {
         configuration.initialMapSize = options.mapSizeCap.map { min($0, options.initialMapSize) } ?? options.initialMapSize
         configuration.mapSizeCap = options.mapSizeCap
         configuration.durability = options.durability
-        let environment = try EnvironmentRegistry.shared.environment(directory: path, configuration: configuration).environment
+        let lease = try EnvironmentRegistry.shared.environment(
+            directory: path, configuration: configuration, joining: joiningOpenEnvironment)
+        let environment = lease.environment
 
         // An existing store opens in a read transaction, so opening never waits for a writer
         // (another process may be in the middle of a long import); only a new store needs a
@@ -114,6 +146,7 @@ public final class FeatureStore: Sendable {
         if let efConstruction = options.hnsw?.efConstruction { schema.hnsw.efConstruction = efConstruction }
         self.directory = directory
         self.environment = environment
+        self.lease = lease
         self.tables = opened.tables
         self.schema = schema
         self.wasCreated = opened.created
@@ -207,11 +240,25 @@ public final class FeatureStore: Sendable {
     }
 
     /// Runs `body` in a write transaction: commits when it returns (durable as the store's
-    /// `Durability` promises), rolls back everything when it throws. Writers are serialized.
-    /// `body` may run again if the map had to grow, so keep side effects out of it. Inside
-    /// `body`, write through the transaction it is given: a write of this store (or another
-    /// store object on the same directory) started on the same thread throws
-    /// `StoreError.nestedWrite`.
+    /// `Durability` promises), rolls back everything when it throws. Writers are serialized: in
+    /// this process by a lock, across processes by LMDB. The transaction must not escape `body`.
+    ///
+    /// `body` may run more than once. When LMDB runs out of map space (`MDB_MAP_FULL`) in a call
+    /// inside `body` (and that error leaves `body`) or at the commit, the transaction is rolled
+    /// back, the map doubles (up to `StoreOptions.mapSizeCap`) and `body` runs again from the
+    /// start in a new transaction, once more for every doubling needed; only the last run
+    /// commits, and its value is returned. So `body` must do nothing outside the transaction
+    /// that a rolled-back run would leave behind (appending to an outer array, counting, sending
+    /// a message): derive such things from the returned value. An error of any other kind ends
+    /// the write at once, rolled back. At the cap the write throws
+    /// `StoreError.mapSizeCapReached` and nothing of it is committed. With the default
+    /// `initialMapSize` (256 GiB of address space) the map practically never grows.
+    ///
+    /// Inside `body`, write through the transaction it is given. A write of this store object,
+    /// or of another store object on the same directory, started on the same thread (`put`,
+    /// `delete`, `write`, …) throws `StoreError.nestedWrite` and writes nothing: LMDB allows one
+    /// write transaction at a time, so it would wait for itself forever. Unless `body` catches
+    /// that error, it rolls the outer transaction back too.
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         var transactionID = 0
         do {

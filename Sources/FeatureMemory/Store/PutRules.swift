@@ -12,9 +12,9 @@ public struct PutRules: Sendable, Equatable {
     public let metric: Metric
 
     /// The rules of a store of `dimension` and `metric`; throws when a store could not have that dimension.
-    public init(dimension: Int, metric: Metric) throws(StoreError) {
+    public init(dimension: Int, metric: Metric) throws {
         guard (1...StoreOptions.maximumDimension).contains(dimension) else {
-            throw .invalidArgument("dimension must be 1…\(StoreOptions.maximumDimension), got \(dimension)")
+            throw StoreError.invalidArgument("dimension must be 1…\(StoreOptions.maximumDimension), got \(dimension)")
         }
         self.init(checkedDimension: dimension, metric: metric)
     }
@@ -26,12 +26,12 @@ public struct PutRules: Sendable, Equatable {
     }
 
     /// Throws the error a put of `item` would throw for the item itself.
-    public func check(_ item: VectorItem) throws(StoreError) {
+    public func check(_ item: VectorItem) throws {
         try check(item.vector, label: item.label, userData: item.userData)
     }
 
     /// Throws the error a put of `vector` with `label` and `userData` would throw for them.
-    public func check(_ vector: [Float], label: String? = nil, userData: Data? = nil) throws(StoreError) {
+    public func check(_ vector: [Float], label: String? = nil, userData: Data? = nil) throws {
         _ = try VectorValidation.validate(vector, dimension: dimension, metric: metric)
         try VectorValidation.validate(label: label)
         try VectorValidation.validate(userData: userData)

@@ -83,13 +83,12 @@ public class ReadTransaction {
         guard isOpen else { throw .invalidArgument("transaction used after its read or write block ended") }
     }
 
-    /// The number of vectors in the store.
-    public var count: Int {
-        get throws {
-            try ensureOpen()
-            // the keys table's own entry count, not the `count` counter a damaged file may hold anything in
-            return try txn.statistics(of: tables.keys).entries
-        }
+    /// The number of vectors in the snapshot. A function, as on `FeatureStore`: it reads the
+    /// store and may fail.
+    public func count() throws -> Int {
+        try ensureOpen()
+        // the keys table's own entry count, not the `count` counter a damaged file may hold anything in
+        return try txn.statistics(of: tables.keys).entries
     }
 
     /// Whether a vector is stored under `id`.
@@ -179,7 +178,7 @@ public class ReadTransaction {
                 return found
             }
             let matches = try nodes(matching: filter)
-            let total = try count
+            let total = try count()
             // few matches: scoring them all is cheaper than walking the graph past the rest
             if matches.count <= max(k * 8, total / 20) {
                 return try exactNearest(pointer, norm: queryNorm, count: k, among: matches)
@@ -256,11 +255,11 @@ public class ReadTransaction {
     /// beat the scan (see `KDTreeSlot`); nil otherwise.
     func kdTree() throws -> KDTree? {
         guard store.dimension <= KDTreeSlot.maximumDimension, store.metric != .innerProduct,
-              try count >= KDTreeSlot.minimumCount else { return nil }
+              try count() >= KDTreeSlot.minimumCount else { return nil }
         return try store.kdTrees.tree(snapshotID: txn.snapshotID) {
             var nodes: [UInt32] = []
             var vectors: [Float] = []
-            let total = try count
+            let total = try count()
             nodes.reserveCapacity(total)
             vectors.reserveCapacity(total * store.dimension)
             let codec = self.codec
@@ -387,6 +386,6 @@ extension MetadataRecord.Fields {
     var metadata: VectorMetadata {
         VectorMetadata(
             label: label, userData: userData, support: support, confidence: confidence,
-            createdAt: created, updatedAt: updated)
+            creationDate: Date(timeIntervalSince1970: created), modificationDate: Date(timeIntervalSince1970: updated))
     }
 }

@@ -1,15 +1,15 @@
 import Foundation
 
-/// Rewriting a store without its free pages.
-public enum StoreCompaction {
-    /// What a compaction did.
-    public struct Result: Sendable, Codable, Equatable {
-        /// `data.mdb` before.
-        public var bytesBefore: Int
-        /// `data.mdb` after.
-        public var bytesAfter: Int
-    }
+/// What `FeatureStore.compact(at:)` did.
+public struct CompactionReport: Sendable, Codable, Equatable {
+    /// Size of `data.mdb` before.
+    public var bytesBefore: Int
+    /// Size of `data.mdb` after.
+    public var bytesAfter: Int
+}
 
+/// Rewriting a store without its free pages.
+extension FeatureStore {
     /// Rewrites the store in `directory` without free pages, in place. The store must not be open
     /// in this process or any other, and nothing may commit while the copy is made: otherwise
     /// this throws and the store is as it was.
@@ -21,7 +21,7 @@ public enum StoreCompaction {
     /// waited would otherwise take the old file's transaction number from the lock file and read
     /// the copy's blank meta page, an empty store. A compaction that fails or is killed leaves
     /// the store intact; the next one removes the temporary file it left.
-    public static func compact(directory: URL) throws -> Result {
+    public static func compact(at directory: URL) throws -> CompactionReport {
         let path = directory.path
         let dataPath = path + "/data.mdb"
         guard FileManager.default.fileExists(atPath: dataPath) else { throw StoreError.storeNotFound(path: path) }
@@ -38,7 +38,7 @@ public enum StoreCompaction {
         let staged = try StagedFile(directory: path, purpose: "compact")
         do {
             // the copy is made from one snapshot; the store is closed again after it
-            let store = try FeatureStore(at: directory, options: StoreOptions(createIfMissing: false, cacheBytes: 0))
+            let store = try FeatureStore(at: directory, options: .maintenance)
             try store.environment.copy(toDescriptor: staged.descriptor, compact: true)
         }
         try staged.sync()
@@ -53,10 +53,22 @@ public enum StoreCompaction {
             // fresh lock file for the new data file; closing releases the lock to the waiters
             _ = try Environment(directory: path, configuration: Environment.Configuration())
         }
-        return Result(bytesBefore: before, bytesAfter: size(dataPath))
+        return CompactionReport(bytesBefore: before, bytesAfter: size(dataPath))
     }
 
     private static func size(_ path: String) -> Int {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}
+
+/// Rewriting a store without its free pages (the former spelling of `FeatureStore.compact(at:)`).
+@available(*, deprecated, message: "use FeatureStore.compact(at:), which returns a CompactionReport")
+public enum StoreCompaction {
+    /// What a compaction did.
+    public typealias Result = CompactionReport
+
+    /// Rewrites the store in `directory` without free pages, in place.
+    public static func compact(directory: URL) throws -> CompactionReport {
+        try FeatureStore.compact(at: directory)
     }
 }

@@ -1,5 +1,10 @@
 import CoreMetrics
 /// How to open or create a store.
+///
+/// `durability`, `mapSizeCap` and `initialMapSize` belong to the LMDB environment that every
+/// store object open on a directory in this process shares: a second opening must ask for the
+/// same values (see `FeatureStore.init(at:options:)`). The cache, prefetch and metrics options
+/// and `hnsw.efConstruction` belong to each store object and may differ.
 public struct StoreOptions: Sendable {
     /// Floats per vector; needed to create a store, checked against an existing one when set.
     public var dimension: Int?
@@ -8,13 +13,15 @@ public struct StoreOptions: Sendable {
     /// HNSW graph parameters for a new store (default M = 16, efConstruction = 200); for an existing
     /// store M must match, and efConstruction applies to this opening's inserts.
     public var hnsw: HNSWParameters?
-    /// What a commit waits for.
+    /// What a commit waits for. Shared by every store object open on the directory in this process.
     public var durability: Durability
-    /// The map never grows past this many bytes; nil for no limit but the disk.
+    /// The map never grows past this many bytes; nil for no limit but the disk. Shared by every
+    /// store object open on the directory in this process.
     public var mapSizeCap: Int?
     /// The map size a store starts with; it doubles whenever a write fills it. The map is address
     /// space, not disk (the file grows as pages are written), so the default of 256 GiB means
     /// growth, which must wait for every read of this process to end, practically never happens.
+    /// Shared by every store object open on the directory in this process.
     public var initialMapSize: Int
     /// Create the directory and the store when missing.
     public var createIfMissing: Bool
@@ -29,24 +36,23 @@ public struct StoreOptions: Sendable {
     public var prefetch: PrefetchOptions
     /// Which entry the node cache evicts (CLOCK by default: it kept the higher hit rate on every
     /// zipf stream measured; see docs/architecture.md).
-    public var cachePolicy: CachePolicy = .clock
+    public var cachePolicy: CachePolicy
     /// How the node cache keeps vectors (8-bit codes by default; see `CacheFormat`).
-    public var cacheFormat: CacheFormat = .bytes
+    public var cacheFormat: CacheFormat
     /// Where the cache's metrics go (nil: the process's `MetricsSystem.factory`).
     public var metricsFactory: (any MetricsFactory)?
     /// Search results kept per committed version, for repeated queries (default 1,024; 0 turns it off).
     public var resultCacheEntries: Int
 
-    /// Options for opening or creating a store.
+    /// Options for opening or creating a store; every option has a parameter, each defaulting to
+    /// the property's documented default.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
         mapSizeCap: Int? = nil, initialMapSize: Int = 256 << 30, createIfMissing: Bool = true,
-        writeCacheBytes: Int = 512 << 20, cacheBytes: Int = 256 << 20, prefetch: PrefetchOptions = .init(),
-        resultCacheEntries: Int = 1024
+        writeCacheBytes: Int = 512 << 20, cacheBytes: Int = 256 << 20, cachePolicy: CachePolicy = .clock,
+        cacheFormat: CacheFormat = .bytes, prefetch: PrefetchOptions = .init(), resultCacheEntries: Int = 1024,
+        metricsFactory: (any MetricsFactory)? = nil
     ) {
-        self.cacheBytes = cacheBytes
-        self.prefetch = prefetch
-        self.resultCacheEntries = resultCacheEntries
         self.dimension = dimension
         self.metric = metric
         self.hnsw = hnsw
@@ -55,6 +61,12 @@ public struct StoreOptions: Sendable {
         self.initialMapSize = initialMapSize
         self.createIfMissing = createIfMissing
         self.writeCacheBytes = writeCacheBytes
+        self.cacheBytes = cacheBytes
+        self.cachePolicy = cachePolicy
+        self.cacheFormat = cacheFormat
+        self.prefetch = prefetch
+        self.resultCacheEntries = resultCacheEntries
+        self.metricsFactory = metricsFactory
     }
 
     /// The largest dimension a store accepts.

@@ -38,6 +38,11 @@ extension FeatureStore {
     /// reachable neighbours, the entry point and level index are set from the records, and the
     /// counters from the tables. Vectors and metadata are never changed: an id whose vector is
     /// damaged is reported, to be deleted or put again.
+    ///
+    /// Runs in a write transaction of its own, which may run again after the map grows (see
+    /// `write(_:)`); a retry is invisible here, as the call changes nothing outside the store.
+    /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
+    /// writes nothing.
     public func repair() throws -> RepairReport {
         try write { writer in
             // what this process cached may predate the damage on disk

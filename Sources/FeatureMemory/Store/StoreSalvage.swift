@@ -78,8 +78,13 @@ extension FeatureStore {
                 report.lostIDs = (report.lostIDs + refused).sorted()
                 report.lostWithoutID = max(0, report.lostWithoutID - refused.count)
             }
-            if fileManager.fileExists(atPath: destination.path) { try fileManager.removeItem(at: destination) }
-            try fileManager.moveItem(at: staging, to: destination)
+            do {
+                if fileManager.fileExists(atPath: destination.path) { try fileManager.removeItem(at: destination) }
+                try fileManager.moveItem(at: staging, to: destination)
+            } catch {
+                // Foundation's error, as a StoreError like every other failure of a store call
+                throw StoreError.io(path: destination.path, reason: "cannot move the salvaged store into place: \(error.localizedDescription)")
+            }
         } catch {
             try? fileManager.removeItem(at: staging)
             throw error

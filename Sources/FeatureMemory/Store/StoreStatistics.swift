@@ -65,7 +65,7 @@ extension FeatureStore {
             let tableStats = try tables.all.map { table throws(StoreError) in try txn.statistics(of: table) }
             let freePages = try environment.freePageCount(in: txn)
             return StoreStatistics(
-                formatVersion: formatVersion, dimension: dimension, metric: metric, count: try reader.count,
+                formatVersion: formatVersion, dimension: dimension, metric: metric, count: try reader.count(),
                 rawVectorBytes: raw, storedVectorBytes: stored,
                 compressionRatio: stored > 0 ? Double(raw) / Double(stored) : 0,
                 compressedRecords: compressed, fileBytes: info.fileSize, usedBytes: info.usedBytes,

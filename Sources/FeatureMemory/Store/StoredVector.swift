@@ -10,10 +10,17 @@ public struct VectorMetadata: Sendable, Equatable, Codable {
     public var support: UInt32
     /// How sure the application is of the label, 0…1.
     public var confidence: Float
-    /// When the vector was first stored, seconds since 1970.
-    public var createdAt: Double
-    /// When the vector or its metadata last changed, seconds since 1970.
-    public var updatedAt: Double
+    /// When the vector was first stored.
+    public var creationDate: Date
+    /// When the vector or its metadata last changed.
+    public var modificationDate: Date
+
+    /// When the vector was first stored, in seconds since 1970.
+    @available(*, deprecated, message: "use creationDate, a Date")
+    public var createdAt: Double { creationDate.timeIntervalSince1970 }
+    /// When the vector or its metadata last changed, in seconds since 1970.
+    @available(*, deprecated, message: "use modificationDate, a Date")
+    public var updatedAt: Double { modificationDate.timeIntervalSince1970 }
 }
 
 /// A vector as stored, with its id and metadata.

@@ -2,6 +2,11 @@ import Foundation
 
 /// A write transaction: reads see its own changes; everything commits together when the
 /// `FeatureStore.write` block returns, or nothing does when it throws.
+///
+/// Its calls run inside that block, which runs again from the start when the map has to grow
+/// (see `FeatureStore.write(_:)`): each run begins at the last commit, so the calls of a
+/// rolled-back run leave nothing behind. A write of the store itself inside the block (rather
+/// than through this transaction) throws `StoreError.nestedWrite`.
 public final class WriteTransaction: ReadTransaction {
     private var builtIndexWriter: HNSWWriter?
 

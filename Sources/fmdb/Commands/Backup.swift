@@ -20,17 +20,16 @@ extension FMDB {
         var json = false
 
         func run() throws {
-            let store = try location.open()
             let started = Date()
-            try store.backup(to: URL(fileURLWithPath: destination), compact: !noCompact)
+            // a copy takes the store's environment as it is: durability and the map cap do not apply
+            let report = try FeatureStore.backup(from: location.url, to: URL(fileURLWithPath: destination), compact: !noCompact)
             let seconds = Date().timeIntervalSince(started)
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: destination + "/data.mdb")[.size] as? Int) ?? 0
-            let sourceBytes = try store.statistics().fileBytes
             if json {
-                try Output.printJSON(BackupResult(destination: destination, bytes: bytes, sourceBytes: sourceBytes, seconds: seconds))
+                try Output.printJSON(BackupResult(
+                    destination: destination, bytes: report.copyBytes, sourceBytes: report.sourceBytes, seconds: seconds))
             } else {
-                print(String(format: "backed up %@ (%@) to %@ (%@) in %.2f s", location.store, Output.bytes(sourceBytes),
-                             destination, Output.bytes(bytes), seconds))
+                print(String(format: "backed up %@ (%@) to %@ (%@) in %.2f s", location.store, Output.bytes(report.sourceBytes),
+                             destination, Output.bytes(report.copyBytes), seconds))
             }
         }
     }

@@ -15,7 +15,7 @@ extension FMDB {
         var json = false
 
         func run() throws {
-            let result = try StoreCompaction.compact(directory: URL(fileURLWithPath: store))
+            let result = try FeatureStore.compact(at: URL(fileURLWithPath: store))
             if json {
                 try Output.printJSON(result)
             } else {

@@ -27,7 +27,7 @@ extension FMDB {
             let store = try location.open()
             let started = Date()
             let rows = try store.read { txn in
-                let writer = try VectorFileWriter(path: file, format: format, dimension: store.dimension, rowCount: try txn.count)
+                let writer = try VectorFileWriter(path: file, format: format, dimension: store.dimension, rowCount: try txn.count())
                 var rows = 0
                 try txn.forEach { stored in
                     try writer.write(stored.vector, id: stored.id, label: stored.metadata.label)

@@ -22,14 +22,15 @@ extension FMDB {
                 try Output.printJSON(GetResult(
                     id: stored.id, label: m.label, vector: stored.vector,
                     userDataBase64: m.userData?.base64EncodedString(), support: m.support,
-                    confidence: m.confidence, createdAt: m.createdAt, updatedAt: m.updatedAt))
+                    confidence: m.confidence, createdAt: m.creationDate.timeIntervalSince1970,
+                    updatedAt: m.modificationDate.timeIntervalSince1970))
             } else {
                 print("id:         \(stored.id)")
                 print("label:      \(m.label ?? "-")")
                 print("support:    \(m.support)")
                 print("confidence: \(m.confidence)")
-                print("created:    \(Output.date(m.createdAt))")
-                print("updated:    \(Output.date(m.updatedAt))")
+                print("created:    \(Output.date(m.creationDate))")
+                print("updated:    \(Output.date(m.modificationDate))")
                 if let data = m.userData { print("user data:  \(data.count) bytes") }
                 print("vector:     " + stored.vector.map { "\($0)" }.joined(separator: ","))
             }
@@ -45,6 +46,8 @@ struct GetResult: Encodable {
     var userDataBase64: String?
     var support: UInt32
     var confidence: Float
+    /// Seconds since 1970, as the JSON has always carried them.
     var createdAt: Double
+    /// Seconds since 1970.
     var updatedAt: Double
 }

@@ -16,7 +16,7 @@ extension FMDB {
         func run() throws {
             let store = try location.open()
             try store.read { txn in
-                _ = try txn.count
+                _ = try txn.count()
                 FileHandle.standardOutput.write(Data("reading\n".utf8))
                 while true { sleep(60) }
             }

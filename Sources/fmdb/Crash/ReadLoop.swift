@@ -33,7 +33,7 @@ extension FMDB {
                     guard let store else { continue }
                     let query = (0..<8).map { _ in Float(Int(random.next() % 2001) - 1000) / 100 }
                     try store.read { txn in
-                        let count = try txn.count
+                        let count = try txn.count()
                         let hits = try txn.nearest(to: query, count: 5)
                         // the answer must be whole and of this snapshot, whatever the writer is doing
                         guard hits.count == min(5, count) else {

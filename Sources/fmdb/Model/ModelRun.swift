@@ -255,7 +255,7 @@ final class ModelRun {
         note("backup")
         let destination = URL(fileURLWithPath: directory.path + ".backup-\(stepsRun)")
         defer { try? FileManager.default.removeItem(at: destination) }
-        try anyStore.backup(to: destination)
+        _ = try FeatureStore.backup(from: anyStore.directory, to: destination)
         let copy = try FeatureStore(at: destination, options: StoreOptions(createIfMissing: false, cacheBytes: 0))
         try compare(copy, what: "the backup")
     }
@@ -263,7 +263,7 @@ final class ModelRun {
     private func compactAndReopen() throws {
         note("compact")
         stores = []
-        _ = try StoreCompaction.compact(directory: directory)
+        _ = try FeatureStore.compact(at: directory)
         try openStores()
     }
 

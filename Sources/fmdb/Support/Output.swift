@@ -35,7 +35,7 @@ enum Output {
     }
 
     /// Seconds since 1970 as an ISO 8601 date.
-    static func date(_ seconds: Double) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds))
+    static func date(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
     }
 }

@@ -128,7 +128,7 @@ struct NodeCacheTests {
         try first.put(base.enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element) })
         for vector in base.prefix(50) { _ = try first.nearest(to: vector, count: 3) }
         // the node cache belongs to a store object; a second object on the directory writes
-        let second = try FeatureStore(at: directory, options: StoreOptions(cacheBytes: 16 << 20))
+        let second = try FeatureStore(at: directory, options: StoreOptions(durability: .noSync, initialMapSize: 1 << 24, cacheBytes: 16 << 20))
         let fresh = vectors(1, seed: 8)[0]
         try second.update(7, vector: fresh)
         let found = try first.nearest(to: fresh, count: 1)

@@ -107,7 +107,7 @@ struct PrefetchTests {
             #expect(environment == nil)
         }
         let reopened = try FeatureStore(at: temporary.storeURL, options: options(prefetch: Self.none))
-        #expect(try reopened.read { try $0.count } == 6000)
+        #expect(try reopened.read { try $0.count() } == 6000)
     }
 
     /// A store larger than the budget gets the hot set and the entry point's neighbourhood only.

@@ -198,7 +198,8 @@ import Testing
         try Self.expectClean(reopened)
         #expect(try reopened.nearest(to: items[7].vector, count: 1).first?.id == 7)
         #expect(throws: StoreError.configurationMismatch(field: "M", stored: "5", requested: "6")) {
-            _ = try FeatureStore(at: directory.storeURL, options: StoreOptions(hnsw: HNSWParameters(m: 6)))
+            _ = try FeatureStore(at: directory.storeURL, options: StoreOptions(
+                hnsw: HNSWParameters(m: 6), durability: .noSync, initialMapSize: 1 << 20))
         }
     }
 

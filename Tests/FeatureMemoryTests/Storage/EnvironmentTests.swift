@@ -21,8 +21,12 @@ struct EnvironmentTests {
         let first = try temporary.store(dimension: 2)
         let link = temporary.url.appendingPathComponent("link")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: temporary.storeURL)
-        let viaLink = try FeatureStore(at: link, options: StoreOptions(dimension: 2))
-        let viaDots = try FeatureStore(at: temporary.url.appendingPathComponent("store/../store"), options: StoreOptions())
+        // the same environment options as `first`: they belong to the shared environment
+        let options = StoreOptions(durability: .noSync, initialMapSize: 1 << 20)
+        var withDimension = options
+        withDimension.dimension = 2
+        let viaLink = try FeatureStore(at: link, options: withDimension)
+        let viaDots = try FeatureStore(at: temporary.url.appendingPathComponent("store/../store"), options: options)
         #expect(first.environment === viaLink.environment)
         #expect(first.environment === viaDots.environment)
         try viaLink.put([1, 2], for: 1)

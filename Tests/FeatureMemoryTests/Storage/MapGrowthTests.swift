@@ -66,6 +66,25 @@ struct MapGrowthTests {
         #expect(try store.count() == Int(total) + 4)
     }
 
+    /// The write contract `FeatureStore.write` documents: a block that fills the map runs again
+    /// from the start after each doubling; only the last run commits, and its value is returned.
+    @Test func aWriteBlockRunsAgainAfterEachGrowthAndOnlyItsLastRunCommits() throws {
+        let store = try temporary.store(dimension: Self.dimension, hnsw: .cheap, initialMapSize: Self.initialMapSize)
+        let items = Self.items(0..<64)                                  // 1 MiB from a 64 KiB map
+        var runs = 0
+        let returned = try store.write { txn -> Int in
+            runs += 1
+            // what a rolled-back run wrote is gone: each run starts from the last commit
+            #expect(try txn.ids(limit: 1).isEmpty)
+            for item in items { try txn.put(item) }
+            return runs
+        }
+        #expect(runs > 1)
+        #expect(returned == runs)
+        #expect(try store.count() == items.count)
+        try expectAllReadable(store, ids: 0..<64)
+    }
+
     @Test func singleTransactionsGrowTheMapToo() throws {
         let store = try temporary.store(dimension: Self.dimension, hnsw: .cheap, initialMapSize: Self.initialMapSize)
         for id in UInt64(0)..<40 { try store.put(Self.vector(for: id), for: id) }

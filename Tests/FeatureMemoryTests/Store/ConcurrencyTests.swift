@@ -36,10 +36,10 @@ struct ConcurrencyTests {
         let done = spawn {
             do {
                 try store.read { txn in
-                    let before = (try txn.count, try txn.get(1))
+                    let before = (try txn.count(), try txn.get(1))
                     opened.signal()
                     committed.wait()           // the writer has committed by now
-                    let after = (try txn.count, try txn.get(1))
+                    let after = (try txn.count(), try txn.get(1))
                     if after.0 != before.0 || after.1 != before.1 { problems.record("snapshot changed: \(after)") }
                     if after.0 != 1 || after.1.vector != [1, 1] { problems.record("not the old value: \(after)") }
                     if try txn.contains(2) { problems.record("sees id 2 put after it opened") }
@@ -81,7 +81,7 @@ struct ConcurrencyTests {
             }
         }
         written.wait()
-        let seen = try store.read { txn in (try txn.ids(), try txn.count) }
+        let seen = try store.read { txn in (try txn.ids(), try txn.count()) }
         checked.signal()
         writer.wait()
         #expect(seen.0 == [1])
@@ -109,7 +109,7 @@ struct ConcurrencyTests {
                     reads += 1
                     do {
                         try store.read { txn in
-                            let count = try txn.count
+                            let count = try txn.count()
                             let ids = try txn.ids()
                             let fill = try txn.get(0).vector[0]
                             if ids.count != count { problems.record("count \(count) but \(ids.count) ids") }
@@ -118,7 +118,7 @@ struct ConcurrencyTests {
                             if let last = ids.last, try txn.get(last).vector != [Float](repeating: Float(last), count: dimension) {
                                 problems.record("id \(last) torn")
                             }
-                            if try txn.count != count { problems.record("count changed inside one read") }
+                            if try txn.count() != count { problems.record("count changed inside one read") }
                             if count < lastCount { problems.record("count went back from \(lastCount) to \(count)") }
                             lastCount = count
                         }
@@ -152,7 +152,7 @@ struct ConcurrencyTests {
                     do {
                         try store.write { txn in
                             try txn.put([Float(t), Float(i), 0, 1], for: id, label: "t\(t)")
-                            let count = try txn.count
+                            let count = try txn.count()
                             try txn.setUserData(Data("\(count)".utf8), for: id)
                         }
                     } catch {
@@ -188,7 +188,7 @@ struct ConcurrencyTests {
                     do {
                         try store.read { txn in
                             let ids = try txn.ids()
-                            if ids.count != (try txn.count) { problems.record("count off the ids") }
+                            if ids.count != (try txn.count()) { problems.record("count off the ids") }
                             if ids != Array(0..<UInt64(ids.count)) { problems.record("ids not a prefix") }
                             if let last = ids.last, try txn.get(last).vector[0] != Float(last) { problems.record("id \(last) wrong") }
                         }

@@ -35,7 +35,8 @@ struct CounterDamageTests {
         let store = try writeStore()
         let query = [Float](repeating: 0.25, count: 16)
         try store.write { try $0.txn.setInteger(UInt32.max - 1, for: .nextNode, in: $0.tables.meta) }
-        let reopened = try FeatureStore(at: temporary.storeURL)
+        // a second store object (its own caches) on the environment `store` has open
+        let reopened = try FeatureStore(at: temporary.storeURL, options: StoreOptions(durability: .noSync, initialMapSize: 1 << 20))
         #expect(throws: StoreError.damagedCounter(name: "next_node", value: UInt64(UInt32.max - 1), tablesHold: 20)) {
             try reopened.nearest(to: query, count: 3)
         }

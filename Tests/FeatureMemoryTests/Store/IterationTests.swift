@@ -28,7 +28,7 @@ struct IterationTests {
         let store = try storeWithSparseIDs()
         try store.read { txn throws in
             #expect(try txn.ids() == Self.sparseIDs)
-            #expect(try txn.count == Self.sparseIDs.count)
+            #expect(try txn.count() == Self.sparseIDs.count)
         }
     }
 

@@ -13,9 +13,9 @@ struct PutTests {
         let store = try temporary.store(dimension: dimension, metric: metric)
         var random = SeededGenerator(seed: 21)
         let vector = kind.vector(dimension, using: &random)
-        let before = Date().timeIntervalSince1970
+        let before = Date()
         try store.put(vector, for: 99, label: kind.label, userData: kind.userData)
-        let after = Date().timeIntervalSince1970
+        let after = Date()
 
         let stored = try store.get(99)
         #expect(stored.id == 99)
@@ -24,13 +24,13 @@ struct PutTests {
         #expect(stored.metadata.userData == kind.userData)
         #expect(stored.metadata.support == 1)
         #expect(stored.metadata.confidence == 1)
-        #expect(stored.metadata.createdAt == stored.metadata.updatedAt)
-        #expect((before...after).contains(stored.metadata.createdAt))
+        #expect(stored.metadata.creationDate == stored.metadata.modificationDate)
+        #expect((before...after).contains(stored.metadata.creationDate))
         try store.read { txn throws in
             #expect(try txn.vector(for: 99).bitPatterns == vector.bitPatterns)
             #expect(try txn.metadata(for: 99) == stored.metadata)
             #expect(try txn.contains(99))
-            #expect(try txn.count == 1)
+            #expect(try txn.count() == 1)
             if let label = kind.label { #expect(try txn.ids(withLabel: label) == [99]) }
         }
         let statistics = try store.statistics()
@@ -57,8 +57,8 @@ struct PutTests {
         #expect(second.vector == [4, 3, 2, 1])
         #expect(second.metadata.label == "new")
         #expect(second.metadata.userData == Data([2, 2]))
-        #expect(second.metadata.createdAt == first.createdAt)
-        #expect(second.metadata.updatedAt >= first.updatedAt)
+        #expect(second.metadata.creationDate == first.creationDate)
+        #expect(second.metadata.modificationDate >= first.modificationDate)
         #expect(second.metadata.support == 7)
         #expect(second.metadata.confidence == 0.5)
         #expect(try store.count() == 1)
@@ -133,7 +133,7 @@ struct PutTests {
         try store.write { txn throws in
             try txn.put([1, 0, 0], for: 1)
             try txn.put(VectorItem(id: 2, vector: [0, 1, 0], label: "b"))
-            #expect(try txn.count == 2)
+            #expect(try txn.count() == 2)
             #expect(try txn.get(2).metadata.label == "b")
             #expect(try txn.nearest(to: [0, 1, 0], count: 1).first?.id == 2)
         }
@@ -196,7 +196,7 @@ struct PutTests {
             return nil
         }
         #expect(value == nil)
-        #expect(try store.read { try $0.count } == 1)
+        #expect(try store.read { try $0.count() } == 1)
     }
 
     @Test func aTransactionUsedAfterItsBlockIsRefused() throws {
@@ -206,7 +206,7 @@ struct PutTests {
         let escapedWriter = try store.write { $0 }
         let ended = StoreError.invalidArgument("transaction used after its read or write block ended")
         #expect(throws: ended) { _ = try escapedReader.get(1) }
-        #expect(throws: ended) { _ = try escapedReader.count }
+        #expect(throws: ended) { _ = try escapedReader.count() }
         #expect(throws: ended) { _ = try escapedReader.ids() }
         #expect(throws: ended) { _ = try escapedReader.nearest(to: [1, 2], count: 1) }
         #expect(throws: ended) { try escapedWriter.put([3, 4], for: 2) }

@@ -18,8 +18,8 @@ struct UpdateTests {
         #expect(after.vector.bitPatterns == compressed.bitPatterns)
         #expect(after.metadata.label == "l")
         #expect(after.metadata.userData == Data([4]))
-        #expect(after.metadata.createdAt == before.createdAt)
-        #expect(after.metadata.updatedAt >= before.updatedAt)
+        #expect(after.metadata.creationDate == before.creationDate)
+        #expect(after.metadata.modificationDate >= before.modificationDate)
         #expect(try store.count() == 1)
         let statistics = try store.statistics()
         #expect(statistics.rawVectorBytes == 64)
@@ -62,7 +62,7 @@ struct UpdateTests {
     @Test func setUserDataSetsAndRemovesTheData() throws {
         let store = try temporary.store(dimension: 2)
         try store.put([1, 2], for: 1, label: "x")
-        let created = try store.get(1).metadata.createdAt
+        let created = try store.get(1).metadata.creationDate
         try store.write { try $0.setUserData(Data("hello".utf8), for: 1) }
         #expect(try store.get(1).metadata.userData == Data("hello".utf8))
         try store.write { try $0.setUserData(Data(), for: 1) }
@@ -72,7 +72,7 @@ struct UpdateTests {
         let stored = try store.get(1)
         #expect(stored.metadata.userData == nil)
         #expect(stored.metadata.label == "x")
-        #expect(stored.metadata.createdAt == created)
+        #expect(stored.metadata.creationDate == created)
     }
 
     @Test func setSupportSetsSupportAndConfidence() throws {

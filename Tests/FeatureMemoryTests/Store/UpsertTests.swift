@@ -185,7 +185,9 @@ struct NestedWriteTests {
 
     @Test func aNestedWriteThroughAnotherStoreObjectThrowsAndAnUncaughtOneRollsBack() throws {
         let store = try temporary.store(dimension: 2)
-        let other = try FeatureStore(at: temporary.storeURL, options: StoreOptions(createIfMissing: false))
+        // the environment options of `store` (TemporaryDirectory.store's), which the two share
+        let other = try FeatureStore(at: temporary.storeURL, options: StoreOptions(
+            durability: .noSync, initialMapSize: 1 << 20, createIfMissing: false))
         #expect(throws: StoreError.nestedWrite) {
             try store.write { txn in
                 try txn.put([1, 1], for: 1)

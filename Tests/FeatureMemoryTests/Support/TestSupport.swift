@@ -166,7 +166,7 @@ struct StoreContents: Equatable, CustomStringConvertible {
             for label in Set(items.compactMap(\.metadata.label)) {
                 labels[label] = try txn.ids(withLabel: label)
             }
-            return try txn.count
+            return try txn.count()
         }
         self.items = items
         self.labels = labels

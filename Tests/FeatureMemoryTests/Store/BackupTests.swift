@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import FeatureMemory
+
+/// `FeatureStore.backup(from:to:compact:)`: a consistent copy of a store, in use or not.
+struct BackupTests {
+    let temporary: TemporaryDirectory
+    init() throws { temporary = try TemporaryDirectory() }
+
+    var destination: URL { temporary.url.appendingPathComponent("copy") }
+
+    func contents(of directory: URL) throws -> [UInt64: [Float]] {
+        let store = try FeatureStore(at: directory, options: StoreOptions(createIfMissing: false, cacheBytes: 0))
+        var items: [UInt64: [Float]] = [:]
+        try store.read { txn in try txn.forEach { items[$0.id] = $0.vector; return true } }
+        return items
+    }
+
+    /// A store object of this process has the store open with its own environment options; the
+    /// backup shares that environment rather than being refused for options of its own.
+    @Test(arguments: [true, false])
+    func aStoreInUseIsCopiedWithEveryCommit(compact: Bool) throws {
+        let store = try temporary.store(dimension: 2, durability: .noSync, mapSizeCap: 64 << 20)
+        try store.put([VectorItem(id: 1, vector: [1, 2], label: "a"), VectorItem(id: 2, vector: [3, 4])])
+        try store.delete(2)
+        let report = try FeatureStore.backup(from: store.directory, to: destination, compact: compact)
+        #expect(try contents(of: destination) == [1: [1, 2]])
+        #expect(report.copyBytes == (try FileManager.default.attributesOfItem(atPath: destination.path + "/data.mdb")[.size] as? Int))
+        #expect(report.sourceBytes == (try store.statistics().fileBytes))
+        // the open store is as it was, and goes on
+        #expect(store.environment.durabilityInEffect == .noSync)
+        try store.put([5, 6], for: 3)
+        #expect(try store.count() == 2)
+    }
+
+    @Test func aClosedStoreIsCopiedAndLeftClosed() throws {
+        do {
+            let store = try temporary.store(dimension: 2)
+            try store.put([1, 2], for: 7)
+        }
+        _ = try FeatureStore.backup(from: temporary.storeURL, to: destination)
+        #expect(!EnvironmentRegistry.shared.isOpen(directory: temporary.storeURL.path))
+        #expect(try contents(of: destination) == [7: [1, 2]])
+    }
+
+    @Test func aDestinationThatIsNotEmptyIsRefusedAndLeftAlone() throws {
+        let store = try temporary.store(dimension: 2)
+        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: destination.appendingPathComponent("note"))
+        #expect(throws: StoreError.io(path: destination.path, reason: "not empty; a backup goes into a new or empty directory")) {
+            try FeatureStore.backup(from: store.directory, to: destination)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: destination.path) == ["note"])
+    }
+
+    @Test func aMissingStoreIsRefusedAndNothingIsCreated() throws {
+        #expect(throws: StoreError.storeNotFound(path: temporary.storeURL.path)) {
+            try FeatureStore.backup(from: temporary.storeURL, to: destination)
+        }
+        #expect(!FileManager.default.fileExists(atPath: temporary.storeURL.path))
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
+    }
+}
+
+/// `FeatureStore.compact(at:)`: the same shape as a backup, in place.
+struct CompactionTests {
+    let temporary: TemporaryDirectory
+    init() throws { temporary = try TemporaryDirectory() }
+
+    @Test func aClosedStoreIsRewrittenSmallerWithEveryCommit() throws {
+        do {
+            let store = try temporary.store(dimension: 64, hnsw: .cheap)
+            var random = SeededGenerator(seed: 3)
+            try store.put((0..<300).map { VectorItem(id: UInt64($0), vector: random.gaussianVector(64)) })
+            try store.delete(Array(0..<250))
+        }
+        let report = try FeatureStore.compact(at: temporary.storeURL)
+        #expect(report.bytesAfter < report.bytesBefore)
+        let store = try temporary.store(dimension: nil, metric: nil)
+        #expect(try store.read { try $0.ids() } == Array(250..<300))
+        #expect(try store.verify().isClean)
+    }
+
+    @Test func aStoreOpenInThisProcessIsRefused() throws {
+        let store = try temporary.store(dimension: 2)
+        #expect(throws: StoreError.io(path: store.directory.path, reason: "the store is open in this process; close it before compacting")) {
+            try FeatureStore.compact(at: store.directory)
+        }
+    }
+}
