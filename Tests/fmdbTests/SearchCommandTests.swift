@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func exactSearchJSONLinesMatchBruteForce() throws {
-        var random = SeededVectors(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let base = random.vectors(300, dimension: 24)
         let queries = random.vectors(12, dimension: 24)
         let baseFile = temp.path("base.fvecs"), queryFile = temp.path("query.fvecs")
