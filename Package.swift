@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "FeatureMemory", targets: ["FeatureMemory"]),
         .executable(name: "fmdb", targets: ["fmdb"]),
         .library(name: "FeatureExtraction", targets: ["FeatureExtraction"]),
+        .library(name: "PatternLearning", targets: ["PatternLearning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,7 @@ let package = Package(
             dependencies: [
                 "FeatureMemory",
                 "FeatureExtraction",
+                "PatternLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,5 +54,8 @@ let package = Package(
         ),
         .target(name: "FeatureExtraction"),
         .testTarget(name: "FeatureExtractionTests", dependencies: ["FeatureExtraction"]),
+        // learning on the engine's public API only (a plain import, never @testable)
+        .target(name: "PatternLearning", dependencies: ["FeatureMemory"]),
+        .testTarget(name: "PatternLearningTests", dependencies: ["PatternLearning", "FeatureMemory"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureExtraction
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 extension FMDB {
     /// `fmdb learn STORE FILES... --label L [--extractor mfcc|baseline|wav2vec2]` or `fmdb learn STORE --examples LIST.tsv`

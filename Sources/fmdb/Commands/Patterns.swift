@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 extension FMDB {
     /// `fmdb patterns STORE [--json]`

@@ -1,6 +1,7 @@
+import FeatureMemory
 import Foundation
+@testable import PatternLearning
 import Testing
-@testable import FeatureMemory
 
 /// Learning merges near examples and keeps far ones apart; recognition finds the right label with
 /// a confidence that means something.

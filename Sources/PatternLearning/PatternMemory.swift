@@ -1,3 +1,4 @@
+import FeatureMemory
 import Foundation
 import Synchronization
 
@@ -44,7 +45,8 @@ public final class PatternMemory: Sendable {
     }
 
     private func learn(_ features: [Float], label: String, in writer: WriteTransaction) throws -> LearnOutcome {
-        try VectorValidation.validate(label: label)
+        // the put's own checks, before the label lookup below sees an empty or oversized label
+        try store.putRules.check(features, label: label)
         if options.mergeRadius > 0,
            let nearest = try writer.nearest(to: features, count: 1, ef: options.ef, filter: .label(label)).first,
            nearest.distance <= options.mergeRadius {
@@ -116,6 +118,10 @@ public final class PatternMemory: Sendable {
 
     // MARK: calibration
 
+    /// The store attachment the calibration is kept in (JSON): an attachment, as this layer sees
+    /// the store only through its public API.
+    static let calibrationAttachment = "patterns/calibration"
+
     /// Measures how often recognition is right at each score on held-out labelled examples, keeps
     /// that table in the store and states confidences from it from now on. Returns the table.
     @discardableResult
@@ -131,18 +137,15 @@ public final class PatternMemory: Sendable {
         }
         let calibration = ConfidenceCalibration(observations: observations, binCount: bins)
         let json = try JSONEncoder().encode(calibration)
-        try store.write { try $0.txn.setBytes(json, for: .patternCalibration, in: $0.tables.meta) }
+        try store.setAttachment(json, named: Self.calibrationAttachment)
         loadedCalibration.withLock { $0 = .some(calibration) }
         return calibration
     }
 
     /// The calibration saved by `calibrate`, if any.
     public func calibration() throws -> ConfidenceCalibration? {
-        try store.read { reader in
-            try reader.txn.withBytes(of: .patternCalibration, in: reader.tables.meta) {
-                try? JSONDecoder().decode(ConfidenceCalibration.self, from: Data($0))
-            } ?? nil
-        }
+        guard let json = try store.attachment(named: Self.calibrationAttachment) else { return nil }
+        return try? JSONDecoder().decode(ConfidenceCalibration.self, from: json)
     }
 
     // MARK: inventory and forgetting
