@@ -23,20 +23,20 @@ public final class PatternMemory: Sendable {
 
     // MARK: learning
 
-    /// Learns one example: merged into the nearest pattern of `label` within the merge radius
+    /// Learns one example: merged into the nearest pattern of its label within the merge radius
     /// (running centroid, support + 1), or stored as a new pattern. Durable when it returns.
     @discardableResult
-    public func learn(_ features: [Float], label: String) throws -> LearnOutcome {
-        try store.write { try learn(features, label: label, in: $0) }
+    public func learn(_ example: LabelledExample) throws -> LearnOutcome {
+        try store.write { try learn(example, in: $0) }
     }
 
     /// Learns many examples in one transaction: all or none are kept.
     @discardableResult
-    public func learn(_ examples: [(features: [Float], label: String)]) throws -> [LearnOutcome] {
+    public func learn(_ examples: [LabelledExample]) throws -> [LearnOutcome] {
         try store.write { writer in
             try examples.enumerated().map { index, example in
                 do {
-                    return try learn(example.features, label: example.label, in: writer)
+                    return try learn(example, in: writer)
                 } catch let error as StoreError {
                     throw StoreError.batchItem(index: index, error)
                 }
@@ -44,7 +44,8 @@ public final class PatternMemory: Sendable {
         }
     }
 
-    private func learn(_ features: [Float], label: String, in writer: WriteTransaction) throws -> LearnOutcome {
+    private func learn(_ example: LabelledExample, in writer: WriteTransaction) throws -> LearnOutcome {
+        let (features, label) = (example.features, example.label)
         // the put's own checks, before the label lookup below sees an empty or oversized label
         try store.putRules.check(features, label: label)
         if options.mergeRadius > 0,
@@ -125,7 +126,7 @@ public final class PatternMemory: Sendable {
     /// Measures how often recognition is right at each score on held-out labelled examples, keeps
     /// that table in the store and states confidences from it from now on. Returns the table.
     @discardableResult
-    public func calibrate(heldOut examples: [(features: [Float], label: String)], bins: Int = 10) throws -> ConfidenceCalibration {
+    public func calibrate(heldOut examples: [LabelledExample], bins: Int = 10) throws -> ConfidenceCalibration {
         // the table is allocated by the bin count and kept in the store: bound it
         guard ConfidenceCalibration.binCountRange.contains(bins) else {
             throw StoreError.invalidArgument("bins must be \(ConfidenceCalibration.binCountRange.lowerBound)…\(ConfidenceCalibration.binCountRange.upperBound), got \(bins)")
