@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "fmdb", targets: ["fmdb"]),
         .library(name: "FeatureExtraction", targets: ["FeatureExtraction"]),
         .library(name: "PatternLearning", targets: ["PatternLearning"]),
+        .library(name: "VectorFiles", targets: ["VectorFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,7 @@ let package = Package(
                 "FeatureMemory",
                 "FeatureExtraction",
                 "PatternLearning",
+                "VectorFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,12 +52,16 @@ let package = Package(
         ),
         .testTarget(
             name: "fmdbTests",
-            dependencies: ["FeatureMemory"]
+            // fmdb itself for its OutputFile; every other test runs the built binary
+            dependencies: ["fmdb", "FeatureMemory", "VectorFiles"]
         ),
         .target(name: "FeatureExtraction"),
         .testTarget(name: "FeatureExtractionTests", dependencies: ["FeatureExtraction"]),
         // learning on the engine's public API only (a plain import, never @testable)
         .target(name: "PatternLearning", dependencies: ["FeatureMemory"]),
         .testTarget(name: "PatternLearningTests", dependencies: ["PatternLearning", "FeatureMemory"]),
+        // fvecs, npy, JSON lines and ivecs: a file-format library with no storage dependency
+        .target(name: "VectorFiles"),
+        .testTarget(name: "VectorFilesTests", dependencies: ["VectorFiles"]),
     ]
 )

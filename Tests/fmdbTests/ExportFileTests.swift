@@ -1,6 +1,7 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
 
 /// `fmdb export` writes a new regular file, and never replaces a device, a FIFO, a link, a
 /// directory or a store's file; a write error leaves no partial file.

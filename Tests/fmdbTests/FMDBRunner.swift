@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// Runs the built `fmdb` binary and captures what it prints.
 struct FMDBRunner {

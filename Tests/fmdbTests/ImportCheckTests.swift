@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// `fmdb import` checks every row by the rules a put applies before it creates or writes
 /// anything; when writing stops partway it says exactly which rows are committed.

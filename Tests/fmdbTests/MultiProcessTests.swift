@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// Another process reads the store while this one holds a write transaction open.
 @Suite struct MultiProcessTests {

@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 @Suite struct SearchCommandTests {
     let temp: TemporaryDirectory
