@@ -55,7 +55,8 @@ let package = Package(
             // fmdb itself for its OutputFile; every other test runs the built binary
             dependencies: ["fmdb", "FeatureMemory", "VectorFiles"]
         ),
-        .target(name: "FeatureExtraction"),
+        // no storage dependency: VectorFiles is a file-format library (its .npy parser)
+        .target(name: "FeatureExtraction", dependencies: ["VectorFiles"]),
         .testTarget(name: "FeatureExtractionTests", dependencies: ["FeatureExtraction"]),
         // learning on the engine's public API only (a plain import, never @testable)
         .target(name: "PatternLearning", dependencies: ["FeatureMemory"]),
