@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "FeatureMemory", targets: ["FeatureMemory"]),
         .executable(name: "fmdb", targets: ["fmdb"]),
         .library(name: "FeatureExtraction", targets: ["FeatureExtraction"]),
+        .library(name: "PatternLearning", targets: ["PatternLearning"]),
+        .library(name: "VectorFiles", targets: ["VectorFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +41,8 @@ let package = Package(
             dependencies: [
                 "FeatureMemory",
                 "FeatureExtraction",
+                "PatternLearning",
+                "VectorFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,9 +52,17 @@ let package = Package(
         ),
         .testTarget(
             name: "fmdbTests",
-            dependencies: ["FeatureMemory"]
+            // fmdb itself for its OutputFile; every other test runs the built binary
+            dependencies: ["fmdb", "FeatureMemory", "VectorFiles"]
         ),
-        .target(name: "FeatureExtraction"),
+        // no storage dependency: VectorFiles is a file-format library (its .npy parser)
+        .target(name: "FeatureExtraction", dependencies: ["VectorFiles"]),
         .testTarget(name: "FeatureExtractionTests", dependencies: ["FeatureExtraction"]),
+        // learning on the engine's public API only (a plain import, never @testable)
+        .target(name: "PatternLearning", dependencies: ["FeatureMemory"]),
+        .testTarget(name: "PatternLearningTests", dependencies: ["PatternLearning", "FeatureMemory"]),
+        // fvecs, npy, JSON lines and ivecs: a file-format library with no storage dependency
+        .target(name: "VectorFiles"),
+        .testTarget(name: "VectorFilesTests", dependencies: ["VectorFiles"]),
     ]
 )

@@ -30,6 +30,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "FeatureMemory", package: "FeatureMemory"),
                 .product(name: "FeatureExtraction", package: "FeatureMemory"),
+                .product(name: "PatternLearning", package: "FeatureMemory"),
             ],
             path: "Benchmarks/SpeechBenchmarks",
             plugins: [

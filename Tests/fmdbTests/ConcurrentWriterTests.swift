@@ -8,7 +8,7 @@ import Testing
     init() throws { temp = try TemporaryDirectory() }
 
     @Test func twoImportsIntoANewStoreCreateItOnceAndBuildOneGraph() throws {
-        var random = SeededVectors(seed: 21)
+        var random = SeededGenerator(seed: 21)
         let halves = [random.vectors(1_000, dimension: 24), random.vectors(1_000, dimension: 24)]
         let files = try [temp.fvecs(halves[0], name: "a.fvecs"), temp.fvecs(halves[1], name: "b.fvecs")]
         let store = temp.path("new")
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func reimportingAFileLeavesTheGraphWholeAndEveryIDFound() throws {
-        var random = SeededVectors(seed: 22)
+        var random = SeededGenerator(seed: 22)
         let vectors = random.vectors(1_500, dimension: 24)
         let file = try temp.fvecs(vectors, name: "in.fvecs")
         let store = temp.path("s")
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func aJSONLinesBatchNamingAnIDRepeatedlyKeepsItsLastRowOnce() throws {
-        var random = SeededVectors(seed: 23)
+        var random = SeededGenerator(seed: 23)
         let vectors = random.vectors(64, dimension: 8)
         var text = ""
         for (row, vector) in vectors.enumerated() {

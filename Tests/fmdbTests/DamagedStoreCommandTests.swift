@@ -1,3 +1,4 @@
+import FeatureMemory
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
     init() throws {
         temp = try TemporaryDirectory()
         store = temp.path("s")
-        var random = SeededVectors(seed: 11)
+        var random = SeededGenerator(seed: 11)
         vectors = random.vectors(600, dimension: 32)
         try Self.writeVectors(vectors, to: temp.path("base.fvecs"))
         try Self.writeVectors(Array(vectors.prefix(5)), to: temp.path("few.fvecs"))
@@ -85,8 +86,8 @@ import Testing
 
     @Test func aRandomPageFailsEveryCommandClearly() throws {
         let page = try page(holding: 450)
-        var random = SeededVectors(seed: 5)
-        try overwrite(page: page, with: (0..<pageSize).map { _ in UInt8(truncatingIfNeeded: random.next().bitPattern) })
+        var random = SeededGenerator(seed: 5)
+        try overwrite(page: page, with: (0..<pageSize).map { _ in UInt8(truncatingIfNeeded: random.next()) })
         try expectEveryCommandFailsClearly(naming: "page \(page) (table vectors)")
     }
 

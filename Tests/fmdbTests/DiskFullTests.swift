@@ -43,13 +43,10 @@ enum SmallFilesystem {
 
     /// `count` rows of 64 random values with ids from `firstID`, as JSON lines.
     func batch(_ name: String, firstID: Int, count: Int) throws -> String {
-        var state = UInt64(firstID + 1)
+        var random = SeededGenerator(seed: UInt64(firstID + 1))
         var lines: [String] = []
         for id in firstID..<(firstID + count) {
-            let values = (0..<64).map { _ -> String in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return String(Double(state >> 11) / Double(1 << 53) - 0.5)
-            }
+            let values = (0..<64).map { _ in String(Double.random(in: -0.5..<0.5, using: &random)) }
             lines.append("{\"id\":\(id),\"vector\":[\(values.joined(separator: ","))]}")
         }
         let path = temp.path(name)
@@ -142,12 +139,9 @@ enum SmallFilesystem {
         try Data(repeating: 1, count: 512 << 10).write(to: URL(fileURLWithPath: mountPoint + "/filler"))
         let store = try FeatureStore(at: URL(fileURLWithPath: mountPoint + "/store"), options: .init(
             dimension: 32, metric: .l2, hnsw: HNSWParameters(m: 8, efConstruction: 32), durability: .full))
-        var state: UInt64 = 3
+        var random = SeededGenerator(seed: 3)
         func vector() -> [Float] {
-            (0..<32).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Float(state >> 40) / Float(1 << 24)
-            }
+            (0..<32).map { _ in Float.random(in: 0..<1, using: &random) }
         }
         var acknowledged: UInt64 = 0
         var thrown: Error?

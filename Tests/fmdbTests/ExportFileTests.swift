@@ -1,6 +1,7 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
 
 /// `fmdb export` writes a new regular file, and never replaces a device, a FIFO, a link, a
 /// directory or a store's file; a write error leaves no partial file.
@@ -10,7 +11,7 @@ import Testing
 
     /// A store of 20 rows of dimension 8.
     func store() throws -> String {
-        var random = SeededVectors(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let rows = random.vectors(20, dimension: 8).map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }
         let file = temp.path("rows.jsonl")
         try rows.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)

@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// Runs the built `fmdb` binary and captures what it prints.
 struct FMDBRunner {
@@ -77,19 +79,10 @@ final class TemporaryDirectory {
     }
 }
 
-/// Deterministic vectors for the tests.
-struct SeededVectors {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-
-    mutating func next() -> Float {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return Float(state >> 40) / Float(1 << 24) * 2 - 1
-    }
-
+/// Deterministic vectors for the tests, from the store's seeded generator.
+extension SeededGenerator {
+    /// `count` vectors of `dimension` values, each uniform in −1..<1.
     mutating func vectors(_ count: Int, dimension: Int) -> [[Float]] {
-        (0..<count).map { _ in (0..<dimension).map { _ in next() } }
+        (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1..<1, using: &self) } }
     }
 }

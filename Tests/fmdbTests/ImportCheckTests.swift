@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// `fmdb import` checks every row by the rules a put applies before it creates or writes
 /// anything; when writing stops partway it says exactly which rows are committed.
@@ -10,7 +12,7 @@ import Testing
 
     /// `count` random rows of `dimension` values, row `bad` replaced by `badRow` (a JSON value).
     func jsonl(_ name: String, count: Int, dimension: Int = 8, bad: Int? = nil, badRow: String = "") throws -> String {
-        var random = SeededVectors(seed: UInt64(count))
+        var random = SeededGenerator(seed: UInt64(count))
         let lines = random.vectors(count, dimension: dimension).enumerated().map { row, vector in
             row == bad ? badRow : "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
         }
@@ -146,7 +148,7 @@ import Testing
     }
 
     @Test func rowsThatCarryTheirOwnIDsAreNamedByRowNotByAnIDRange() throws {
-        var random = SeededVectors(seed: 5)
+        var random = SeededGenerator(seed: 5)
         // ids of the file's own, descending and one of them missing: no range names them
         let lines = random.vectors(3_000, dimension: 128).enumerated().map { row, vector in
             let values = "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"

@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 @Suite struct ImportExportTests {
     let temp: TemporaryDirectory
@@ -18,7 +20,7 @@ import Testing
 
     @Test(arguments: VectorFileFormat.allCases)
     func importGivesRowNumbersPlusFirstIdAndKeepsValues(_ format: VectorFileFormat) throws {
-        var random = SeededVectors(seed: 3)
+        var random = SeededGenerator(seed: 3)
         let vectors = random.vectors(50, dimension: 16)
         let file = try writeFile(vectors, format: format, name: "in.\(format.rawValue)")
         let store = temp.path("s")
@@ -59,7 +61,7 @@ import Testing
     }
 
     @Test func aTruncatedFileChangesNothing() throws {
-        var random = SeededVectors(seed: 4)
+        var random = SeededGenerator(seed: 4)
         let file = try writeFile(random.vectors(10, dimension: 8), format: .fvecs, name: "in.fvecs")
         let data = try Data(contentsOf: URL(fileURLWithPath: file))
         try data.prefix(data.count - 5).write(to: URL(fileURLWithPath: file))
@@ -93,7 +95,7 @@ import Testing
     @Test func aFileOfAnotherDimensionIsRefused() throws {
         let store = temp.path("s")
         try FMDBRunner.run(["create", store, "--dim", "4"])
-        var random = SeededVectors(seed: 5)
+        var random = SeededGenerator(seed: 5)
         let file = try writeFile(random.vectors(3, dimension: 5), format: .npy, name: "in.npy")
         let result = try FMDBRunner.run(["import", store, file])
         #expect(result.status == 1)

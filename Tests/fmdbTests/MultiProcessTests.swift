@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// Another process reads the store while this one holds a write transaction open.
 @Suite struct MultiProcessTests {
@@ -46,7 +48,7 @@ import Testing
         let store = try FeatureStore(at: URL(fileURLWithPath: path), options: .init(dimension: 256, initialMapSize: 1 << 20))
         try store.put([Float](repeating: 1, count: 256), for: 0)
         // another process imports far more than the 1 MiB map holds, growing the map
-        var random = SeededVectors(seed: 9)
+        var random = SeededGenerator(seed: 9)
         let file = temp.path("big.fvecs")
         let writer = try VectorFileWriter(path: file, format: .fvecs, dimension: 256, rowCount: 4000)
         for row in random.vectors(4000, dimension: 256) { try writer.write(row) }

@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 /// Every numeric option has a range: a value outside it is a usage error (exit 64) that names
 /// the option and the range, before anything is opened or written; file headers that would size
@@ -98,7 +100,7 @@ import Testing
 
     @Test func aGroundTruthRowThatIsNoIdIsAnErrorNotATrap() throws {
         let (store, file) = try store()
-        try IVecsFile.write([[-1], [0], [1], [2], [3]], path: temp.path("truth.ivecs"))
+        try IVecsFile.write([[-1], [0], [1], [2], [3]], to: OutputFile(path: temp.path("truth.ivecs")))
         let result = try FMDBRunner.run(["bench", store, "--queries", file, "--truth", temp.path("truth.ivecs"), "--k", "1", "--ef", "8"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("Error: \(temp.path("truth.ivecs")), row 0: neighbour -1 with --first-id 0 is not an id"), "\(result.stderr)")

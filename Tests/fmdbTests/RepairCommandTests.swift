@@ -11,12 +11,9 @@ import Testing
         let path = temp.path("s")
         let dimension = 12
         var vectors: [[Float]] = []
-        var state: UInt64 = 99
+        var random = SeededGenerator(seed: 99)
         for _ in 0..<300 {
-            vectors.append((0..<dimension).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Float(Int64(bitPattern: state >> 11) % 2_000_001) / 1_000_000
-            })
+            vectors.append((0..<dimension).map { _ in Float.random(in: 0...2, using: &random) })
         }
         let victims: [UInt64] = [7, 150]
         var records: [[UInt8]] = []

@@ -11,7 +11,7 @@ import Testing
     /// Compactions in one thread, imports (each a new process that opens the store, often while
     /// a compaction swaps it) in another: every acknowledged row is kept.
     @Test func compactionsBesideImportsLoseNothing() throws {
-        var random = SeededVectors(seed: 31)
+        var random = SeededGenerator(seed: 31)
         let store = temp.path("s")
         let base = try temp.fvecs(random.vectors(1_000, dimension: 16), name: "base.fvecs")
         #expect(try FMDBRunner.run(["import", store, base]).status == 0)
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func aKilledBackupLeavesNoStoreAndTheNextBackupCleansUp() throws {
-        var random = SeededVectors(seed: 32)
+        var random = SeededGenerator(seed: 32)
         let store = temp.path("s")
         let base = try temp.fvecs(random.vectors(4_000, dimension: 64), name: "base.fvecs")
         #expect(try FMDBRunner.run(["import", store, base, "--m", "4", "--ef-construction", "8"]).status == 0)

@@ -1,6 +1,8 @@
 import FeatureMemory
 import Foundation
 import Testing
+import VectorFiles
+@testable import fmdb
 
 @Suite struct SearchCommandTests {
     let temp: TemporaryDirectory
@@ -13,7 +15,7 @@ import Testing
     }
 
     @Test func exactSearchJSONLinesMatchBruteForce() throws {
-        var random = SeededVectors(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let base = random.vectors(300, dimension: 24)
         let queries = random.vectors(12, dimension: 24)
         let baseFile = temp.path("base.fvecs"), queryFile = temp.path("query.fvecs")

@@ -2,6 +2,7 @@ import Benchmark
 import FeatureExtraction
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 /// Feature extraction and recognition: the per-clip costs of `fmdb learn` and `fmdb recognize`.
 /// Run with `swift package benchmark --target SpeechBenchmarks` in the `Benchmarks` directory.

@@ -35,8 +35,6 @@ enum MetaKey: String, CaseIterable {
     case cacheImage = "cache_image"
     /// The node cache's statistics (JSON) when the hot set was last saved, for `fmdb stats`.
     case cacheStatistics = "cache_statistics"
-    /// The reliability table of `PatternMemory.calibrate` (JSON).
-    case patternCalibration = "pattern_calibration"
 
     /// The format version this code writes and reads (3: graph records with 32-bit in-link counts).
     static let currentFormatVersion: UInt32 = 3

@@ -12,7 +12,10 @@ import Foundation
 /// no other descriptor of this process can drop it); a file left by a killed process has no
 /// holder, and `removeAbandoned(in:)` deletes it. Its name starts with a dot and never looks like
 /// a store's `data.mdb`.
-final class StagedFile {
+///
+/// Public so that tools writing other files beside a store (fmdb's exports) stage them the same
+/// way instead of again.
+public final class StagedFile {
     /// Names of staged files start with this.
     static let prefix = ".fm-partial-"
 
@@ -20,12 +23,12 @@ final class StagedFile {
     let directory: String
     /// The temporary path.
     let path: String
-    /// Open for reading and writing until `install` or `discard`.
-    let descriptor: Int32
+    /// The file's descriptor, open for reading and writing until `install` or `discard`.
+    public let descriptor: Int32
     private var isOpen = true
 
     /// Creates an empty staged file in `directory`; `purpose` goes into its name.
-    init(directory: String, purpose: String) throws(StoreError) {
+    public init(directory: String, purpose: String) throws(StoreError) {
         self.directory = directory
         path = directory + "/" + Self.prefix + purpose + "-" + UUID().uuidString
         descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -46,8 +49,8 @@ final class StagedFile {
     }
 
     /// Renames the file to `name` in its directory (replacing what was there) and flushes the
-    /// directory, so the rename survives a power loss. Call `sync` first.
-    func install(as name: String) throws(StoreError) {
+    /// directory, so the rename survives a power loss. Flush the file's contents to the device first.
+    public func install(as name: String) throws(StoreError) {
         let destination = directory + "/" + name
         guard rename(path, destination) == 0 else {
             throw .io(path: destination, reason: "cannot replace it: \(Self.lastError())")
@@ -58,7 +61,7 @@ final class StagedFile {
     }
 
     /// Deletes the file unless it was installed.
-    func discard() {
+    public func discard() {
         guard isOpen else { return }
         unlink(path)
         close(descriptor)
@@ -68,7 +71,7 @@ final class StagedFile {
     /// Deletes staged files in `directory` (of `purpose` only, when given) that no live process
     /// is writing (left by a process that was killed); returns how many.
     @discardableResult
-    static func removeAbandoned(in directory: String, purpose: String? = nil) -> Int {
+    public static func removeAbandoned(in directory: String, purpose: String? = nil) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
         var removed = 0
         let wanted = prefix + (purpose.map { $0 + "-" } ?? "")

@@ -33,6 +33,10 @@ extension FeatureStore {
         // a prefix keeps attachments apart from the store's own meta keys
         return Array("attachment/".utf8) + bytes
     }
+
+    /// Meta keys that held, before attachments existed, what an attachment of that name holds now:
+    /// read when the attachment is absent, removed when it is written.
+    static let legacyAttachmentKeys: [String: String] = ["patterns/calibration": "pattern_calibration"]
 }
 
 extension ReadTransaction {
@@ -40,7 +44,11 @@ extension ReadTransaction {
     public func attachment(named name: String) throws -> Data? {
         try ensureOpen()
         let key = try FeatureStore.attachmentKey(name)
-        return try key.withUnsafeBytes { key in
+        let found = try key.withUnsafeBytes { key in
+            try txn.withValue(in: tables.meta, forKey: key) { Data($0) }
+        }
+        guard found == nil, let legacy = FeatureStore.legacyAttachmentKeys[name] else { return found }
+        return try Array(legacy.utf8).withUnsafeBytes { key in
             try txn.withValue(in: tables.meta, forKey: key) { Data($0) }
         }
     }
@@ -58,6 +66,9 @@ extension WriteTransaction {
             } else {
                 _ = try txn.delete(key, in: tables.meta)
             }
+        }
+        if let legacy = FeatureStore.legacyAttachmentKeys[name] {
+            _ = try Array(legacy.utf8).withUnsafeBytes { try txn.delete($0, in: tables.meta) }
         }
     }
 }

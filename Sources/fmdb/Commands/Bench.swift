@@ -3,6 +3,7 @@ import Dispatch
 import FeatureMemory
 import Foundation
 import Synchronization
+import VectorFiles
 
 extension FMDB {
     /// `fmdb bench STORE --queries Q.fvecs --truth GT.ivecs [--k 10] [--ef 16,32,64,128,256] [--json] [--threads N]`

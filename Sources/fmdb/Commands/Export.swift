@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureMemory
 import Foundation
+import VectorFiles
 
 extension FMDB {
     /// `fmdb export STORE FILE [--format fvecs|npy|jsonl]`

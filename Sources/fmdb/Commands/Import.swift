@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureMemory
 import Foundation
+import VectorFiles
 
 extension FMDB {
     /// `fmdb import STORE FILE [--format fvecs|npy|jsonl] [--first-id N]`

@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureExtraction
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 extension FMDB {
     /// `fmdb learn STORE FILES... --label L [--extractor mfcc|baseline|wav2vec2]` or `fmdb learn STORE --examples LIST.tsv`
@@ -63,7 +64,7 @@ extension FMDB {
             let store = try pipeline.open(location, create: true)
             var statistics = try pipeline.statistics(in: store)
             for features in raw { try statistics.add(features) }
-            let normalized = try zip(raw, labelled).map { (features: try pipeline.normalized($0, with: statistics), label: $1.1) }
+            let normalized = try zip(raw, labelled).map { LabelledExample(features: try pipeline.normalized($0, with: statistics), label: $1.1) }
             let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: mergeRadius))
             let outcomes = try memory.learn(normalized)
             let labels = Set(labelled.map { $0.1 })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 extension FMDB {
     /// `fmdb patterns STORE [--json]`
@@ -49,10 +50,10 @@ extension FMDB {
             let pipeline = try FeaturePipeline(extractor)
             let store = try location.open()
             let statistics = try pipeline.statistics(in: store)
-            var heldOut: [(features: [Float], label: String)] = []
+            var heldOut: [LabelledExample] = []
             for (file, label) in try ExampleList.read(examples) {
                 do {
-                    heldOut.append((try pipeline.normalized(try pipeline.features(of: file), with: statistics), label))
+                    heldOut.append(LabelledExample(features: try pipeline.normalized(try pipeline.features(of: file), with: statistics), label: label))
                 } catch {
                     throw CLIError("\(file): \(error)")
                 }

@@ -3,6 +3,7 @@ import Dispatch
 import FeatureExtraction
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 extension FMDB {
     /// `fmdb recognize STORE FILES... [--json]`

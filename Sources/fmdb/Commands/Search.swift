@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureMemory
 import Foundation
+import VectorFiles
 
 extension FMDB {
     /// `fmdb search STORE --queries FILE [--k 10] [--exact] --json`

@@ -54,7 +54,7 @@ extension FMDB {
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("fmdb-crash-\(seed)-\(UUID().uuidString)")
             defer { if store == nil { try? FileManager.default.removeItem(at: directory) } }
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            var timing = SplitMix(seed: seed ^ 0x5EED)
+            var timing = SeededGenerator(seed: seed ^ 0x5EED)
             var summary = CrashSummary(seed: seed)
             var state: [UInt64: [Float]] = [:]
             var committed = -1          // the last batch known to be in the store

@@ -20,7 +20,7 @@ struct CrashWorkload {
 
     /// The operations of batch `batch`: mostly small batches, every 25th a large one (map growth).
     func operations(ofBatch batch: Int) -> [Operation] {
-        var random = SplitMix(seed: seed &+ UInt64(batch) &* 0x9E37_79B9_7F4A_7C15)
+        var random = SeededGenerator(seed: seed &+ UInt64(batch) &* 0x9E37_79B9_7F4A_7C15)
         let size = batch % 25 == 24 ? 400 : 1 + Int(random.next() % 24)
         return (0..<size).map { _ in
             let id = random.next() % idSpace
@@ -58,21 +58,7 @@ struct CrashWorkload {
         }
     }
 
-    private func vector(_ random: inout SplitMix) -> [Float] {
+    private func vector(_ random: inout SeededGenerator) -> [Float] {
         (0..<dimension).map { _ in Float(Int(random.next() % 2001) - 1000) / 100 }
-    }
-}
-
-/// A small seedable generator (SplitMix64), the same on every platform, so crash schedules and
-/// bench streams replay from their seeds.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

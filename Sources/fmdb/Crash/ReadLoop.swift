@@ -17,7 +17,7 @@ extension FMDB {
         var stop: String
 
         func run() throws {
-            var random = SplitMix(seed: 99)
+            var random = SeededGenerator(seed: 99)
             var summary = ReadLoopSummary()
             var store: FeatureStore?
             while !FileManager.default.fileExists(atPath: stop) {

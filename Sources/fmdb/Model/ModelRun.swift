@@ -24,7 +24,7 @@ final class ModelRun {
     private(set) var operationCounts: [String: Int] = [:]
     private(set) var largestStore = 0
     private(set) var lastOperation = ""
-    private var random: SplitMix
+    private var random: SeededGenerator
     private var stores: [FeatureStore] = []
     private let labels: [String?] = [nil, "a", "b", "c", "long-label-\(String(repeating: "x", count: 40))"]
 
@@ -35,7 +35,7 @@ final class ModelRun {
         self.maxBatch = maxBatch
         self.hnsw = hnsw
         self.binary = binary
-        random = SplitMix(seed: seed)
+        random = SeededGenerator(seed: seed)
         try openStores()
     }
 
@@ -132,7 +132,7 @@ final class ModelRun {
         note("transaction of \(count)")
         try anyStore.write { txn in
             expected = model
-            var local = SplitMix(seed: random.next())
+            var local = SeededGenerator(seed: random.next())
             for _ in 0..<count {
                 let stored = expected.ids
                 let pick = stored.isEmpty ? nil : stored[Int(local.next() % UInt64(stored.count))]

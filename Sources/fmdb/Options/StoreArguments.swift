@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureMemory
 import Foundation
+import VectorFiles
 
 /// The store directory and how to open it, shared by every command.
 struct StoreArguments: ParsableArguments {

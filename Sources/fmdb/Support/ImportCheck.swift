@@ -1,5 +1,6 @@
 import FeatureMemory
 import Foundation
+import VectorFiles
 
 /// The first pass of `fmdb import`: every row of the file read and checked by the rules a put
 /// applies (`PutRules`, the write path's own checks), so a file with one bad row changes nothing.

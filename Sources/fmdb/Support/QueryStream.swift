@@ -1,3 +1,4 @@
+import FeatureMemory
 import Foundation
 
 /// The order in which `fmdb bench` issues queries.
@@ -7,7 +8,7 @@ enum QueryStream {
     /// so popularity does not follow file order.
     static func make(_ workload: Workload, queries: Int, length: Int, exponent: Double, seed: UInt64, repeats: Int = 1) -> [Int] {
         guard workload == .zipf else { return (0..<repeats).flatMap { _ in 0..<queries } }
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var ranked = Array(0..<queries)
         ranked.shuffle(using: &random)
         var cumulative: [Double] = []

@@ -21,6 +21,22 @@ struct AttachmentTests {
         #expect(try temporary.store(dimension: nil, metric: nil).dimension == 2)
         #expect(throws: StoreError.self) { try store.setAttachment(Data(), named: "") }
     }
+
+    @Test func aCalibrationSavedBeforeAttachmentsIsReadAsItsAttachmentUntilRewritten() throws {
+        let store = try temporary.store(dimension: 2)
+        // what a store calibrated by an earlier version holds: the table under its own meta key
+        try store.write { txn in
+            try Array("pattern_calibration".utf8).withUnsafeBytes { key in
+                try Data("old".utf8).withUnsafeBytes { try txn.txn.put($0, forKey: key, in: txn.tables.meta) }
+            }
+        }
+        #expect(try store.attachment(named: "patterns/calibration") == Data("old".utf8))
+        try store.setAttachment(Data("new".utf8), named: "patterns/calibration")
+        #expect(try store.attachment(named: "patterns/calibration") == Data("new".utf8))
+        try store.setAttachment(nil, named: "patterns/calibration")
+        // the legacy key went with the first write: removing the attachment leaves nothing behind
+        #expect(try store.attachment(named: "patterns/calibration") == nil)
+    }
 }
 
 /// Attachments inside transactions: written and read with the vectors, all or nothing.

@@ -41,18 +41,8 @@ extension HNSWParameters {
     static let cheap = HNSWParameters(m: 4, efConstruction: 4)
 }
 
-/// A small, fast, seedable generator (SplitMix64), so random tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Random test data from the store's own seeded generator, so random tests are reproducible.
+extension SeededGenerator {
     /// A standard normal sample (Box–Muller).
     mutating func gaussian() -> Float {
         let u1 = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &self)
@@ -209,16 +199,14 @@ struct RecordKind: Sendable, CustomTestStringConvertible {
 }
 
 /// A vector determined by `id`, incompressible (random sign, mantissa, exponent 2⁻¹⁵…2¹⁶) but cheap to make
-/// (xorshift, no generic random API), for tests that write and check megabytes.
+/// (one `next()` per value, no generic random API), for tests that write and check megabytes.
 func patternVector(id: UInt64, dimension: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: dimension) { buffer, count in
-        var state = (id &+ 1) &* 0x9E37_79B9_7F4A_7C15
+    var random = SeededGenerator(seed: id)
+    return [Float](unsafeUninitializedCapacity: dimension) { buffer, count in
         for i in 0..<dimension {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            let mantissaAndSign = UInt32(truncatingIfNeeded: state) & 0x807F_FFFF
-            let exponent = 112 + UInt32(truncatingIfNeeded: state >> 59)    // 2⁻¹⁵…2¹⁶
+            let bits = random.next()
+            let mantissaAndSign = UInt32(truncatingIfNeeded: bits) & 0x807F_FFFF
+            let exponent = 112 + UInt32(truncatingIfNeeded: bits >> 59)    // 2⁻¹⁵…2¹⁶
             buffer[i] = Float(bitPattern: mantissaAndSign | exponent << 23)
         }
         count = dimension

@@ -5,8 +5,9 @@
 public struct ConfidenceCalibration: Sendable, Equatable, Codable {
     /// One row of the reliability table.
     public struct Bin: Sendable, Equatable, Codable {
-        /// The raw score range [lower, upper).
+        /// The lowest raw score of the bin's range [lower, upper).
         public var lower: Float
+        /// The end of the bin's range, not included (but 1 is, in the last bin).
         public var upper: Float
         /// Held-out examples whose score fell here.
         public var count: Int

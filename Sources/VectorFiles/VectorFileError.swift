@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a vector file could not be read or written.
 public enum VectorFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file could not be opened, read or written.
@@ -20,5 +26,14 @@ public enum VectorFileError: Error, Sendable, Equatable, CustomStringConvertible
         case let .unknownFormat(path): "\(path): cannot tell the format from the name; pass --format fvecs|npy|jsonl"
         case let .refused(path, reason): "\(path): refusing to write there: \(reason)"
         }
+    }
+
+    /// An errno value in the words of these errors' reasons: "No space left on device (ENOSPC)".
+    public static func describe(errno code: Int32) -> String {
+        let names: [Int32: String] = [
+            ENOSPC: "ENOSPC", EACCES: "EACCES", EPERM: "EPERM", EROFS: "EROFS", EDQUOT: "EDQUOT", EIO: "EIO",
+            ENOENT: "ENOENT", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EFBIG: "EFBIG", EXDEV: "EXDEV",
+        ]
+        return String(cString: strerror(code)) + (names[code].map { " (\($0))" } ?? "")
     }
 }

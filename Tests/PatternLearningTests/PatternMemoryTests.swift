@@ -1,6 +1,7 @@
+import FeatureMemory
 import Foundation
+@testable import PatternLearning
 import Testing
-@testable import FeatureMemory
 
 /// Learning merges near examples and keeps far ones apart; recognition finds the right label with
 /// a confidence that means something.
@@ -14,16 +15,22 @@ struct PatternMemoryTests {
         try PatternMemory(store: temporary.store(dimension: Self.dimension, metric: .l2), options: options)
     }
 
+    /// An example of `label` whose every feature is `value`.
+    static func constant(_ value: Float, label: String) -> LabelledExample {
+        LabelledExample(features: [Float](repeating: value, count: dimension), label: label)
+    }
+
     /// Five labelled clusters: centres far apart, examples within `spread` of them.
-    func clusters(seed: UInt64, perLabel: Int, spread: Float) -> [(features: [Float], label: String)] {
+    func clusters(seed: UInt64, perLabel: Int, spread: Float) -> [LabelledExample] {
         var centres = SeededGenerator(seed: 99)
         let centreVectors = (0..<5).map { _ in centres.gaussianVector(Self.dimension).map { $0 * 4 } }
         var random = SeededGenerator(seed: seed)
-        var examples: [(features: [Float], label: String)] = []
+        var examples: [LabelledExample] = []
         for index in 0..<perLabel {
             for (label, centre) in centreVectors.enumerated() {
                 _ = index
-                examples.append((zip(centre, random.gaussianVector(Self.dimension)).map { $0 + $1 * spread }, "word-\(label)"))
+                examples.append(LabelledExample(
+                    features: zip(centre, random.gaussianVector(Self.dimension)).map { $0 + $1 * spread }, label: "word-\(label)"))
             }
         }
         return examples
@@ -31,16 +38,16 @@ struct PatternMemoryTests {
 
     @Test func aNearExampleMergesIntoItsPatternAndAFarOneStartsAnother() throws {
         let memory = try memory(PatternOptions(mergeRadius: 1))
-        let first = try memory.learn([Float](repeating: 0, count: Self.dimension), label: "a")
+        let first = try memory.learn(Self.constant(0, label: "a"))
         guard case let .created(id) = first else { Issue.record("expected a new pattern, got \(first)"); return }
-        let second = try memory.learn([Float](repeating: 0.2, count: Self.dimension), label: "a")
+        let second = try memory.learn(Self.constant(0.2, label: "a"))
         #expect(second == .merged(id: id, support: 2))
         // the running centroid of the two examples
         #expect(try memory.store.get(id).vector == [Float](repeating: 0.1, count: Self.dimension))
         // same place, other label: never merged across labels
-        #expect(try memory.learn([Float](repeating: 0.1, count: Self.dimension), label: "b").id != id)
+        #expect(try memory.learn(Self.constant(0.1, label: "b")).id != id)
         // far away: a new pattern of the same label
-        #expect(try memory.learn([Float](repeating: 5, count: Self.dimension), label: "a").id != id)
+        #expect(try memory.learn(Self.constant(5, label: "a")).id != id)
         #expect(try memory.patterns() == [PatternSummary(label: "a", patterns: 2, examples: 3), PatternSummary(label: "b", patterns: 1, examples: 1)])
     }
 
@@ -74,7 +81,7 @@ struct PatternMemoryTests {
     @Test func anEmptyMemoryOrAFarQueryIsNotRecognized() throws {
         let memory = try memory(PatternOptions(mergeRadius: 0, rejectionDistance: 10))
         #expect(try memory.recognize([Float](repeating: 1, count: Self.dimension)).label == nil)
-        try memory.learn([Float](repeating: 0, count: Self.dimension), label: "a")
+        try memory.learn(Self.constant(0, label: "a"))
         #expect(try memory.recognize([Float](repeating: 0.1, count: Self.dimension)).label == "a")
         let far = try memory.recognize([Float](repeating: 100, count: Self.dimension))
         #expect(far.label == nil)
@@ -84,10 +91,21 @@ struct PatternMemoryTests {
     @Test func aBatchWithABadExampleKeepsNothing() throws {
         let memory = try memory()
         var batch = clusters(seed: 3, perLabel: 2, spread: 0.1)
-        batch.append(([Float](repeating: .nan, count: Self.dimension), "bad"))
+        batch.append(LabelledExample(features: [Float](repeating: .nan, count: Self.dimension), label: "bad"))
         #expect(throws: StoreError.batchItem(index: 10, .nonFinite(index: 0))) { try memory.learn(batch) }
         #expect(try memory.patterns().isEmpty)
-        #expect(throws: StoreError.dimensionMismatch(expected: Self.dimension, actual: 3)) { try memory.learn([1, 2, 3], label: "x") }
+        #expect(throws: StoreError.dimensionMismatch(expected: Self.dimension, actual: 3)) { try memory.learn(LabelledExample(features: [1, 2, 3], label: "x")) }
+    }
+
+    /// The store's own put rules check an example before its label is looked up for a merge.
+    @Test func aLabelThePutRefusesIsRefusedBeforeAnyLookup() throws {
+        let memory = try memory(PatternOptions(mergeRadius: 1))
+        #expect(throws: StoreError.invalidLabel("empty (pass nil for no label)")) { try memory.learn(Self.constant(0, label: "")) }
+        let long = String(repeating: "x", count: StoreOptions.maximumLabelBytes + 1)
+        #expect(throws: StoreError.invalidLabel("\(StoreOptions.maximumLabelBytes + 1) bytes; at most \(StoreOptions.maximumLabelBytes)")) {
+            try memory.learn(Self.constant(0, label: long))
+        }
+        #expect(try memory.patterns().isEmpty)
     }
 
     @Test func calibrationStatesTheAccuracyObservedAtEachScore() throws {
@@ -109,8 +127,8 @@ struct PatternMemoryTests {
 
     @Test func decayForgetsRarelySupportedPatterns() throws {
         let memory = try memory(PatternOptions(mergeRadius: 1))
-        for _ in 0..<4 { try memory.learn([Float](repeating: 0, count: Self.dimension), label: "often") }
-        try memory.learn([Float](repeating: 9, count: Self.dimension), label: "once")
+        for _ in 0..<4 { try memory.learn(Self.constant(0, label: "often")) }
+        try memory.learn(Self.constant(9, label: "once"))
         #expect(try memory.decay(by: 0.4) == 1)
         #expect(try memory.patterns() == [PatternSummary(label: "often", patterns: 1, examples: 2)])
         #expect(try memory.forget(label: "often") == 1)

@@ -1,28 +1,28 @@
 import Foundation
 
-/// Writes rows to a new vector file, buffered, through an `OutputFile`: nothing appears at the
-/// path until `finish()` succeeds, and a writer dropped unfinished leaves the path as it was.
+/// Encodes rows into a vector file, buffered, and hands the bytes to a `VectorFileOutput`, which
+/// puts them at its path when `finish()` commits it (an output that stages the file, as fmdb's
+/// does, shows nothing at the path until then, and keeps the path as it was if the writer is dropped).
 public final class VectorFileWriter {
-    /// The file's path.
-    public let path: String
+    /// The file's path, as its output names it.
+    public var path: String { output.path }
     /// The file's format.
     public let format: VectorFileFormat
     /// Floats per row.
     public let dimension: Int
 
-    private let output: OutputFile
+    private let output: any VectorFileOutput
     private var buffer: [UInt8] = []
     private var rowsWritten = 0
     private let expectedRows: Int?
 
-    /// Starts a new file to replace `path` when finished (see `OutputFile` for the paths it refuses).
-    /// The npy format needs `rowCount` up front for its header.
-    public init(path: String, format: VectorFileFormat, dimension: Int, rowCount: Int?) throws(VectorFileError) {
+    /// Starts a file of `format` in `output`, which is abandoned if the arguments are refused. The
+    /// npy format needs `rowCount` up front for its header.
+    public init(output: any VectorFileOutput, format: VectorFileFormat, dimension: Int, rowCount: Int?) throws(VectorFileError) {
         if format == .npy && rowCount == nil {
-            throw .unsupported(path: path, reason: "writing .npy needs the row count up front")
+            output.abandon()
+            throw .unsupported(path: output.path, reason: "writing .npy needs the row count up front")
         }
-        let output = try OutputFile(path: path)
-        self.path = path
         self.format = format
         self.dimension = dimension
         self.output = output

@@ -1,13 +1,18 @@
+import FeatureMemory
 import Foundation
 import Testing
-@testable import FeatureMemory
+import VectorFiles
+@testable import fmdb
 
 /// A new file appears whole or not at all, and never replaces what is not a plain file of the user's.
 struct OutputFileTests {
     let temporary: TemporaryDirectory
     init() throws { temporary = try TemporaryDirectory() }
 
-    func path(_ name: String) -> String { temporary.url.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { temporary.path(name) }
+
+    /// The names in the temporary directory, sorted (to show a refused or failed write left nothing).
+    func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: temporary.url.path).sorted() }
 
     /// The kind of what is at `path`, without following a link.
     func kind(_ path: String) -> mode_t? {
@@ -24,7 +29,7 @@ struct OutputFileTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("old contents".utf8))
         try output.commit()
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("new".utf8))
-        #expect(try temporary.entries() == ["out.bin"])
+        #expect(try entries() == ["out.bin"])
     }
 
     @Test func anAbandonedOrDroppedFileLeavesTheDestinationAsItWas() throws {
@@ -38,7 +43,7 @@ struct OutputFileTests {
             try dropped.write(Array("partial".utf8))
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("old".utf8))
-        #expect(try temporary.entries() == ["out.bin"])
+        #expect(try entries() == ["out.bin"])
     }
 
     @Test func aDeviceIsRefusedAndStaysADevice() throws {
@@ -69,7 +74,7 @@ struct OutputFileTests {
         #expect(kind(link) == S_IFLNK)
         #expect(kind(directory) == S_IFDIR)
         #expect(try Data(contentsOf: URL(fileURLWithPath: real)) == Data("kept".utf8))
-        #expect(try temporary.entries() == ["dir", "fifo", "link.txt", "real.txt"])
+        #expect(try entries() == ["dir", "fifo", "link.txt", "real.txt"])
     }
 
     @Test func aSocketIsRefusedAndKept() throws {
@@ -94,11 +99,11 @@ struct OutputFileTests {
     }
 
     @Test func theFilesOfAStoreAndFilesBesideThemAreRefused() throws {
-        let store = try temporary.store(dimension: 4)
+        let storePath = path("store")
+        let store = try FeatureStore(at: URL(fileURLWithPath: storePath), options: StoreOptions(dimension: 4, metric: .l2, durability: .noSync))
         try store.put([1, 2, 3, 4], for: 1)
-        let storePath = temporary.storeURL.path
         let before = try FileManager.default.contentsOfDirectory(atPath: storePath).sorted()
-        let data = try Data(contentsOf: temporary.storeURL.appendingPathComponent("data.mdb"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: storePath + "/data.mdb"))
         for name in ["data.mdb", "lock.mdb", "export.fvecs"] {
             #expect(throws: VectorFileError.refused(
                 path: storePath + "/" + name, reason: "\(storePath) is a store's directory; write the file outside it")) {

@@ -12,7 +12,7 @@ enum InputFile {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let code = errno
-            throw .io(path: path, reason: "cannot read it: \(OutputFile.describe(code))\(code == ENOENT ? "; check the path" : "")")
+            throw .io(path: path, reason: "cannot read it: \(VectorFileError.describe(errno: code))\(code == ENOENT ? "; check the path" : "")")
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
@@ -23,7 +23,8 @@ enum InputFile {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-            let reason = underlying?.domain == NSPOSIXErrorDomain ? OutputFile.describe(Int32(underlying!.code)) : "the file could not be read"
+            let reason = underlying.flatMap { $0.domain == NSPOSIXErrorDomain ? VectorFileError.describe(errno: Int32($0.code)) : nil }
+                ?? "the file could not be read"
             throw .io(path: path, reason: "cannot read it: \(reason)")
         }
     }

@@ -1,4 +1,6 @@
+import FeatureMemory
 import Foundation
+import VectorFiles
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,16 +12,19 @@ import Glibc
 /// It refuses destinations that are not plain files of the user's: a device (`/dev/full`), a FIFO,
 /// a socket, a symbolic link, a directory, or a file of a store (any file in a directory holding
 /// `data.mdb`, or a file that is itself an LMDB environment), which a rename would replace.
-public final class OutputFile {
+///
+/// It lives in fmdb, not in VectorFiles: it needs the store's knowledge of its own files
+/// (`StoreFiles`) and its staging (`StagedFile`), and the format library knows nothing of stores.
+final class OutputFile: VectorFileOutput {
     /// The destination's path, as given.
-    public let path: String
+    let path: String
     private let directory: String
     private let name: String
     private let staged: StagedFile
     private var finished = false
 
     /// Checks `path` and creates the temporary file beside it.
-    public init(path: String) throws(VectorFileError) {
+    init(path: String) throws(VectorFileError) {
         self.path = path
         let url = URL(fileURLWithPath: path)
         directory = url.deletingLastPathComponent().path
@@ -40,11 +45,12 @@ public final class OutputFile {
     // an OutputFile dropped uncommitted: StagedFile's deinit removes the temporary file, and the destination keeps what it held
 
     /// Appends `bytes`.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(VectorFileError) {
+    func write(_ bytes: UnsafeRawBufferPointer) throws(VectorFileError) {
         guard !finished else { throw .io(path: path, reason: "written after it was finished or abandoned") }
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(staged.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(staged.descriptor, base + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw failure(writing: errno)
@@ -53,17 +59,8 @@ public final class OutputFile {
         }
     }
 
-    /// Appends `bytes`.
-    public func write(_ bytes: [UInt8]) throws(VectorFileError) {
-        var failure: VectorFileError?
-        bytes.withUnsafeBytes { raw in
-            do throws(VectorFileError) { try write(raw) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
     /// Makes the file durable and puts it at `path`: fsync, rename over the destination, fsync the directory.
-    public func commit() throws(VectorFileError) {
+    func commit() throws(VectorFileError) {
         guard !finished else { throw .io(path: path, reason: "committed twice") }
         if fsync(staged.descriptor) != 0 { throw failure(writing: errno) }
         // checked again just before the rename: the destination may have changed while writing
@@ -82,40 +79,40 @@ public final class OutputFile {
     }
 
     /// Removes the temporary file; the destination keeps what it held.
-    public func abandon() {
+    func abandon() {
         finished = true
         staged.discard()
     }
 
     private func failure(writing code: Int32) -> VectorFileError {
         abandon()
-        return .io(path: path, reason: "cannot write: \(Self.describe(code))\(code == ENOSPC ? "; free space and retry" : ""); nothing was written and \(path) is unchanged")
+        return .io(path: path, reason: "cannot write: \(VectorFileError.describe(errno: code))\(code == ENOSPC ? "; free space and retry" : ""); nothing was written and \(path) is unchanged")
     }
 
     /// Throws when `path` is something a new file must not replace, or `directory` cannot hold it.
     static func checkDestination(_ path: String, directory: String) throws(VectorFileError) {
         var info = stat()
         guard stat(directory, &info) == 0 else {
-            throw .io(path: path, reason: "directory \(directory) does not exist (\(describe(errno))); create it first")
+            throw .io(path: path, reason: "directory \(directory) does not exist (\(VectorFileError.describe(errno: errno))); create it first")
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw .io(path: path, reason: "\(directory) is not a directory") }
-        if isStoreDirectory(directory) {
+        if StoreFiles.isStoreDirectory(directory) {
             throw .refused(path: path, reason: "\(directory) is a store's directory; write the file outside it")
         }
         guard lstat(path, &info) == 0 else {
-            guard errno == ENOENT else { throw .io(path: path, reason: "cannot inspect it: \(describe(errno))") }
+            guard errno == ENOENT else { throw .io(path: path, reason: "cannot inspect it: \(VectorFileError.describe(errno: errno))") }
             return
         }
         let kind: String
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            if isLMDBEnvironment(path) {
+            if StoreFiles.isLMDBFile(path) {
                 throw .refused(path: path, reason: "it is an LMDB environment (a store's file); choose another file name")
             }
             return
         case S_IFLNK: kind = "a symbolic link (it is not followed)"
         case S_IFDIR:
-            if isStoreDirectory(path) { throw .refused(path: path, reason: "it is a store's directory; give a file name outside it") }
+            if StoreFiles.isStoreDirectory(path) { throw .refused(path: path, reason: "it is a store's directory; give a file name outside it") }
             kind = "a directory"
         case S_IFCHR, S_IFBLK: kind = "a device"
         case S_IFIFO: kind = "a FIFO"
@@ -125,36 +122,16 @@ public final class OutputFile {
         throw .refused(path: path, reason: "it is \(kind), which only a regular file may replace; give the path of a regular file or a new one")
     }
 
-    /// Whether `directory` holds a store (an LMDB environment's data.mdb or lock.mdb).
-    static func isStoreDirectory(_ directory: String) -> Bool {
-        var info = stat()
-        return lstat(directory + "/data.mdb", &info) == 0 || lstat(directory + "/lock.mdb", &info) == 0
-    }
-
-    /// Whether the regular file at `path` starts like an LMDB data file (the meta page's magic after
-    /// the 16-byte page header) or lock file (the magic first).
-    static func isLMDBEnvironment(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 20)
-        guard read(fd, &header, 20) == 20 else { return false }
-        let magic = withUnsafeBytes(of: LMDBPage.magic.littleEndian) { Array($0) }
-        return Array(header[16..<20]) == magic || Array(header[0..<4]) == magic
-    }
-
     /// The reason of a StagedFile error, without the path it names (ours names the destination).
     private static func reason(_ error: StoreError) -> String {
         if case let .io(_, reason) = error { return reason }
         return "\(error)"
     }
+}
 
-    /// An errno value as "No space left on device (ENOSPC)".
-    static func describe(_ code: Int32) -> String {
-        let names: [Int32: String] = [
-            ENOSPC: "ENOSPC", EACCES: "EACCES", EPERM: "EPERM", EROFS: "EROFS", EDQUOT: "EDQUOT", EIO: "EIO",
-            ENOENT: "ENOENT", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EFBIG: "EFBIG", EXDEV: "EXDEV",
-        ]
-        return String(cString: strerror(code)) + (names[code].map { " (\($0))" } ?? "")
+extension VectorFileWriter {
+    /// A writer of a new file at `path`, through an `OutputFile` (see it for the paths refused).
+    convenience init(path: String, format: VectorFileFormat, dimension: Int, rowCount: Int?) throws(VectorFileError) {
+        try self.init(output: OutputFile(path: path), format: format, dimension: dimension, rowCount: rowCount)
     }
 }

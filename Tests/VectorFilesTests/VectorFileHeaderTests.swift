@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FeatureMemory
+import VectorFiles
 
 /// Header fields are the file's word: checked against the file's size before anything is sized
 /// by them, so a hostile header gets an error, never a trap or a huge allocation.

@@ -21,14 +21,13 @@ public enum IVecsFile {
         return rows
     }
 
-    /// Writes `rows` to a new file at `path` (see `OutputFile` for the paths it refuses).
-    public static func write(_ rows: [[Int32]], path: String) throws(VectorFileError) {
+    /// Writes `rows` to `output` and commits it.
+    public static func write(_ rows: [[Int32]], to output: any VectorFileOutput) throws(VectorFileError) {
         var bytes: [UInt8] = []
         for row in rows {
             withUnsafeBytes(of: Int32(row.count).littleEndian) { bytes += $0 }
             for x in row { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
         }
-        let output = try OutputFile(path: path)
         try output.write(bytes)
         try output.commit()
     }

@@ -15,7 +15,7 @@ public final class VectorFileReader {
     private let data: Data
     private var offset: Int
     private var row = 0
-    private let npyElement: NPYHeader.Element?
+    private let npy: NPYHeader?
 
     /// Opens `path` in `format` (or the format its extension names).
     public init(path: String, format: VectorFileFormat? = nil) throws(VectorFileError) {
@@ -26,7 +26,7 @@ public final class VectorFileReader {
         switch format {
         case .fvecs:
             offset = 0
-            npyElement = nil
+            npy = nil
             if data.isEmpty {
                 dimension = nil
                 rowCount = 0
@@ -46,15 +46,29 @@ public final class VectorFileReader {
                 rowCount = data.count / rowBytes
             }
         case .npy:
-            let header = try NPYHeader.parse(data, path: path)
-            offset = header.dataOffset
-            npyElement = header.element
-            dimension = header.columns
-            rowCount = header.rows
-            // NPYHeader.parse checked that the shape fits in the file
+            let header: NPYHeader
+            do throws(NPYError) {
+                header = try NPYHeader.parse(data)
+            } catch let .unsupported(reason) {
+                throw .unsupported(path: path, reason: reason)
+            } catch {
+                throw .malformed(path: path, row: nil, reason: error.description)
+            }
+            // NPYHeader.parse checked that the shape's data is in the file
+            let rows: Int, columns: Int
+            switch header.shape.count {
+            case 1: (rows, columns) = (1, header.shape[0])
+            case 2: (rows, columns) = (header.shape[0], header.shape[1])
+            default: throw .unsupported(path: path, reason: "\(header.shape.count)-dimensional array; need rows × dimension")
+            }
+            guard columns > 0 || rows == 0 else { throw .malformed(path: path, row: nil, reason: "dimension 0") }
+            offset = 0
+            npy = header
+            dimension = columns
+            rowCount = rows
         case .jsonl:
             offset = 0
-            npyElement = nil
+            npy = nil
             rowCount = nil
             dimension = nil
         }
@@ -95,11 +109,8 @@ public final class VectorFileReader {
     }
 
     private func nextNPY() throws(VectorFileError) -> VectorFileRow? {
-        guard let rowCount, row < rowCount, let dimension, let npyElement else { return nil }
-        let vector = data.withUnsafeBytes { bytes in
-            (0..<dimension).map { i in npyElement.load(bytes, at: offset + i * npyElement.size) }
-        }
-        offset += dimension * npyElement.size
+        guard let rowCount, row < rowCount, let dimension, let npy else { return nil }
+        let vector = data.withUnsafeBytes { npy.values(in: $0, from: row * dimension, count: dimension) }
         return VectorFileRow(vector: vector)
     }
 

@@ -1,3 +1,4 @@
+import FeatureMemory
 import Foundation
 import Synchronization
 
@@ -22,20 +23,20 @@ public final class PatternMemory: Sendable {
 
     // MARK: learning
 
-    /// Learns one example: merged into the nearest pattern of `label` within the merge radius
+    /// Learns one example: merged into the nearest pattern of its label within the merge radius
     /// (running centroid, support + 1), or stored as a new pattern. Durable when it returns.
     @discardableResult
-    public func learn(_ features: [Float], label: String) throws -> LearnOutcome {
-        try store.write { try learn(features, label: label, in: $0) }
+    public func learn(_ example: LabelledExample) throws -> LearnOutcome {
+        try store.write { try learn(example, in: $0) }
     }
 
     /// Learns many examples in one transaction: all or none are kept.
     @discardableResult
-    public func learn(_ examples: [(features: [Float], label: String)]) throws -> [LearnOutcome] {
+    public func learn(_ examples: [LabelledExample]) throws -> [LearnOutcome] {
         try store.write { writer in
             try examples.enumerated().map { index, example in
                 do {
-                    return try learn(example.features, label: example.label, in: writer)
+                    return try learn(example, in: writer)
                 } catch let error as StoreError {
                     throw StoreError.batchItem(index: index, error)
                 }
@@ -43,8 +44,10 @@ public final class PatternMemory: Sendable {
         }
     }
 
-    private func learn(_ features: [Float], label: String, in writer: WriteTransaction) throws -> LearnOutcome {
-        try VectorValidation.validate(label: label)
+    private func learn(_ example: LabelledExample, in writer: WriteTransaction) throws -> LearnOutcome {
+        let (features, label) = (example.features, example.label)
+        // the put's own checks, before the label lookup below sees an empty or oversized label
+        try store.putRules.check(features, label: label)
         if options.mergeRadius > 0,
            let nearest = try writer.nearest(to: features, count: 1, ef: options.ef, filter: .label(label)).first,
            nearest.distance <= options.mergeRadius {
@@ -116,10 +119,14 @@ public final class PatternMemory: Sendable {
 
     // MARK: calibration
 
+    /// The store attachment the calibration is kept in (JSON): an attachment, as this layer sees
+    /// the store only through its public API.
+    static let calibrationAttachment = "patterns/calibration"
+
     /// Measures how often recognition is right at each score on held-out labelled examples, keeps
     /// that table in the store and states confidences from it from now on. Returns the table.
     @discardableResult
-    public func calibrate(heldOut examples: [(features: [Float], label: String)], bins: Int = 10) throws -> ConfidenceCalibration {
+    public func calibrate(heldOut examples: [LabelledExample], bins: Int = 10) throws -> ConfidenceCalibration {
         // the table is allocated by the bin count and kept in the store: bound it
         guard ConfidenceCalibration.binCountRange.contains(bins) else {
             throw StoreError.invalidArgument("bins must be \(ConfidenceCalibration.binCountRange.lowerBound)…\(ConfidenceCalibration.binCountRange.upperBound), got \(bins)")
@@ -131,18 +138,15 @@ public final class PatternMemory: Sendable {
         }
         let calibration = ConfidenceCalibration(observations: observations, binCount: bins)
         let json = try JSONEncoder().encode(calibration)
-        try store.write { try $0.txn.setBytes(json, for: .patternCalibration, in: $0.tables.meta) }
+        try store.setAttachment(json, named: Self.calibrationAttachment)
         loadedCalibration.withLock { $0 = .some(calibration) }
         return calibration
     }
 
     /// The calibration saved by `calibrate`, if any.
     public func calibration() throws -> ConfidenceCalibration? {
-        try store.read { reader in
-            try reader.txn.withBytes(of: .patternCalibration, in: reader.tables.meta) {
-                try? JSONDecoder().decode(ConfidenceCalibration.self, from: Data($0))
-            } ?? nil
-        }
+        guard let json = try store.attachment(named: Self.calibrationAttachment) else { return nil }
+        return try? JSONDecoder().decode(ConfidenceCalibration.self, from: json)
     }
 
     // MARK: inventory and forgetting
