@@ -14,12 +14,22 @@ import Synchronization
 /// none of the pass, and its one search costs less cold than the pass does; the searches after
 /// it wait, since by then the pass is likely to pay.
 final class LocationGate: Sendable {
-    /// How long a search waits at most.
-    static let maximumWait: TimeInterval = 0.25
+    /// How long a search waits at most, by default.
+    static let defaultMaximumWait: TimeInterval = 0.25
 
+    /// How long a search waits at most.
+    let maximumWait: TimeInterval
     private let open = Atomic<Bool>(true)
     private let firstWentAhead = Atomic<Bool>(false)
     private let condition = NSCondition()
+    /// Searches waiting now (read by tests, to order events without sleeping).
+    private let waiters = Atomic<Int>(0)
+
+    /// A gate, open, that holds a search at most `maximumWait` seconds.
+    init(maximumWait: TimeInterval = LocationGate.defaultMaximumWait) { self.maximumWait = maximumWait }
+
+    /// Searches waiting at the gate now.
+    var waiting: Int { waiters.load(ordering: .acquiring) }
 
     /// Closes the gate: searches wait from now until `release`.
     func hold() {
@@ -41,9 +51,11 @@ final class LocationGate: Sendable {
     func pass() {
         if open.load(ordering: .acquiring) { return }
         if !firstWentAhead.exchange(true, ordering: .acquiringAndReleasing) { return }
-        let deadline = Date(timeIntervalSinceNow: Self.maximumWait)
+        let deadline = Date(timeIntervalSinceNow: maximumWait)
         condition.lock()
+        waiters.add(1, ordering: .releasing)
         while !open.load(ordering: .acquiring) && condition.wait(until: deadline) {}
+        waiters.subtract(1, ordering: .releasing)
         condition.unlock()
     }
 }

@@ -10,7 +10,7 @@
 /// 3. Image: an image of this very snapshot saved by the last opening loads in one read.
 /// 4. Gate: searches, held at the store's `LocationGate` since the store queued the warm start,
 ///    go ahead (the gate opens on every way out as well, and after at most
-///    `LocationGate.maximumWait`).
+///    `LocationGate.defaultMaximumWait`).
 /// 5. Whole-store load or hot set: a store the budget holds whole is loaded in id order, in
 ///    chunks queued behind other requests (searches leave filling to it meanwhile); otherwise
 ///    the hot set the last opening saved, every node above layer 0 and the entry point's layer-0

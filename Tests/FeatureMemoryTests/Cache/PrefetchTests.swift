@@ -1,5 +1,6 @@
 import Foundation
 import MetricsTestKit
+import Synchronization
 import Testing
 @testable import FeatureMemory
 
@@ -126,24 +127,46 @@ struct PrefetchTests {
         #expect(statistics.bytesInUse <= statistics.budgetBytes)
     }
 
-    /// The gate lets searches through at once when open, holds them until released, and never
-    /// longer than its bound.
-    @Test func theLocationGateHoldsSearchesBoundedly() throws {
-        let gate = LocationGate()
-        let clock = ContinuousClock()
-        #expect(clock.measure { gate.pass() } < .milliseconds(50))
-        gate.hold()
-        let bounded = clock.measure { gate.pass() }
-        #expect(bounded >= .milliseconds(Int(LocationGate.maximumWait * 1000) - 5))
-        let released = DispatchSemaphore(value: 0)
-        Thread {
-            Thread.sleep(forTimeInterval: 0.02)
-            gate.release()
-            released.signal()
-        }.start()
+    /// The gate lets searches through when open; once held, lets the first search through and
+    /// holds the next until it is released. Events are ordered by the gate's own count of waiting
+    /// searches, not by sleeps or clocks.
+    @Test func theLocationGateHoldsTheSearchesAfterTheFirstUntilReleased() throws {
+        let gate = LocationGate(maximumWait: 3600)
         gate.pass()
-        released.wait()
-        #expect(clock.measure { gate.pass() } < .milliseconds(50))
+        gate.hold()
+        gate.pass()  // the first search after hold goes ahead: this returns
+        #expect(gate.waiting == 0)
+        let passed = Atomic<Bool>(false)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            gate.pass()
+            passed.store(true, ordering: .releasing)
+            done.signal()
+        }.start()
+        // bounded: a gate that does not hold would let the thread finish instead
+        var spins = 0
+        while gate.waiting == 0 && !passed.load(ordering: .acquiring) && spins < 10_000_000 {
+            spins += 1
+            sched_yield()
+        }
+        let passedBeforeRelease = passed.load(ordering: .acquiring)
+        #expect(gate.waiting == 1)
+        #expect(!passedBeforeRelease)
+        gate.release()
+        done.wait()
+        let passedAfterRelease = passed.load(ordering: .acquiring)
+        #expect(passedAfterRelease)
+        gate.pass()
+    }
+
+    /// A gate never released still lets a search through after its bound (here a millisecond):
+    /// the call returns.
+    @Test func aHeldGateLetsASearchThroughAfterItsBound() {
+        let gate = LocationGate(maximumWait: 0.001)
+        gate.hold()
+        gate.pass()
+        gate.pass()
+        #expect(gate.waiting == 0)
     }
 
     @Test func graphPrefetchingFillsNeighboursAhead() throws {
