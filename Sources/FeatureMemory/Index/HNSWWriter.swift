@@ -23,20 +23,17 @@ final class HNSWWriter {
     /// The id of this write transaction.
     let transactionID: UInt64
 
-    init(
-        txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, parameters: HNSWParameters,
-        codec: VectorCodec, scratch: SearchScratch, cache: WriterCache, observer: (any GraphChangeObserver)?
-    ) {
-        self.txn = txn
-        self.tables = tables
-        self.dimension = dimension
-        self.metric = metric
+    /// The writer of the graph in `map`'s write transaction, reading through the writer's `cache`
+    /// and telling `observer` of every node it changes.
+    init(map: MapNodes, parameters: HNSWParameters, cache: WriterCache, observer: (any GraphChangeObserver)?) {
+        txn = map.txn
+        tables = map.tables
+        dimension = map.dimension
+        metric = map.metric
+        scratch = map.scratch
         self.parameters = parameters
-        self.scratch = scratch
         self.observer = observer
-        transactionID = UInt64(txn.snapshotID)
-        let map = MapNodes(
-            txn: txn, tables: tables, dimension: dimension, metric: metric, codec: codec, scratch: scratch, locations: nil)
+        transactionID = map.snapshot
         nodes = WriterNodes(map: map, cache: cache, populates: true)
     }
 

@@ -13,9 +13,7 @@ public final class WriteTransaction: ReadTransaction {
     /// The HNSW graph as this transaction changes it.
     var indexWriter: HNSWWriter {
         if let builtIndexWriter { return builtIndexWriter }
-        let writer = HNSWWriter(
-            txn: txn, tables: tables, dimension: store.dimension, metric: store.metric, parameters: store.hnswParameters,
-            codec: codec, scratch: scratch, cache: store.writerCache, observer: store.nodeCache)
+        let writer = HNSWWriter(map: mapNodes, parameters: store.hnswParameters, cache: store.writerCache, observer: store.nodeCache)
         builtIndexWriter = writer
         return writer
     }
