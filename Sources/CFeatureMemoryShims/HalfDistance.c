@@ -78,14 +78,19 @@ static void half_encode_f16c(const void *values, uint16_t *out, size_t count, fl
 }
 #endif
 
-float fm_half_encode(const void *values, uint16_t *out, size_t count) {
+// The power of two `fm_half_encode` scales `values` by.
+static float half_scale(const void *values, size_t count) {
     float largest = 0;
     for (size_t i = 0; i < count; i++) {
         float m = fabsf(fm_float_at(values, i));
         if (m > largest) largest = m;
     }
     // a power of two keeps the scaling exact
-    float scale = largest > 0 ? ldexpf(1.0f, ilogbf(largest) - 14) : 1.0f;
+    return largest > 0 ? ldexpf(1.0f, ilogbf(largest) - 14) : 1.0f;
+}
+
+float fm_half_encode(const void *values, uint16_t *out, size_t count) {
+    float scale = half_scale(values, count);
     float inverse = 1.0f / scale;
 #if defined(__x86_64__)
     if (use_f16c) {
@@ -93,6 +98,13 @@ float fm_half_encode(const void *values, uint16_t *out, size_t count) {
         return scale;
     }
 #endif
+    for (size_t i = 0; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * inverse);
+    return scale;
+}
+
+float fm_half_encode_portable(const void *values, uint16_t *out, size_t count) {
+    float scale = half_scale(values, count);
+    float inverse = 1.0f / scale;
     for (size_t i = 0; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * inverse);
     return scale;
 }
@@ -262,6 +274,22 @@ float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, flo
 #if defined(__x86_64__)
     if (use_f16c) return byte_l2_avx2(query, codes, low, step, count);
 #endif
+    return byte_l2_portable(query, codes, low, step, count);
+}
+
+float fm_half_dot_portable(const void *query, const uint16_t *values, size_t count) {
+    return half_dot_portable(query, values, count);
+}
+
+float fm_half_l2_squared_portable(const void *query, const uint16_t *values, float scale, size_t count) {
+    return half_l2_portable(query, values, scale, count);
+}
+
+float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count) {
+    return byte_dot_portable(query, codes, count);
+}
+
+float fm_byte_l2_squared_portable(const void *query, const uint8_t *codes, float low, float step, size_t count) {
     return byte_l2_portable(query, codes, low, step, count);
 }
 
