@@ -36,8 +36,6 @@ struct NodeCacheHalfCopyTests {
                 if found.first?.distance != exact.first?.distance { wrong.append("\(found) vs \(exact)") }
             }
         }
-        withKnownIssue("float16 copies of such vectors are infinite", isIntermittent: true) {
-            #expect(wrong.isEmpty, "\(wrong.count) of 200 searches: \(wrong.prefix(3))")
-        }
+        #expect(wrong.isEmpty, "\(wrong.count) of 200 searches: \(wrong.prefix(3))")
     }
 }
