@@ -157,6 +157,11 @@ final class ModelWriter {
         self.hotQueries = (0..<hotQueries).map { _ in queries.gaussianVector(store.dimension) }
     }
 
+    /// Starts from what the store already holds (before any of this writer's commits).
+    func adopt(_ existing: CommittedHistory.State) {
+        state = existing
+    }
+
     private func newVersion(of id: UInt64) -> [Float] {
         let version = (versions[id] ?? 0) + 1
         versions[id] = version
