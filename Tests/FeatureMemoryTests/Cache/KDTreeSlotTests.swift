@@ -29,37 +29,31 @@ struct KDTreeSlotTests {
 
     /// LMDB gives the next write the aborted one's id, and readers that id once it commits.
     @Test func readersOfTheNextCommitDoNotSeeAnAbortedWrite() throws {
-        withKnownIssue("write transactions share the slot under their own uncommitted id") {
-            let store = try store()
-            Self.abortedPut(99_999, in: store)
-            try store.put(Self.vector(77_777), for: 77_777)
-            // nothing committed holds the aborted vector (the commit reuses its node for 77,777)
-            #expect(try store.exactNearest(to: Self.vector(99_999), count: 1).first?.distance != 0)
-            #expect(try store.exactNearest(to: Self.vector(77_777), count: 1).first == SearchResult(id: 77_777, distance: 0))
-        }
+        let store = try store()
+        Self.abortedPut(99_999, in: store)
+        try store.put(Self.vector(77_777), for: 77_777)
+        // nothing committed holds the aborted vector (the commit reuses its node for 77,777)
+        #expect(try store.exactNearest(to: Self.vector(99_999), count: 1).first?.distance != 0)
+        #expect(try store.exactNearest(to: Self.vector(77_777), count: 1).first == SearchResult(id: 77_777, distance: 0))
     }
 
     @Test func theNextWriteDoesNotSeeAnAbortedWrite() throws {
-        withKnownIssue("write transactions share the slot under their own uncommitted id") {
-            let store = try store()
-            Self.abortedPut(99_999, in: store)
-            try store.write { txn throws in
-                #expect(try txn.exactNearest(to: Self.vector(99_999), count: 1).first?.id != 99_999)
-            }
+        let store = try store()
+        Self.abortedPut(99_999, in: store)
+        try store.write { txn throws in
+            #expect(try txn.exactNearest(to: Self.vector(99_999), count: 1).first?.id != 99_999)
         }
     }
 
     @Test func aWriteSeesItsOwnLaterChangesAndReadersSeeTheCommit() throws {
-        withKnownIssue("a write's tree is kept from its first exhaustive search") {
-            let store = try store()
-            try store.write { txn throws in
-                try txn.put(Self.vector(50_000), for: 50_000)
-                #expect(try txn.exactNearest(to: Self.vector(50_000), count: 1).first == SearchResult(id: 50_000, distance: 0))
-                try txn.put(Self.vector(50_001), for: 50_001)
-                #expect(try txn.exactNearest(to: Self.vector(50_001), count: 1).first == SearchResult(id: 50_001, distance: 0))
-            }
-            #expect(try store.exactNearest(to: Self.vector(50_001), count: 1).first == SearchResult(id: 50_001, distance: 0))
-            #expect(try store.exactNearest(to: Self.vector(50_000), count: 1).first == SearchResult(id: 50_000, distance: 0))
+        let store = try store()
+        try store.write { txn throws in
+            try txn.put(Self.vector(50_000), for: 50_000)
+            #expect(try txn.exactNearest(to: Self.vector(50_000), count: 1).first == SearchResult(id: 50_000, distance: 0))
+            try txn.put(Self.vector(50_001), for: 50_001)
+            #expect(try txn.exactNearest(to: Self.vector(50_001), count: 1).first == SearchResult(id: 50_001, distance: 0))
         }
+        #expect(try store.exactNearest(to: Self.vector(50_001), count: 1).first == SearchResult(id: 50_001, distance: 0))
+        #expect(try store.exactNearest(to: Self.vector(50_000), count: 1).first == SearchResult(id: 50_000, distance: 0))
     }
 }
