@@ -130,7 +130,8 @@ struct CachePrefetcherConcurrencyTests {
     }
 
     /// A store with every prefetcher on, opened (warm start: the whole store in chunks) while
-    /// readers search and the writer commits; answers checked against the readers' snapshots.
+    /// readers search and the writer commits; answers (graph and exhaustive) checked against the
+    /// readers' snapshots.
     /// Then the store is released while reader threads that hold it only weakly keep searching,
     /// and so keep queueing prefetches: the last release closes it, prefetch thread included.
     @Test func searchesStayExactWhilePrefetchersRunAndClosingStopsThem() throws {
@@ -170,6 +171,11 @@ struct CachePrefetcherConcurrencyTests {
                             let query = random.gaussianVector(16)
                             problems.record(searchProblems(in: try txn.nearest(to: query, count: 5), for: query, count: 5, state: state, exhaustive: false, context: "reader \(reader) at \(snapshot)"))
                         }
+                        // exhaustive too: 16 dimensions and over 1,000 vectors, so through the
+                        // snapshot's shared KD-tree (`KDTreeSlot`); for a vector an aborted write
+                        // stored, when there is one
+                        let query = history.probe(using: &random) ?? random.gaussianVector(16)
+                        problems.record(searchProblems(in: try txn.exactNearest(to: query, count: 5), for: query, count: 5, state: state, exhaustive: true, context: "reader \(reader) at \(snapshot), exact"))
                         if index % 4 == 0 {
                             round.count()
                             history.waitForCommit(after: snapshot)

@@ -182,7 +182,8 @@ struct SnapshotLocationsConcurrencyTests {
                         problems.record("snapshot \(snapshot) was never recorded")
                         return
                     }
-                    try Self.search(txn, state: state, random: &random, problems: problems, context: "reader \(reader) at \(snapshot)")
+                    try Self.search(txn, state: state, random: &random, problems: problems, context: "reader \(reader) at \(snapshot)",
+                                    probe: history.probe(using: &random))
                     if index % 5 == 0 {
                         round.count()
                         history.waitForCommit(after: snapshot)
@@ -207,9 +208,14 @@ struct SnapshotLocationsConcurrencyTests {
     /// against `state`.
     static func search(
         _ txn: ReadTransaction, state: CommittedHistory.State, random: inout SeededGenerator, problems: ProblemLog,
-        context: String
+        context: String, probe: [Float]? = nil
     ) throws {
         let ids = state.keys.sorted()
+        if let probe {
+            // a vector an aborted write stored: no snapshot holds it
+            problems.record(searchProblems(in: try txn.nearest(to: probe, count: 3), for: probe, count: 3, state: state, exhaustive: false, context: "\(context), probe"))
+            problems.record(searchProblems(in: try txn.exactNearest(to: probe, count: 3), for: probe, count: 3, state: state, exhaustive: true, context: "\(context), exact probe"))
+        }
         for _ in 0..<3 {
             let query = ids.isEmpty || Bool.random(using: &random)
                 ? random.gaussianVector(txn.store.dimension) : state[ids[Int.random(in: 0..<ids.count, using: &random)]]!

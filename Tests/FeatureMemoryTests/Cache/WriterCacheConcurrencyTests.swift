@@ -131,7 +131,9 @@ struct WriterCacheConcurrencyTests {
                 try store.read { txn in
                     let snapshot = txn.txn.snapshotID
                     guard let state = history.state(at: snapshot) else { return problems.record("snapshot \(snapshot) was never recorded") }
-                    try SnapshotLocationsConcurrencyTests.search(txn, state: state, random: &random, problems: problems, context: "reader \(reader) at \(snapshot)")
+                    try SnapshotLocationsConcurrencyTests.search(
+                        txn, state: state, random: &random, problems: problems, context: "reader \(reader) at \(snapshot)",
+                        probe: history.probe(using: &random))
                 }
             } catch {
                 problems.record("reader \(reader): \(error)")

@@ -17,6 +17,7 @@ final class CommittedHistory: @unchecked Sendable {
     private var states: [Int: State] = [:]
     private var latest = -1
     private var finished = false
+    private var probes: [[Float]] = []
 
     /// Records that snapshot `snapshot` holds `state`. Inside a write block this is called before
     /// the commit, so no reader can open the snapshot before it is recorded; a write that then
@@ -51,6 +52,21 @@ final class CommittedHistory: @unchecked Sendable {
         finished = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Keeps vectors that aborted writes stored, for readers to search for: no snapshot holds
+    /// them, so a search that finds one at distance 0 saw an aborted write.
+    func addProbes(_ vectors: [[Float]]) {
+        condition.lock()
+        probes = Array((probes + vectors).suffix(64))
+        condition.unlock()
+    }
+
+    /// One of the probes, if any.
+    func probe(using random: inout SeededGenerator) -> [Float]? {
+        condition.lock()
+        defer { condition.unlock() }
+        return probes.isEmpty ? nil : probes[Int.random(in: 0..<probes.count, using: &random)]
     }
 
     /// The newest snapshot recorded so far (-1 before the first).
@@ -146,6 +162,8 @@ final class ModelWriter {
     let hotQueries: [[Float]]
     /// Problems seen by searches inside the writer's own transactions.
     let problems: ProblemLog
+    /// Vectors the last aborted transaction stored: the next transaction searches for them.
+    private var abortedVectors: [[Float]] = []
 
     init(store: FeatureStore, history: CommittedHistory, problems: ProblemLog, seed: UInt64, hotQueries: Int = 0) {
         self.store = store
@@ -211,10 +229,12 @@ final class ModelWriter {
     /// pending state (they read the writer's cache).
     func transaction(operations: Int, abort: Bool = false) throws {
         var pending: CommittedHistory.State = [:]
+        var stored: [[Float]] = []
         var snapshot = 0
         do {
             try store.write { txn in
                 pending = state
+                stored = []
                 for _ in 0..<operations {
                     let choice = Int.random(in: 0..<10, using: &random)
                     if choice < 4 || pending.count < 8 {
@@ -223,34 +243,41 @@ final class ModelWriter {
                         let vector = newVersion(of: id)
                         try txn.put(vector, for: id)
                         pending[id] = vector
+                        stored.append(vector)
                     } else if choice < 7, let id = randomExistingID(in: pending) {
                         let vector = newVersion(of: id)
                         try txn.update(id, vector: vector)
                         pending[id] = vector
+                        stored.append(vector)
                     } else if let id = randomExistingID(in: pending) {
                         try txn.delete(id)
                         pending[id] = nil
                     }
                 }
-                checkSearches(in: txn, state: pending, context: abort ? "aborting write" : "write")
+                checkSearches(in: txn, state: pending, context: abort ? "aborting write" : "write", probes: abortedVectors)
                 snapshot = txn.txn.snapshotID
                 if abort { throw Aborted() }
                 history.record(pending, at: snapshot)
             }
         } catch is Aborted {
+            abortedVectors = stored
+            history.addProbes(stored)
             return
         }
+        abortedVectors = []
         state = pending
     }
 
-    /// Checks an exhaustive and a graph search inside a write transaction against its own state.
-    func checkSearches(in txn: ReadTransaction, state: CommittedHistory.State, context: String) {
+    /// Checks exhaustive and graph searches inside a write transaction against its own state:
+    /// for a random query and for each of `probes` (what the last aborted transaction stored).
+    func checkSearches(in txn: ReadTransaction, state: CommittedHistory.State, context: String, probes: [[Float]] = []) {
         do {
-            let query = randomQuery(from: state)
-            let graph = try txn.nearest(to: query, count: 5)
-            problems.record(searchProblems(in: graph, for: query, count: 5, state: state, exhaustive: false, context: "\(context), graph"))
-            let exact = try txn.exactNearest(to: query, count: 5)
-            problems.record(searchProblems(in: exact, for: query, count: 5, state: state, exhaustive: true, context: "\(context), exact"))
+            for query in [randomQuery(from: state)] + probes {
+                let graph = try txn.nearest(to: query, count: 5)
+                problems.record(searchProblems(in: graph, for: query, count: 5, state: state, exhaustive: false, context: "\(context), graph"))
+                let exact = try txn.exactNearest(to: query, count: 5)
+                problems.record(searchProblems(in: exact, for: query, count: 5, state: state, exhaustive: true, context: "\(context), exact"))
+            }
         } catch {
             problems.record("\(context): \(error)")
         }
