@@ -98,3 +98,11 @@ float fm_dot(const void *a, const void *b, size_t count) {
 #endif
     return dot_portable((const unsigned char *)a, (const unsigned char *)b, count);
 }
+
+float fm_l2_squared_portable(const void *a, const void *b, size_t count) {
+    return l2_portable((const unsigned char *)a, (const unsigned char *)b, count);
+}
+
+float fm_dot_portable(const void *a, const void *b, size_t count) {
+    return dot_portable((const unsigned char *)a, (const unsigned char *)b, count);
+}

@@ -18,6 +18,10 @@ __attribute__((constructor)) static void fm_half_init(void) {
 
 
 
+// A vector's scale, and the two powers of two whose product, 1 / scale, takes its values into
+// float16 range (applied one after the other, since 1 / scale may be too large for a float).
+typedef struct { float scale, first, second; } half_scaling;
+
 // IEEE 754 binary16 <-> binary32, round to nearest even, for the portable path.
 static uint16_t half_from_float(float value) {
     uint32_t x;
@@ -67,34 +71,48 @@ static float float_from_half(uint16_t h) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 __attribute__((target("avx2,fma,f16c")))
-static void half_encode_f16c(const void *values, uint16_t *out, size_t count, float inverse) {
-    __m256 factor = _mm256_set1_ps(inverse);
+static void half_encode_f16c(const void *values, uint16_t *out, size_t count, half_scaling s) {
+    __m256 first = _mm256_set1_ps(s.first), second = _mm256_set1_ps(s.second);
     size_t i = 0;
     for (; i + 8 <= count; i += 8) {
-        __m256 v = _mm256_mul_ps(_mm256_loadu_ps((const float *)values + i), factor);
+        __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps((const float *)values + i), first), second);
         _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
     }
-    for (; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * inverse);
+    for (; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * s.first * s.second);
 }
 #endif
 
-float fm_half_encode(const void *values, uint16_t *out, size_t count) {
+// The power of two `fm_half_encode` scales `values` by.
+static half_scaling half_scale(const void *values, size_t count) {
     float largest = 0;
     for (size_t i = 0; i < count; i++) {
         float m = fabsf(fm_float_at(values, i));
         if (m > largest) largest = m;
     }
+    if (!(largest > 0)) return (half_scaling){1.0f, 1.0f, 1.0f};
     // a power of two keeps the scaling exact
-    float scale = largest > 0 ? ldexpf(1.0f, ilogbf(largest) - 14) : 1.0f;
-    float inverse = 1.0f / scale;
+    int shift = 14 - ilogbf(largest);
+    // 2^shift is no float past 2^127 (a largest magnitude below 2^-113): two exact steps then
+    int first = shift > 127 ? 64 : 0;
+    return (half_scaling){ldexpf(1.0f, -shift), ldexpf(1.0f, first), ldexpf(1.0f, shift - first)};
+}
+
+float fm_half_encode(const void *values, uint16_t *out, size_t count) {
+    half_scaling s = half_scale(values, count);
 #if defined(__x86_64__)
     if (use_f16c) {
-        half_encode_f16c(values, out, count, inverse);
-        return scale;
+        half_encode_f16c(values, out, count, s);
+        return s.scale;
     }
 #endif
-    for (size_t i = 0; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * inverse);
-    return scale;
+    for (size_t i = 0; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * s.first * s.second);
+    return s.scale;
+}
+
+float fm_half_encode_portable(const void *values, uint16_t *out, size_t count) {
+    half_scaling s = half_scale(values, count);
+    for (size_t i = 0; i < count; i++) out[i] = half_from_float(fm_float_at(values, i) * s.first * s.second);
+    return s.scale;
 }
 
 
@@ -262,6 +280,22 @@ float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, flo
 #if defined(__x86_64__)
     if (use_f16c) return byte_l2_avx2(query, codes, low, step, count);
 #endif
+    return byte_l2_portable(query, codes, low, step, count);
+}
+
+float fm_half_dot_portable(const void *query, const uint16_t *values, size_t count) {
+    return half_dot_portable(query, values, count);
+}
+
+float fm_half_l2_squared_portable(const void *query, const uint16_t *values, float scale, size_t count) {
+    return half_l2_portable(query, values, scale, count);
+}
+
+float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count) {
+    return byte_dot_portable(query, codes, count);
+}
+
+float fm_byte_l2_squared_portable(const void *query, const uint8_t *codes, float low, float step, size_t count) {
     return byte_l2_portable(query, codes, low, step, count);
 }
 

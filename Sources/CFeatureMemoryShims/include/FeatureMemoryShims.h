@@ -36,6 +36,16 @@ float fm_sum(const void *values, size_t count);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 
+/// The kernels above on their portable code, whatever the processor has: the reference the
+/// accelerated versions are tested against on every machine (as `fm_crc32c_portable` is for CRC).
+float fm_l2_squared_portable(const void *a, const void *b, size_t count);
+float fm_dot_portable(const void *a, const void *b, size_t count);
+float fm_half_encode_portable(const void *values, uint16_t *out, size_t count);
+float fm_half_dot_portable(const void *query, const uint16_t *values, size_t count);
+float fm_half_l2_squared_portable(const void *query, const uint16_t *values, float scale, size_t count);
+float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count);
+float fm_byte_l2_squared_portable(const void *query, const uint8_t *codes, float low, float step, size_t count);
+
 /// Backs `length` bytes of writable anonymous memory from `start` (page aligned) with pages now,
 /// leaving their contents as they are; returns 1 when the kernel did it in one call.
 int fm_populate_write(void *start, size_t length);

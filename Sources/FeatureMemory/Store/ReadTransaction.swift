@@ -252,9 +252,11 @@ public class ReadTransaction {
     }
 
     /// The KD-tree of this snapshot when the store is low-dimensional and large enough for it to
-    /// beat the scan (see `KDTreeSlot`); nil otherwise.
+    /// beat the scan (see `KDTreeSlot`); nil otherwise, and always in a write transaction: its id
+    /// is no committed snapshot (an abort hands it to the next write), and its tree would miss
+    /// its own later changes.
     func kdTree() throws -> KDTree? {
-        guard store.dimension <= KDTreeSlot.maximumDimension, store.metric != .innerProduct,
+        guard txn.isReadOnly, store.dimension <= KDTreeSlot.maximumDimension, store.metric != .innerProduct,
               try count() >= KDTreeSlot.minimumCount else { return nil }
         return try store.kdTrees.tree(snapshotID: txn.snapshotID) {
             var nodes: [UInt32] = []
