@@ -11,7 +11,9 @@ internal import CFeatureMemoryShims
 /// store object on the same directory) committed since this writer's last commit: then nothing in
 /// it can be trusted.
 final class WriterCache: @unchecked Sendable {
-    // @unchecked: used only inside write transactions, which the environment serializes.
+    // @unchecked: changed only inside write transactions, which the environment serializes; a
+    // batch put's parallel searches read it (never change it) from many threads, holding the
+    // writer lock so that no transaction changes it meanwhile.
 
     /// Floats per vector.
     let dimension: Int
@@ -94,11 +96,12 @@ final class WriterCache: @unchecked Sendable {
     func appendLinks(of node: UInt32, layer: Int, to links: inout ContiguousArray<UInt32>) -> Bool {
         let index = Int(node)
         guard index < capacity else { return false }
-        return withUnsafeMutablePointer(to: &nodes[index]) { slot in
-            guard slot.pointee != nil else { return false }
-            if layer < slot.pointee!.out.count { links.append(contentsOf: slot.pointee!.out[layer]) }
-            return true
-        }
+        // a pointer by arithmetic: `&nodes[index]` would be a modifying access, and a batch put's
+        // parallel searches call this from many threads at once
+        let slot = UnsafePointer(nodes + index)
+        guard slot.pointee != nil else { return false }
+        if layer < slot.pointee!.out.count { links.append(contentsOf: slot.pointee!.out[layer]) }
+        return true
     }
 
     /// Keeps a copy of `node`'s vector.
