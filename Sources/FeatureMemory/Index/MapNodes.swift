@@ -1,7 +1,7 @@
 /// Nodes read in place from the map of one transaction: vector records (raw ones without a copy)
 /// and graph records. In a read transaction the snapshot's location table remembers where each
 /// checked record lies, so later reads of the same snapshot, by any reader, skip the B-tree.
-struct MapNodes: NodeSource {
+struct MapNodes: StoredVectorSource {
     let txn: Transaction
     let tables: StoreTables
     let dimension: Int
@@ -75,21 +75,6 @@ struct MapNodes: NodeSource {
                 let (values, norm) = try codec.decode(record, node: node)
                 locations?.noteCheckedVectorRecord(node, record)
                 return try body(values, norm)
-            }
-        }
-    }
-
-    @inline(__always)
-    func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
-        try exactDistance(query, norm: norm, to: node)
-    }
-
-    @inline(__always)
-    func exactDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
-        let dimension = self.dimension, metric = self.metric
-        return try scratch.checkedDistance(to: node) {
-            try withVector(node) { values, norm in
-                Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
             }
         }
     }

@@ -54,3 +54,33 @@ extension NodeSource {
     mutating func endSearch() {}
     func prefetchExact(_ node: UInt32) { prefetch(node) }
 }
+
+/// A source whose exact distances come from stored vectors: the distance is computed, and a
+/// damaged record noted, in one place for every such source.
+protocol StoredVectorSource: NodeSource {
+    /// Floats per vector.
+    var dimension: Int { get }
+    /// The metric distances are measured in.
+    var metric: Metric { get }
+    /// Where damaged records met are noted.
+    var scratch: SearchScratch { get }
+    /// Passes `node`'s vector and norm to `body`; nil when the node has no vector.
+    func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R?
+}
+
+extension StoredVectorSource {
+    @inline(__always)
+    func exactDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        let dimension = self.dimension, metric = self.metric
+        return try scratch.checkedDistance(to: node) {
+            try withVector(node) { values, norm in
+                Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
+            }
+        }
+    }
+
+    @inline(__always)
+    func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
+        try exactDistance(query, norm: norm, to: node)
+    }
+}

@@ -3,7 +3,7 @@
 /// The writer itself fills the cache with what it reads (`populates`); the parallel searches of a
 /// batch share a cache that reflects their snapshot read-only and read their own snapshot's map
 /// for anything it lacks.
-struct WriterNodes: NodeSource {
+struct WriterNodes: StoredVectorSource {
     /// The map of the transaction, for what the cache lacks.
     let map: MapNodes
     let cache: WriterCache
@@ -11,6 +11,9 @@ struct WriterNodes: NodeSource {
     let populates: Bool
 
     var snapshot: UInt64 { map.snapshot }
+    var dimension: Int { map.dimension }
+    var metric: Metric { map.metric }
+    var scratch: SearchScratch { map.scratch }
     static var isApproximate: Bool { false }
 
     func entryPoint() throws -> (node: UInt32, level: Int)? { try map.entryPoint() }
@@ -27,21 +30,6 @@ struct WriterNodes: NodeSource {
                 let (values, norm) = try codec.decode(record, node: node)
                 cache.setVector(node, values, norm: norm)
                 return try body(values, norm)
-            }
-        }
-    }
-
-    @inline(__always)
-    func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
-        try exactDistance(query, norm: norm, to: node)
-    }
-
-    @inline(__always)
-    func exactDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
-        let dimension = map.dimension, metric = map.metric
-        return try map.scratch.checkedDistance(to: node) {
-            try withVector(node) { values, norm in
-                Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
             }
         }
     }

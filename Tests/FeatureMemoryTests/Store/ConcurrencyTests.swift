@@ -9,31 +9,13 @@ struct ConcurrencyTests {
     let temporary: TemporaryDirectory
     init() throws { temporary = try TemporaryDirectory() }
 
-    /// Problems seen on other threads, reported by the test's own thread.
-    final class Problems: Sendable {
-        private let list = Mutex<[String]>([])
-        func record(_ problem: String) { list.withLock { $0.append(problem) } }
-        var all: [String] { list.withLock { $0 } }
-    }
-
-    /// Runs `body` on a new thread; the returned semaphore is signalled when it ends.
-    func spawn(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            body()
-            done.signal()
-        }
-        thread.start()
-        return done
-    }
-
     @Test func anOpenReadKeepsItsSnapshotWhileAnotherThreadCommits() throws {
         let store = try temporary.store(dimension: 2)
         try store.put([1, 1], for: 1, label: "old")
-        let problems = Problems()
+        let problems = ProblemLog()
         let opened = DispatchSemaphore(value: 0)
         let committed = DispatchSemaphore(value: 0)
-        let done = spawn {
+        let done = onNewThread {
             do {
                 try store.read { txn in
                     let before = (try txn.count(), try txn.get(1))
@@ -65,10 +47,10 @@ struct ConcurrencyTests {
     @Test func aReadDoesNotSeeAWriteInProgress() throws {
         let store = try temporary.store(dimension: 2)
         try store.put([1, 1], for: 1)
-        let problems = Problems()
+        let problems = ProblemLog()
         let written = DispatchSemaphore(value: 0)
         let checked = DispatchSemaphore(value: 0)
-        let writer = spawn {
+        let writer = onNewThread {
             do {
                 try store.write { txn in
                     try txn.delete(1)
@@ -95,14 +77,14 @@ struct ConcurrencyTests {
         // a map large enough that it never grows here: growing waits for every open read
         // (see readersKeepReadingWhileTheWriterGrowsTheMap)
         let store = try temporary.store(dimension: dimension, hnsw: .cheap, initialMapSize: 64 << 20)
-        let problems = Problems()
+        let problems = ProblemLog()
         let writerDone = Atomic<Bool>(false)
         let commits = 200
         // each commit adds id i and rewrites id 0; every vector of a commit is filled with i,
         // so a torn view shows as vectors of different fills or a count off the ids
         try store.put([Float](repeating: 0, count: dimension), for: 0)
         let readers = (0..<3).map { _ in
-            spawn {
+            onNewThread {
                 var lastCount = 0
                 var reads = 0
                 while !writerDone.load(ordering: .acquiring) || reads < 5 {
@@ -143,10 +125,10 @@ struct ConcurrencyTests {
 
     @Test func writersOnManyThreadsAreSerializedAndAllLand() throws {
         let store = try temporary.store(dimension: 4)
-        let problems = Problems()
+        let problems = ProblemLog()
         let threads = 4, perThread = 50
         let writers = (0..<threads).map { t in
-            spawn {
+            onNewThread {
                 for i in 0..<perThread {
                     let id = UInt64(t * 1000 + i)
                     do {
@@ -179,10 +161,10 @@ struct ConcurrencyTests {
     @Test func readersKeepReadingWhileTheWriterGrowsTheMap() throws {
         let dimension = 2_048
         let store = try temporary.store(dimension: dimension, hnsw: .cheap, initialMapSize: 1 << 16)
-        let problems = Problems()
+        let problems = ProblemLog()
         let started = DispatchSemaphore(value: 0)
         let readers = (0..<2).map { _ in
-            spawn {
+            onNewThread {
                 started.signal()
                 for _ in 0..<100 {
                     do {
