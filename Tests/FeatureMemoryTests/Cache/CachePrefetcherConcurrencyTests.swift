@@ -81,8 +81,8 @@ struct CachePrefetcherConcurrencyTests {
         let (prefetcher, loader) = Self.startPrefetcher(for: store)
         let threads = 8, perThread = 150
         let started = DispatchSemaphore(value: 0)
-        let outcomes = Mutex<[Int: [Bool]]>([:])
-        let askedFor = Mutex<Set<UInt32>>([])
+        let outcomes = Locked<[Int: [Bool]]>([:])
+        let askedFor = Locked<Set<UInt32>>([])
         let stopping = Atomic<Bool>(false), stopReturned = Atomic<Bool>(false)
         let enqueuers = (0..<threads).map { thread in
             onNewThread {
@@ -223,9 +223,8 @@ struct CachePrefetcherConcurrencyTests {
 
 /// A weak reference other threads may read.
 final class WeakBox<T: AnyObject & Sendable>: Sendable {
-    private let reference: Mutex<Weak>
-    private struct Weak: @unchecked Sendable { weak var value: T? }
-    // @unchecked (Weak): only read and written under `reference`; T itself is Sendable.
-    init(_ value: T) { reference = Mutex(Weak(value: value)) }
+    private let reference: Locked<Weak>
+    private struct Weak { weak var value: T? }
+    init(_ value: T) { reference = Locked(Weak(value: value)) }
     var value: T? { reference.withLock { $0.value } }
 }

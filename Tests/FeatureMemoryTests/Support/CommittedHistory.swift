@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import FeatureMemory
 
@@ -84,9 +83,24 @@ final class CommittedHistory: @unchecked Sendable {
     }
 }
 
+/// A value shared between threads, behind a lock. An `NSLock` rather than `Mutex`: on Linux the
+/// Synchronization library is not built for ThreadSanitizer, which then reports every access
+/// under a `Mutex` as a race, and these tests are meant to run under it (`--sanitize=thread`).
+final class Locked<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
 /// Problems seen on any thread, reported by the test's own thread.
 final class ProblemLog: Sendable {
-    private let list = Mutex<[String]>([])
+    private let list = Locked<[String]>([])
     func record(_ problem: String) { list.withLock { $0.append(problem) } }
     func record(_ problems: [String]) { if !problems.isEmpty { list.withLock { $0.append(contentsOf: problems) } } }
     var all: [String] { list.withLock { $0 } }
