@@ -51,15 +51,11 @@ public class ReadTransaction {
     }
 
     /// The `k` nearest nodes to `query` by HNSW search with `ef` candidates, read through the
-    /// source this transaction reads nodes from: the writer's (write transactions), the node
-    /// cache (read transactions of a store with one), or else the map.
+    /// source this transaction reads nodes from: the node cache (read transactions of a store
+    /// with one), or else the map; a write transaction overrides it to read its writer's nodes.
     func graphSearch(
         _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
-        if let writer = self as? WriteTransaction {
-            var search = writer.indexWriter.searcher
-            return try search.search(query, norm: norm, count: k, ef: ef, accept: accept)
-        }
         if let cache = store.nodeCache {
             let source = CachedNodes(map: mapNodes, cache: cache, collectsGraphPrefetch: store.prefetchOptions.graph)
             var search = HNSWSearch(source: source, scratch: scratch)

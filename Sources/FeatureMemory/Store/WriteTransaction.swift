@@ -18,6 +18,14 @@ public final class WriteTransaction: ReadTransaction {
         return writer
     }
 
+    /// Searches the graph as this transaction has it so far, through the writer's nodes.
+    override func graphSearch(
+        _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
+    ) throws -> [Candidate] {
+        var search = indexWriter.searcher
+        return try search.search(query, norm: norm, count: k, ef: ef, accept: accept)
+    }
+
     override func finish() {
         builtIndexWriter = nil
         super.finish()
