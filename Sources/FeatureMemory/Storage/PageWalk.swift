@@ -285,9 +285,19 @@ struct PageWalk {
             damage(page, "free pages", "a free-list entry counts \(count) pages in \(value.count) bytes")
             return
         }
+        // LMDB takes these numbers on trust when a write reuses pages: one outside the file, or
+        // named twice, is handed out twice and stops LMDB on its own assertion (mdb_page_dirty)
         for index in 0..<Int(count) {
             let free = list.u64(8 + 8 * index)
-            if free < UInt64(self.free.count) { self.free[Int(free)] = true }
+            guard free >= 2, free <= file.lastPage, free < UInt64(self.free.count) else {
+                damage(page, "free pages", "the free list names page \(free), outside the file's pages 2…\(file.lastPage)")
+                return
+            }
+            guard !self.free[Int(free)] else {
+                damage(page, "free pages", "the free list names page \(free) twice")
+                return
+            }
+            self.free[Int(free)] = true
         }
     }
 }

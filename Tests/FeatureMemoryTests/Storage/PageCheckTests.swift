@@ -50,6 +50,32 @@ struct PageCheckTests {
         #expect(report.problems.allSatisfy { $0.kind == .damagedPage })
     }
 
+    /// A free-list entry naming a page outside the file, or one page twice, is found: LMDB hands
+    /// such a page out twice when a write reuses it and stops on its own assertion.
+    @Test(arguments: [true, false])
+    func aDamagedFreeListIsFound(outside: Bool) throws {
+        let vectors = try writeStore()
+        do {
+            // a second transaction replaces records, so the first one's pages go on the free list
+            let store = try temporary.store(dimension: 64, durability: .full)
+            try store.put(vectors.prefix(50).enumerated().map { VectorItem(id: UInt64($0.offset), vector: $0.element.map { $0 + 1 }) })
+        }
+        let file = try #require(try DataFile(path: dataFile.path))
+        let root = Int(file.meta.freeDB.root)
+        var page = [UInt8](try Data(contentsOf: dataFile)[(root * pageSize)..<((root + 1) * pageSize)])
+        // a leaf: header (16 bytes), node offsets; node: sizes (4), flags (2), key size (2), key, value
+        let node = Int(page[16]) | Int(page[17]) << 8
+        let keySize = Int(page[node + 6]) | Int(page[node + 7]) << 8
+        let value = node + 8 + keySize
+        let count = page[value..<(value + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        try #require(count >= 2)
+        let first = Array(page[(value + 8)..<(value + 16)])
+        let replacement = outside ? withUnsafeBytes(of: UInt64(file.lastPage + 1000).littleEndian, Array.init) : first
+        page.replaceSubrange((value + 16)..<(value + 24), with: replacement)
+        try overwrite(page: root, with: page)
+        try expectDamage(at: root, table: "free pages", reasonContains: outside ? "outside the file's pages" : "twice")
+    }
+
     @Test func aCleanStoreHasNoPageDamage() throws {
         _ = try writeStore()
         #expect(try FeatureStore.verifyFile(at: temporary.storeURL).isClean)
