@@ -219,10 +219,6 @@ final class NodeCache: @unchecked Sendable {
         return true
     }
 
-    /// Starts loading `node`'s slot into the processor cache, when it has one.
-    @inline(__always)
-    func prefetch(_ node: UInt32) { view.prefetch(node) }
-
     // MARK: filling
 
     /// Stores `node`'s vector (`dimension` floats, norm `norm`) and layer-0 links as of snapshot
