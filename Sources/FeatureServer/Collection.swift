@@ -16,10 +16,10 @@ final class Collection: Sendable {
     private let users = Mutex(0)
 
     /// Wraps an open store.
-    init(name: String, store: FeatureStore) {
+    init(name: String, store: FeatureStore, groupCommit: Bool) {
         self.name = name
         self.store = store
-        self.writer = GroupCommitter(store: store, name: name)
+        self.writer = GroupCommitter(store: store, name: name, grouping: groupCommit)
     }
 
     /// The settings it was created with.

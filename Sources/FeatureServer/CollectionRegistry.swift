@@ -9,6 +9,7 @@ final class CollectionRegistry: Sendable {
     /// The served directory.
     let directory: URL
     private let storeOptions: StoreOptions
+    private let groupCommit: Bool
     private let open = Mutex<[String: Collection]>([:])
     /// Names being created or deleted: a second request for one of them waits for none, it is refused.
     private let busy = Mutex<Set<String>>([])
@@ -17,8 +18,9 @@ final class CollectionRegistry: Sendable {
     private let logger: Logger
 
     /// Opens every store in `directory` (made when missing). Leftovers of interrupted deletions are removed.
-    init(directory: URL, storeOptions: StoreOptions, logger: Logger) throws {
+    init(directory: URL, storeOptions: StoreOptions, groupCommit: Bool, logger: Logger) throws {
         self.directory = directory
+        self.groupCommit = groupCommit
         self.storeOptions = storeOptions
         self.logger = logger
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
@@ -34,7 +36,7 @@ final class CollectionRegistry: Sendable {
             do {
                 var options = storeOptions
                 options.createIfMissing = false
-                let collection = Collection(name: entry, store: try FeatureStore(at: path, options: options))
+                let collection = Collection(name: entry, store: try FeatureStore(at: path, options: options), groupCommit: groupCommit)
                 collection.warmUp()
                 open.withLock { $0[entry] = collection }
             } catch {
@@ -99,7 +101,7 @@ final class CollectionRegistry: Sendable {
         options.metric = settings.metric
         options.hnsw = HNSWParameters(m: settings.m, efConstruction: settings.efConstruction)
         options.createIfMissing = true
-        let collection = Collection(name: name, store: try FeatureStore(at: path, options: options))
+        let collection = Collection(name: name, store: try FeatureStore(at: path, options: options), groupCommit: groupCommit)
         collection.isWarm.store(true, ordering: .releasing)
         open.withLock { $0[name] = collection }
         return (collection, true)

@@ -22,7 +22,7 @@ public enum FeatureServer {
         let registry = try CollectionRegistry(
             directory: configuration.directory,
             storeOptions: StoreOptions(durability: configuration.durability, cacheBytes: configuration.cacheBytes),
-            logger: logger)
+            groupCommit: configuration.groupCommit, logger: logger)
         let counters = ServerCounters()
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware(counters: counters))

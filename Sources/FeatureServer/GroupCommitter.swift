@@ -33,10 +33,15 @@ final class GroupCommitter: Sendable {
     let maximumPendingWeight: Int
     /// The most points (or ids) one transaction takes.
     let maximumGroupWeight: Int
+    /// Whether concurrent requests share transactions (off: one transaction, one fsync, per request).
+    let grouping: Bool
+    /// Transactions committed, and requests they held (for /metrics and the group-commit tests).
+    let commits = ServerCounters.Counter(), requestsCommitted = ServerCounters.Counter()
 
     /// A committer for `store`.
-    init(store: FeatureStore, name: String, maximumPendingWeight: Int = 200_000, maximumGroupWeight: Int = 20_000) {
+    init(store: FeatureStore, name: String, grouping: Bool = true, maximumPendingWeight: Int = 200_000, maximumGroupWeight: Int = 20_000) {
         self.store = store
+        self.grouping = grouping
         self.queue = DispatchQueue(label: "fmdb.writer.\(name)", qos: .userInitiated)
         self.maximumPendingWeight = maximumPendingWeight
         self.maximumGroupWeight = maximumGroupWeight
@@ -107,7 +112,7 @@ final class GroupCommitter: Sendable {
                 for job in state.pending {
                     // exclusive work runs alone; a group stops before it
                     if job.exclusive != nil { taken = taken == 0 ? 1 : taken; break }
-                    if taken > 0, weight + job.weight > maximumGroupWeight { break }
+                    if taken > 0, !grouping || weight + job.weight > maximumGroupWeight { break }
                     taken += 1
                     weight += job.weight
                 }
@@ -130,6 +135,8 @@ final class GroupCommitter: Sendable {
             try store.write { txn in
                 for job in group { try job.writes?(txn) }
             }
+            commits.add()
+            requestsCommitted.add(group.count)
             for job in group { job.finish(.success(())) }
         } catch {
             guard group.count > 1 else {
@@ -137,7 +144,12 @@ final class GroupCommitter: Sendable {
                 return
             }
             for job in group {
-                job.finish(Result { try store.write { txn in try job.writes?(txn) } })
+                let result = Result<Void, any Error> { try store.write { txn in try job.writes?(txn) } }
+                if case .success = result {
+                    commits.add()
+                    requestsCommitted.add()
+                }
+                job.finish(result)
             }
         }
     }

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections: Int = 16_384
     /// Requests handled at once before new ones get 503 with Retry-After.
     public var maximumInFlight: Int = 1_024
+    /// Whether concurrent writes to a collection share a transaction and its fsync (off: one each,
+    /// for comparison).
+    public var groupCommit = true
     /// What a commit waits for.
     public var durability: Durability = .full
     /// Time for request headers to arrive.

@@ -50,6 +50,16 @@ final class ServerCounters: Sendable {
         gauge("fmdb_points_upserted_total", "Points upserted through the API.", pointsUpserted.current, type: "counter")
         gauge("fmdb_http_requests_in_flight", "Requests being handled.", inFlight.load(ordering: .relaxed))
         gauge("fmdb_connections_open", "Open client connections.", connections.load(ordering: .relaxed))
+        lines.append("# HELP fmdb_write_transactions_total Write transactions committed by the API, per collection.")
+        lines.append("# TYPE fmdb_write_transactions_total counter")
+        for collection in collections {
+            lines.append("fmdb_write_transactions_total{collection=\"\(collection.name)\"} \(collection.writer.commits.current)")
+        }
+        lines.append("# HELP fmdb_write_requests_committed_total Write requests those transactions held, per collection.")
+        lines.append("# TYPE fmdb_write_requests_committed_total counter")
+        for collection in collections {
+            lines.append("fmdb_write_requests_committed_total{collection=\"\(collection.name)\"} \(collection.writer.requestsCommitted.current)")
+        }
         lines.append("# HELP fmdb_collection_points Points per collection.")
         lines.append("# TYPE fmdb_collection_points gauge")
         for collection in collections {

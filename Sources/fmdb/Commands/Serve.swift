@@ -48,6 +48,9 @@ extension FMDB {
         @Option(help: "What a commit waits for: full (default), no-meta-sync or no-sync.")
         var durability: DurabilityArgument = .full
 
+        @Flag(inversion: .prefixedNo, help: "Concurrent writes to a collection share a transaction and its fsync (--no-group-commit: one each, for comparison).")
+        var groupCommit = true
+
         func validate() throws {
             try OptionRange.check(cacheMb, in: 0...(1 << 20), flag: "--cache-mb")
             try OptionRange.check(maxBodyMb, in: 1...4_096, flag: "--max-body-mb")
@@ -68,6 +71,7 @@ extension FMDB {
             configuration.maximumConnections = maxConnections
             configuration.maximumInFlight = maxQueue
             configuration.durability = durability.value
+            configuration.groupCommit = groupCommit
             try Self.block { [configuration] in
                 try await FeatureServer.run(configuration) { url in
                     // written at once (not through stdio's buffer): scripts wait for this line
