@@ -19,8 +19,9 @@ struct WarmStartProcessTests {
         // the store, made by the writer itself, so that it has nodes to sweep from the start
         let made = try FMDBRunner.run(["crash-writer", path, "--seed", "\(seed)", "--batches", "\(prepared)", "--durability", "no-sync"])
         #expect(made.status == 0, "\(made.stderr)")
+        let binary = try #require(FMDBRunner.binary)
         let child = Process()
-        child.executableURL = try #require(FMDBRunner.binary)
+        child.executableURL = binary
         child.arguments = ["crash-writer", path, "--seed", "\(seed)", "--from", "\(prepared)", "--batches", "\(batches)", "--durability", "no-sync"]
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
