@@ -271,13 +271,15 @@ final class LoadRun: @unchecked Sendable {
         sweeper?.cancel()
         pacer?.cancel()
         while let request = queue.popFirst() { complete(request, .timeout) }
+        // counted before closing: a close on the loop reports channelInactive at once
+        let open = openCount
         for connection in connections {
             if let request = takeInFlight(connection) { complete(request, .timeout) }
             connection.channel?.close(promise: nil)
         }
         progress("done: \(measurements.requests) measured requests, \(measurements.errors) errors")
         finished.succeed(measurements.report(settings, hasTruth: workload.truth != nil,
-                                             connectionsOpen: openCount, reconnects: reconnects))
+                                             connectionsOpen: open, reconnects: reconnects))
     }
 
     /// Ends the run without a report.
