@@ -218,11 +218,11 @@ final class LoadRun: @unchecked Sendable {
         switch request.kind {
         case .search(let row):
             guard let reply = try? decoder.decode(SearchReply.self, from: data) else { return .unparseable }
-            guard let truth = workload.truth else { return .success(recall: nil) }
-            return .success(recall: recallAtK(returned: reply.ids, truth: truth[row], k: workload.k))
+            guard let truth = workload.truth else { return .success(status: status, recall: nil) }
+            return .success(status: status, recall: recallAtK(returned: reply.ids, truth: truth[row], k: workload.k))
         case .write:
             guard (try? decoder.decode(WriteReply.self, from: data)) != nil else { return .unparseable }
-            return .success(recall: nil)
+            return .success(status: status, recall: nil)
         }
     }
 

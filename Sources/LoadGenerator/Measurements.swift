@@ -1,7 +1,7 @@
 /// How one measured request ended.
 enum Outcome {
-    /// A 2xx response whose body parsed; `recall` is this search's recall@k when truth is known.
-    case success(recall: Double?)
+    /// A 2xx `status` whose body parsed; `recall` is this search's recall@k when truth is known.
+    case success(status: Int, recall: Double?)
     /// A non-2xx status.
     case status(Int)
     /// The connection failed or closed before the response ended.
@@ -37,9 +37,9 @@ struct Measurements {
         if isSearch { searchLatencies.append(latency) } else { writeLatencies.append(latency) }
         let key: String
         switch outcome {
-        case .success(let recall):
+        case .success(let status, let recall):
             successes += 1
-            key = "2xx"
+            key = String(status)
             if let recall { recallSum += recall; recallCount += 1 }
         case .status(let code): key = String(code)
         case .connectionFailure: key = "connection"
