@@ -15,7 +15,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // the server (FeatureServer, fmdb serve) and the load generator (fmdb-load) only: never a
+        // dependency of the engine targets
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        // the server's tests talk to a real server on a loopback port
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +52,8 @@ let package = Package(
                 "FeatureMemory",
                 "FeatureExtraction",
                 "PatternLearning",
+                "LearningPipeline",
+                "FeatureServer",
                 "VectorFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -63,6 +73,31 @@ let package = Package(
         // learning on the engine's public API only (a plain import, never @testable)
         .target(name: "PatternLearning", dependencies: ["FeatureMemory"]),
         .testTarget(name: "PatternLearningTests", dependencies: ["PatternLearning", "FeatureMemory"]),
+        // extraction, the store's normalization statistics and pattern learning, shared by fmdb and the server
+        .target(name: "LearningPipeline", dependencies: ["FeatureMemory", "FeatureExtraction", "PatternLearning"]),
+        // `fmdb serve`: the HTTP API (Hummingbird) over a directory of stores
+        .target(
+            name: "FeatureServer",
+            dependencies: [
+                "FeatureMemory",
+                "LearningPipeline",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "FeatureServerTests",
+            dependencies: [
+                "FeatureServer",
+                "FeatureMemory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // fvecs, npy, JSON lines and ivecs: a file-format library with no storage dependency
         .target(name: "VectorFiles"),
         .testTarget(name: "VectorFilesTests", dependencies: ["VectorFiles"]),

@@ -187,3 +187,12 @@ extension FeatureStore {
         try read { try $0.exactNearest(to: query, count: k, filter: filter) }
     }
 }
+
+extension FeatureStore {
+    /// Whether a store object (or a backup or other maintenance) in this process still has the
+    /// store in `directory` open: a server that deleted a store waits for this to turn false
+    /// before it lets a new store take the same path.
+    public static func isOpenInProcess(at directory: URL) -> Bool {
+        EnvironmentRegistry.shared.isOpen(directory: directory.path)
+    }
+}

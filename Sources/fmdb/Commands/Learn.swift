@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureExtraction
 import FeatureMemory
+import LearningPipeline
 import Foundation
 import PatternLearning
 
@@ -62,19 +63,13 @@ extension FMDB {
                 }
             }
             let store = try pipeline.open(location, create: true)
-            var statistics = try pipeline.statistics(in: store)
-            for features in raw { try statistics.add(features) }
-            let normalized = try zip(raw, labelled).map { LabelledExample(features: try pipeline.normalized($0, with: statistics), label: $1.1) }
-            let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: mergeRadius))
-            let outcomes = try memory.learn(normalized)
-            let labels = Set(labelled.map { $0.1 })
-            let taught = labels.count == 1 ? "\"\(labelled[0].1)\"" : "\(labels.count) labels"
-            try pipeline.save(statistics, in: store)
-            let created = outcomes.filter { if case .created = $0 { true } else { false } }.count
+            let summary = try pipeline.learn(raw, labels: labelled.map { $0.1 }, in: store, mergeRadius: mergeRadius)
+            let taught = summary.labels.count == 1 ? "\"\(summary.labels[0])\"" : "\(summary.labels.count) labels"
+            let (created, outcomes) = (summary.created, summary.examples)
             if json {
-                try Output.printJSON(LearnResult(labels: labels.sorted(), examples: outcomes.count, created: created, merged: outcomes.count - created))
+                try Output.printJSON(LearnResult(labels: summary.labels, examples: outcomes, created: created, merged: summary.merged))
             } else {
-                print("learned \(outcomes.count) examples of \(taught): \(created) new patterns, \(outcomes.count - created) merged")
+                print("learned \(outcomes) examples of \(taught): \(created) new patterns, \(summary.merged) merged")
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeatureMemory
+import LearningPipeline
 import Foundation
 import PatternLearning
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import FeatureExtraction
 import FeatureMemory
+import LearningPipeline
 import Foundation
 import PatternLearning
 

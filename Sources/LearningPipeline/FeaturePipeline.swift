@@ -1,10 +1,9 @@
-import ArgumentParser
 import FeatureExtraction
 import FeatureMemory
 import Foundation
 
 /// `--extractor` values.
-enum ExtractorChoice: String, ExpressibleByArgument, CaseIterable {
+public enum ExtractorChoice: String, Sendable, CaseIterable {
     /// 13 MFCCs with deltas and delta-deltas, mean and deviation pooled (78 values), z-scored, L2-normalized, cosine.
     case mfcc
     /// The plain baseline: 13 MFCCs pooled by mean and deviation (26 values), z-scored, Euclidean.
@@ -15,12 +14,13 @@ enum ExtractorChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// From a file to the vector a store keeps: extraction, then normalization with the running
 /// statistics kept in the store (attachment "zscore/NAME").
-struct FeaturePipeline {
-    let choice: ExtractorChoice
-    private let mfcc: MFCCExtractor?
-    private let adapter: Wav2Vec2Adapter?
+public struct FeaturePipeline: Sendable {
+    /// The extractor this pipeline runs.
+    public let choice: ExtractorChoice
+    let mfcc: MFCCExtractor?
+    let adapter: Wav2Vec2Adapter?
 
-    init(_ choice: ExtractorChoice) throws {
+    public init(_ choice: ExtractorChoice) throws {
         self.choice = choice
         switch choice {
         case .mfcc:
@@ -36,16 +36,16 @@ struct FeaturePipeline {
     }
 
     /// Values per vector.
-    var dimension: Int { mfcc?.dimension ?? adapter?.dimension ?? 0 }
+    public var dimension: Int { mfcc?.dimension ?? adapter?.dimension ?? 0 }
 
     /// The metric a store of these vectors uses.
-    var metric: Metric { choice == .baseline ? .l2 : .cosine }
+    public var metric: Metric { choice == .baseline ? .l2 : .cosine }
 
     /// The attachment holding the normalization statistics.
-    var statisticsName: String { "zscore/\(choice.rawValue)" }
+    public var statisticsName: String { "zscore/\(choice.rawValue)" }
 
     /// The raw features of one file (WAV audio, or .npy hidden states for wav2vec2).
-    func features(of path: String) throws -> [Float] {
+    public func features(of path: String) throws -> [Float] {
         let url = URL(fileURLWithPath: path)
         if let adapter { return try adapter.embedding(contentsOf: url) }
         guard let mfcc else { return [] }
@@ -53,7 +53,7 @@ struct FeaturePipeline {
     }
 
     /// The store's normalization statistics, or fresh ones.
-    func statistics(in store: FeatureStore) throws -> RunningStatistics {
+    public func statistics(in store: FeatureStore) throws -> RunningStatistics {
         if let data = try store.attachment(named: statisticsName) {
             return try JSONDecoder().decode(RunningStatistics.self, from: data)
         }
@@ -61,18 +61,13 @@ struct FeaturePipeline {
     }
 
     /// Saves `statistics` in the store.
-    func save(_ statistics: RunningStatistics, in store: FeatureStore) throws {
+    public func save(_ statistics: RunningStatistics, in store: FeatureStore) throws {
         try store.setAttachment(try JSONEncoder().encode(statistics), named: statisticsName)
     }
 
     /// `features` as stored and searched: z-scored, and L2-normalized for cosine.
-    func normalized(_ features: [Float], with statistics: RunningStatistics) throws -> [Float] {
+    public func normalized(_ features: [Float], with statistics: RunningStatistics) throws -> [Float] {
         let scored = statistics.count >= 2 ? try statistics.zScored(features) : features
         return metric == .cosine ? Normalization.l2Normalized(scored) : scored
-    }
-
-    /// Opens the store, creating it for these vectors when `create` and it is absent.
-    func open(_ location: StoreArguments, create: Bool) throws -> FeatureStore {
-        try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, create: create))
     }
 }

@@ -1,0 +1,84 @@
+import FeatureMemory
+import Hummingbird
+
+extension API {
+    /// Upserts, reads and deletes of points; every write goes through the collection's group committer.
+    func registerPoints(on router: Router<BasicRequestContext>) {
+        router.post("/v1/collections/:name/points") { request, context in
+            let name = try API.name(context)
+            let body = try await JSONBody.decode(UpsertRequest.self, from: request, limit: maximumBodyBytes)
+            try API.checkCount(body.points.count, field: "points")
+            return try await registry.using(name) { collection in
+                let items = try API.items(body.points, dimension: collection.store.dimension)
+                let upserted = try await collection.writer.write(weight: items.count) { txn in
+                    for (index, item) in items.enumerated() {
+                        do { try txn.put(item) } catch let error as StoreError { throw StoreError.batchItem(index: index, error) }
+                    }
+                    return items.count
+                }
+                counters.pointsUpserted.add(upserted)
+                return try API.json(Upserted(upserted: body.points.count))
+            }
+        }
+        router.get("/v1/collections/:name/points/:id") { _, context in
+            let id = try API.id(context)
+            return try await registry.using(try API.name(context)) { collection in
+                let point = try collection.store.read { txn -> StoredVector? in try txn.contains(id) ? try txn.get(id) : nil }
+                guard let point else { throw APIError.notFound("no point \(id) in \(collection.name)") }
+                return try API.json(PointOutput(id: point.id, vector: point.vector, label: point.metadata.label))
+            }
+        }
+        router.delete("/v1/collections/:name/points/:id") { _, context in
+            let id = try API.id(context)
+            return try await registry.using(try API.name(context)) { collection in
+                let deleted = try await collection.writer.write(weight: 1) { txn in try API.delete([id], in: txn) }
+                guard deleted == 1 else { throw APIError.notFound("no point \(id) in \(collection.name)") }
+                return try API.json(Deleted(deleted: 1))
+            }
+        }
+        router.post("/v1/collections/:name/points/delete") { request, context in
+            let name = try API.name(context)
+            let body = try await JSONBody.decode(DeleteRequest.self, from: request, limit: maximumBodyBytes)
+            try API.checkCount(body.ids.count, field: "ids")
+            return try await registry.using(name) { collection in
+                let deleted = try await collection.writer.write(weight: body.ids.count) { txn in try API.delete(body.ids, in: txn) }
+                return try API.json(Deleted(deleted: deleted))
+            }
+        }
+    }
+
+    /// 400 unless a list has 1…10,000 entries.
+    static func checkCount(_ count: Int, field: String) throws {
+        guard Limits.itemsPerRequest.contains(count) else {
+            throw APIError.invalidField("\(field): give \(Limits.itemsPerRequest.lowerBound)…\(Limits.itemsPerRequest.upperBound), got \(count)")
+        }
+    }
+
+    /// The points as items, checked; of ids given twice the last wins (in the place of its first).
+    static func items(_ points: [PointInput], dimension: Int) throws -> [VectorItem] {
+        var position: [UInt64: Int] = [:]
+        var items: [VectorItem] = []
+        items.reserveCapacity(points.count)
+        for (index, point) in points.enumerated() {
+            if let label = point.label, label.isEmpty || label.utf8.count > StoreOptions.maximumLabelBytes {
+                throw APIError.invalidField("points[\(index)].label: 1…\(StoreOptions.maximumLabelBytes) UTF-8 bytes")
+            }
+            let item = VectorItem(id: point.id, vector: try point.vector.checked(dimension: dimension), label: point.label)
+            if let earlier = position[point.id] { items[earlier] = item } else {
+                position[point.id] = items.count
+                items.append(item)
+            }
+        }
+        return items
+    }
+
+    /// Deletes the ids that exist; returns how many did.
+    static func delete(_ ids: [UInt64], in txn: WriteTransaction) throws -> Int {
+        var deleted = 0
+        for id in Set(ids) where try txn.contains(id) {
+            try txn.delete(id)
+            deleted += 1
+        }
+        return deleted
+    }
+}

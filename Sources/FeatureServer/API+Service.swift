@@ -1,0 +1,26 @@
+import Hummingbird
+
+extension API {
+    /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`.
+    func registerService(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in try API.json(Status(status: "ok")) }
+        router.get("/readyz") { _, _ in
+            guard registry.isReady else {
+                let failed = registry.failed.withLock { $0.keys.sorted() }
+                let reason = failed.isEmpty ? "collections are still warming up" : "collections failed to open: \(failed.joined(separator: ", "))"
+                throw APIError(.serviceUnavailable, "unavailable", reason)
+            }
+            return try API.json(Status(status: "ready"))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: counters.exposition(collections: registry.all))))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+
+/// The routes of `fmdb serve` over a registry of collections (see openapi.yaml).
+struct API: Sendable {
+    /// The served collections.
+    let registry: CollectionRegistry
+    /// The largest request body read, in bytes.
+    let maximumBodyBytes: Int
+    /// Server-wide counters for /metrics.
+    let counters: ServerCounters
+
+    /// Adds every route to `router`.
+    func register(on router: Router<BasicRequestContext>) {
+        registerService(on: router)
+        registerCollections(on: router)
+        registerPoints(on: router)
+        registerSearch(on: router)
+        registerAudio(on: router)
+    }
+
+    /// A JSON response.
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder().encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The `{name}` path parameter.
+    static func name(_ context: BasicRequestContext) throws -> String {
+        let name = context.parameters.get("name") ?? ""
+        try CollectionRegistry.checkName(name)
+        return name
+    }
+
+    /// The `{id}` path parameter, an unsigned 64-bit integer.
+    static func id(_ context: BasicRequestContext) throws -> UInt64 {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = UInt64(text) else { throw APIError.invalidField("id: expected an unsigned 64-bit integer, got \"\(text.prefix(40))\"") }
+        return id
+    }
+}

@@ -1,0 +1,156 @@
+import Dispatch
+import FeatureMemory
+import Synchronization
+
+/// The writes of one collection, committed in groups: requests that arrive while a transaction
+/// commits wait together and share the next transaction and its one fsync. Each request is
+/// answered only after the transaction holding it committed; when a group fails, its requests
+/// are retried one transaction each, so one bad request never fails the others.
+final class GroupCommitter: Sendable {
+    private struct Job: Sendable {
+        /// The request's writes (nil: `exclusive` work that opens its own transactions).
+        let writes: (@Sendable (WriteTransaction) throws -> Void)?
+        let exclusive: (@Sendable () throws -> Void)?
+        /// Points or ids the request writes, for the queue's bound.
+        let weight: Int
+        /// Answers the request.
+        let finish: @Sendable (Result<Void, any Error>) -> Void
+    }
+
+    private struct State {
+        var pending: [Job] = []
+        var pendingWeight = 0
+        var draining = false
+        var closed = false
+    }
+
+    private let store: FeatureStore
+    private let state = Mutex(State())
+    // the collection's writer thread: LMDB write transactions block, so they stay off the
+    // concurrency pool that serves searches
+    private let queue: DispatchQueue
+    /// The most points (or ids) waiting before new writes are refused with 503.
+    let maximumPendingWeight: Int
+    /// The most points (or ids) one transaction takes.
+    let maximumGroupWeight: Int
+    /// Whether concurrent requests share transactions (off: one transaction, one fsync, per request).
+    let grouping: Bool
+    /// Transactions committed, and requests they held (for /metrics and the group-commit tests).
+    let commits = ServerCounters.Counter(), requestsCommitted = ServerCounters.Counter()
+
+    /// A committer for `store`.
+    init(store: FeatureStore, name: String, grouping: Bool = true, maximumPendingWeight: Int = 200_000, maximumGroupWeight: Int = 20_000) {
+        self.store = store
+        self.grouping = grouping
+        self.queue = DispatchQueue(label: "fmdb.writer.\(name)", qos: .userInitiated)
+        self.maximumPendingWeight = maximumPendingWeight
+        self.maximumGroupWeight = maximumGroupWeight
+    }
+
+    /// Runs `writes` in the next group transaction and returns its result once that committed.
+    func write<R: Sendable>(weight: Int, _ writes: @escaping @Sendable (WriteTransaction) throws -> R) async throws -> R {
+        let result = Mutex<R?>(nil)
+        try await enqueue(weight: weight, writes: { txn in
+            let value = try writes(txn)
+            result.withLock { $0 = value }
+        }, exclusive: nil)
+        guard let value = result.withLock({ $0 }) else { throw APIError.internalError("a committed write left no result") }
+        return value
+    }
+
+    /// Runs `work` alone on the writer thread (for work that opens its own transactions, such as learning).
+    func exclusive<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
+        let result = Mutex<R?>(nil)
+        try await enqueue(weight: 1, writes: nil, exclusive: {
+            let value = try work()
+            result.withLock { $0 = value }
+        })
+        guard let value = result.withLock({ $0 }) else { throw APIError.internalError("exclusive work left no result") }
+        return value
+    }
+
+    /// Refuses new writes, then waits until every accepted one has committed.
+    func close() {
+        state.withLock { $0.closed = true }
+        queue.sync {}
+    }
+
+    private func enqueue(
+        weight: Int, writes: (@Sendable (WriteTransaction) throws -> Void)?, exclusive: (@Sendable () throws -> Void)?
+    ) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let job = Job(writes: writes, exclusive: exclusive, weight: weight) { continuation.resume(with: $0) }
+            enum Decision { case refuseClosed, refuseFull, queued(startDrain: Bool) }
+            let decision = state.withLock { state -> Decision in
+                if state.closed { return .refuseClosed }
+                if !state.pending.isEmpty, state.pendingWeight + weight > maximumPendingWeight { return .refuseFull }
+                state.pending.append(job)
+                state.pendingWeight += weight
+                if state.draining { return .queued(startDrain: false) }
+                state.draining = true
+                return .queued(startDrain: true)
+            }
+            switch decision {
+            case .refuseClosed:
+                continuation.resume(throwing: APIError(.serviceUnavailable, "unavailable", "the collection is closing"))
+            case .refuseFull:
+                continuation.resume(throwing: APIError.overloaded("too many writes are waiting for this collection; retry"))
+            case .queued(let startDrain):
+                if startDrain { queue.async { self.drain() } }
+            }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let group = state.withLock { state -> [Job] in
+                guard !state.pending.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                var taken = 0, weight = 0
+                for job in state.pending {
+                    // exclusive work runs alone; a group stops before it
+                    if job.exclusive != nil { taken = taken == 0 ? 1 : taken; break }
+                    if taken > 0, !grouping || weight + job.weight > maximumGroupWeight { break }
+                    taken += 1
+                    weight += job.weight
+                }
+                let group = Array(state.pending.prefix(taken))
+                state.pending.removeFirst(taken)
+                state.pendingWeight -= group.reduce(0) { $0 + $1.weight }
+                return group
+            }
+            if group.isEmpty { return }
+            run(group)
+        }
+    }
+
+    private func run(_ group: [Job]) {
+        if group.count == 1, let exclusive = group[0].exclusive {
+            group[0].finish(Result { try exclusive() })
+            return
+        }
+        do {
+            try store.write { txn in
+                for job in group { try job.writes?(txn) }
+            }
+            commits.add()
+            requestsCommitted.add(group.count)
+            for job in group { job.finish(.success(())) }
+        } catch {
+            guard group.count > 1 else {
+                group[0].finish(.failure(error))
+                return
+            }
+            for job in group {
+                let result = Result<Void, any Error> { try store.write { txn in try job.writes?(txn) } }
+                if case .success = result {
+                    commits.add()
+                    requestsCommitted.add()
+                }
+                job.finish(result)
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import FeatureMemory
+import Foundation
+
+/// `PUT /v1/collections/{name}`: what a collection is created with.
+struct CollectionSettings: Decodable, Equatable {
+    var dimension: Int
+    var metric: Metric
+    var m: Int
+    var efConstruction: Int
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, m, efConstruction = "ef_construction" }
+
+    init(dimension: Int, metric: Metric, m: Int, efConstruction: Int) {
+        (self.dimension, self.metric, self.m, self.efConstruction) = (dimension, metric, m, efConstruction)
+    }
+
+    init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try container.required(Int.self, .dimension, expected: "an integer", in: decoder)
+        let metricName = try container.field(String.self, .metric, expected: "a string", in: decoder) ?? "cosine"
+        guard let metric = Metric(rawValue: metricName) else {
+            throw APIError.invalidField("metric: expected \"cosine\", \"l2\" or \"ip\", got \"\(metricName)\"")
+        }
+        self.metric = metric
+        m = try container.field(Int.self, .m, expected: "an integer", in: decoder) ?? HNSWParameters().m
+        efConstruction = try container.field(Int.self, .efConstruction, expected: "an integer", in: decoder) ?? HNSWParameters().efConstruction
+        guard (1...StoreOptions.maximumDimension).contains(dimension) else {
+            throw APIError.invalidField("dimension: must be 1…\(StoreOptions.maximumDimension), got \(dimension)")
+        }
+        guard HNSWParameters.mRange.contains(m) else {
+            throw APIError.invalidField("m: must be \(HNSWParameters.mRange.lowerBound)…\(HNSWParameters.mRange.upperBound), got \(m)")
+        }
+        let efRange = HNSWParameters.efConstructionRange(m: m)
+        guard efRange.contains(efConstruction) else {
+            throw APIError.invalidField("ef_construction: must be \(efRange.lowerBound)…\(efRange.upperBound), got \(efConstruction)")
+        }
+    }
+}
+
+/// One point of an upsert: an id, a vector (JSON numbers or base64 float32) and an optional label.
+struct PointInput: Decodable {
+    var id: UInt64
+    var vector: VectorInput
+    var label: String?
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case id, vector, vectorB64 = "vector_b64", label }
+
+    init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.required(UInt64.self, .id, expected: "an unsigned 64-bit integer", in: decoder)
+        vector = try VectorInput(from: decoder)
+        label = try container.field(String.self, .label, expected: "a string", in: decoder)
+    }
+}
+
+/// `POST .../points`.
+struct UpsertRequest: Decodable {
+    var points: [PointInput]
+    private enum CodingKeys: String, CodingKey, CaseIterable { case points }
+
+    init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        points = try decoder.container(keyedBy: CodingKeys.self).required([PointInput].self, .points, expected: "an array of points", in: decoder)
+    }
+}
+
+/// `POST .../points/delete`.
+struct DeleteRequest: Decodable {
+    var ids: [UInt64]
+    private enum CodingKeys: String, CodingKey, CaseIterable { case ids }
+
+    init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        ids = try decoder.container(keyedBy: CodingKeys.self).required([UInt64].self, .ids, expected: "an array of unsigned 64-bit integers", in: decoder)
+    }
+}
+
+/// `POST .../search`, and each search of a batch.
+struct SearchRequest: Decodable {
+    var vector: VectorInput
+    var k: Int
+    var ef: Int?
+    var label: String?
+    var exact: Bool
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case vector, vectorB64 = "vector_b64", k, ef, label, exact }
+
+    init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        vector = try VectorInput(from: decoder)
+        k = try container.field(Int.self, .k, expected: "an integer", in: decoder) ?? 10
+        ef = try container.field(Int.self, .ef, expected: "an integer", in: decoder)
+        label = try container.field(String.self, .label, expected: "a string", in: decoder)
+        exact = try container.field(Bool.self, .exact, expected: "true or false", in: decoder) ?? false
+        guard Limits.k.contains(k) else { throw APIError.invalidField("k: must be \(Limits.k.lowerBound)…\(Limits.k.upperBound), got \(k)") }
+        if let ef, !Limits.ef.contains(ef) {
+            throw APIError.invalidField("ef: must be \(Limits.ef.lowerBound)…\(Limits.ef.upperBound), got \(ef)")
+        }
+    }
+}
+
+/// `POST .../search/batch`.
+struct BatchSearchRequest: Decodable {
+    var searches: [SearchRequest]
+    private enum CodingKeys: String, CodingKey, CaseIterable { case searches }
+
+    init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        searches = try decoder.container(keyedBy: CodingKeys.self).required([SearchRequest].self, .searches, expected: "an array of searches", in: decoder)
+    }
+}
+
+/// Refuses an object with a key the request type does not know, so a misspelt field is an error
+/// and not silently ignored.
+enum StrictKeys {
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Throws `invalid_field` naming the first unknown key of the object `decoder` reads.
+    static func check(_ decoder: any Decoder, allowed: [String]) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = container.allKeys.first(where: { !allowed.contains($0.stringValue) }) {
+            let path = FieldPath.text(decoder.codingPath + [unknown])
+            throw APIError.invalidField("\(path): unknown field (expected one of \(allowed.joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Dispatch
+import FeatureServer
+import Foundation
+import Synchronization
+
+extension FMDB {
+    /// `fmdb serve DIR`: the HTTP API over a directory of collections.
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a directory of collections over HTTP (see openapi.yaml and docs/server.md).",
+            discussion: """
+                Each subdirectory of DIR that is a store is a collection named after it. Prints \
+                "listening on URL" once it accepts connections. SIGTERM or SIGINT: stops accepting, \
+                finishes the requests in flight, commits, closes the stores and exits 0.
+                """)
+
+        @Argument(help: "The directory of collections (made when missing).")
+        var directory: String
+
+        @Option(help: "The address to listen on.")
+        var host = "127.0.0.1"
+
+        @Option(help: "The port (0: any free port).")
+        var port = 6380
+
+        @Option(help: "A file of API keys, one per line: every route but /healthz then needs Authorization: Bearer KEY.")
+        var apiKeyFile: String?
+
+        @Option(help: "PEM certificate chain for TLS (with --tls-key).")
+        var tlsCert: String?
+
+        @Option(help: "PEM private key for TLS (with --tls-cert).")
+        var tlsKey: String?
+
+        @Option(help: "Node cache per collection, MiB.")
+        var cacheMb = 256
+
+        @Option(help: "Largest request body, MiB.")
+        var maxBodyMb = 64
+
+        @Option(help: "Connections open at once; more are closed as they arrive.")
+        var maxConnections = 16_384
+
+        @Option(help: "Requests handled at once; more get 503 with Retry-After.")
+        var maxQueue = 1_024
+
+        @Option(help: "What a commit waits for: full (default), no-meta-sync or no-sync.")
+        var durability: DurabilityArgument = .full
+
+        @Flag(inversion: .prefixedNo, help: "Concurrent writes to a collection share a transaction and its fsync (--no-group-commit: one each, for comparison).")
+        var groupCommit = true
+
+        func validate() throws {
+            try OptionRange.check(cacheMb, in: 0...(1 << 20), flag: "--cache-mb")
+            try OptionRange.check(maxBodyMb, in: 1...4_096, flag: "--max-body-mb")
+            try OptionRange.check(maxConnections, in: 1...1_000_000, flag: "--max-connections")
+            try OptionRange.check(maxQueue, in: 1...1_000_000, flag: "--max-queue")
+            try OptionRange.check(port, in: 0...65_535, flag: "--port")
+            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
+        }
+
+        func run() throws {
+            var configuration = ServerConfiguration(directory: URL(fileURLWithPath: directory))
+            configuration.host = host
+            configuration.port = port
+            if let apiKeyFile { configuration.apiKeys = try ServerConfiguration.apiKeys(fromFile: apiKeyFile) }
+            if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
+            configuration.cacheBytes = cacheMb << 20
+            configuration.maximumBodyBytes = maxBodyMb << 20
+            configuration.maximumConnections = maxConnections
+            configuration.maximumInFlight = maxQueue
+            configuration.durability = durability.value
+            configuration.groupCommit = groupCommit
+            try Self.block { [configuration] in
+                try await FeatureServer.run(configuration) { url in
+                    // written at once (not through stdio's buffer): scripts wait for this line
+                    FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+                }
+            }
+        }
+
+        /// Runs async work to its end from this synchronous command.
+        private static func block(_ work: @escaping @Sendable () async throws -> Void) throws {
+            let outcome = Mutex<(any Error)?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            Task.detached {
+                do { try await work() } catch { outcome.withLock { $0 = error } }
+                done.signal()
+            }
+            done.wait()
+            if let error = outcome.withLock({ $0 }) {
+                if let start = error as? ServerStartError { throw CLIError(start.description) }
+                throw error
+            }
+        }
+    }
+}
