@@ -37,7 +37,7 @@ struct LoadTest: ParsableCommand {
     @Option(help: "Seconds of measured load (after the warm-up).")
     var duration = 60.0
 
-    @Option(help: "Fraction of requests that are upserts of a query vector under a new id.")
+    @Option(help: "Fraction of requests that are upserts (a query's values reversed, under a new id).")
     var writeFraction = 0.0
 
     @Option(help: "Neighbours per search (and the k of recall@k).")

@@ -10,7 +10,7 @@ struct Workload: Sendable {
     enum Kind: Sendable {
         /// A search for query `row`; its truth row is `row` too.
         case search(row: Int)
-        /// An upsert of query `row` as the point `id`.
+        /// An upsert of query `row`'s values, reversed, as the point `id`.
         case write(id: UInt64, row: Int)
     }
 
@@ -35,8 +35,10 @@ struct Workload: Sendable {
         searchBodies = queries.map { vector in
             allocator.buffer(string: "{\(Self.vectorField(vector, base64: base64)),\"k\":\(k)\(efField)}")
         }
+        // a query's values in reverse order: the same values and norm, but a direction far from
+        // the data and the queries, so written points do not crowd the searches' true neighbours
         writeBodyTails = queries.map { vector in
-            allocator.buffer(string: ",\(Self.vectorField(vector, base64: base64))}]}")
+            allocator.buffer(string: ",\(Self.vectorField(vector.reversed(), base64: base64))}]}")
         }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: target.hostHeader)
