@@ -96,6 +96,9 @@ let package = Package(
                 "FeatureServer",
                 "FeatureMemory",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // fvecs, npy, JSON lines and ivecs: a file-format library with no storage dependency
