@@ -622,7 +622,7 @@ components:
       type: array
       minItems: 1
       maxItems: 65536
-      description: The collection's dimension of finite numbers that fit a float32.
+      description: The collection's dimension of finite numbers that fit a float32; the vector's Euclidean length at most 2^62 (about 4.6e18).
       items:
         type: number
         minimum: -3.4028234663852886e+38
