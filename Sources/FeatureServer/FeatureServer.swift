@@ -28,6 +28,7 @@ public enum FeatureServer {
         router.add(middleware: ErrorMiddleware(counters: counters))
         router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
         router.add(middleware: AdmissionMiddleware(maximumInFlight: configuration.maximumInFlight, counters: counters))
+        router.add(middleware: MethodMiddleware())
         API(registry: registry, maximumBodyBytes: configuration.maximumBodyBytes, counters: counters).register(on: router)
 
         let limits = ConnectionLimits(

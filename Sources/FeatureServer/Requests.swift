@@ -24,7 +24,9 @@ struct CollectionSettings: Decodable, Equatable {
         }
         self.metric = metric
         m = try container.field(Int.self, .m, expected: "an integer", in: decoder) ?? HNSWParameters().m
-        efConstruction = try container.field(Int.self, .efConstruction, expected: "an integer", in: decoder) ?? HNSWParameters().efConstruction
+        // the default follows a large m: ef_construction may not be below m
+        efConstruction = try container.field(Int.self, .efConstruction, expected: "an integer", in: decoder)
+            ?? max(HNSWParameters().efConstruction, m)
         guard (1...StoreOptions.maximumDimension).contains(dimension) else {
             throw APIError.invalidField("dimension: must be 1…\(StoreOptions.maximumDimension), got \(dimension)")
         }
