@@ -95,9 +95,13 @@ struct SearchRequest: Decodable {
         ef = try container.field(Int.self, .ef, expected: "an integer", in: decoder)
         label = try container.field(String.self, .label, expected: "a string", in: decoder)
         exact = try container.field(Bool.self, .exact, expected: "true or false", in: decoder) ?? false
-        guard Limits.k.contains(k) else { throw APIError.invalidField("k: must be \(Limits.k.lowerBound)…\(Limits.k.upperBound), got \(k)") }
+        // named with the path, so a batch says which search (searches[3].k)
+        func name(_ key: CodingKeys) -> String { FieldPath.text(decoder.codingPath + [key]) }
+        guard Limits.k.contains(k) else {
+            throw APIError.invalidField("\(name(.k)): must be \(Limits.k.lowerBound)…\(Limits.k.upperBound), got \(k)")
+        }
         if let ef, !Limits.ef.contains(ef) {
-            throw APIError.invalidField("ef: must be \(Limits.ef.lowerBound)…\(Limits.ef.upperBound), got \(ef)")
+            throw APIError.invalidField("\(name(.ef)): must be \(Limits.ef.lowerBound)…\(Limits.ef.upperBound), got \(ef)")
         }
     }
 }
