@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reading a request's JSON body: the content type checked, the size bounded before it is all
 /// read, and decoding errors turned into 400s that name the field.
@@ -29,6 +30,9 @@ enum JSONBody {
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "payload_too_large", "the body is over the limit of \(limit) bytes")
+        } catch is NIOTooManyBytesError {
+            // a body without Content-Length (chunked) passes the check above and fails here
             throw APIError(.contentTooLarge, "payload_too_large", "the body is over the limit of \(limit) bytes")
         }
     }

@@ -112,7 +112,7 @@ struct BadInputTests {
             _ = try await Self.seed(client)
             let cases = [
                 Case(body: #"{"vector": [1, 2]}"#, field: "vector"),
-                Case(body: #"{"vector_b64": "\#(nan)"}"#, field: "vector_b64[1]"),
+                Case(body: #"{"vector_b64": "\#(Self.nan)"}"#, field: "vector_b64[1]"),
                 Case(body: #"{"vector": [1, 2, 1e40]}"#, field: "vector"),
                 Case(body: #"{"vector": [1, 2, 3], "k": "ten"}"#, field: "k"),
                 Case(body: #"{"vector": [1, 2, 3], "k": 2.5}"#, field: "k"),
@@ -133,8 +133,8 @@ struct BadInputTests {
         try await withServer { _, client in
             let before = try await Self.seed(client)
             let deletes = [
-                Case(body: #"{"ids": []}"#, field: "ids"), Case(body: #"{"ids": [1, "2"]}"#, field: "ids[1]"),
-                Case(body: #"{"ids": [1, -2]}"#, field: "ids[1]"), Case(body: #"{"ids": 1}"#, field: "ids"),
+                Case(body: #"{"ids": []}"#, field: "ids"), Case(body: #"{"ids": [1, "2"]}"#, field: "ids"),
+                Case(body: #"{"ids": [1, -2]}"#, field: "ids"), Case(body: #"{"ids": 1}"#, field: "ids"),
                 Case(body: #"{"id": [1]}"#, field: "id"),
                 Case(body: "{\"ids\": [\((0...10_000).map(String.init).joined(separator: ","))]}", field: "ids"),
             ]
@@ -146,7 +146,7 @@ struct BadInputTests {
                 Case(body: #"{"dimension": 0}"#, field: "dimension"), Case(body: #"{"dimension": 65537}"#, field: "dimension"),
                 Case(body: #"{"dimension": "3"}"#, field: "dimension"), Case(body: #"{}"#, field: "dimension"),
                 Case(body: #"{"dimension": 3, "metric": "euclid"}"#, field: "metric"), Case(body: #"{"dimension": 3, "m": 1}"#, field: "m"),
-                Case(body: #"{"dimension": 3, "m": 129}"#, field: "m"), Case(body: #"{"dimension": 3, "ef_construction": 0}"#, field: "ef_construction"),
+                Case(body: #"{"dimension": 3, "m": 256}"#, field: "m"), Case(body: #"{"dimension": 3, "ef_construction": 0}"#, field: "ef_construction"),
                 Case(body: #"{"dimension": 3, "efConstruction": 100}"#, field: "efConstruction"),
                 Case(body: #"{"dimension": 3"#, code: "invalid_json", field: "the body"),
             ]

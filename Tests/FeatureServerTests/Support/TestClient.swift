@@ -61,7 +61,7 @@ struct TestClient: Sendable {
         }
         let response = try await http.execute(request, timeout: Self.timeout)
         let bytes = try await response.body.collect(upTo: 256 << 20)
-        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
     }
 
     /// GET `path`.
