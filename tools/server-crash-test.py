@@ -500,7 +500,10 @@ def main():
             why = server.start()
             if why:
                 summary["restart_failures"] += 1
-                log(f"iteration {iteration}: the server did not come back: {why} (log: {log_file.name}; replay with --seed {seed})")
+                log_file.flush()
+                with open(log_file.name, "rb") as f:
+                    tail = f.read()[-2000:].decode(errors="replace").strip()
+                log(f"iteration {iteration}: the server did not come back: {why} (replay with --seed {seed}); its log ends:\n{tail}")
                 if server.process.poll() is None:
                     server.kill()
                 break
@@ -576,10 +579,13 @@ def main():
         log_file.close()
         summary["group_ratio"] = round(committed / transactions, 2) if transactions else None
         summary["seconds"] = round(time.monotonic() - started, 1)
-        if not args.keep and not args.work:
+        failed = any(summary[name] for name in FAILURES)
+        if failed and not args.keep and not args.work:
+            log(f"kept {work} (the store and the server's log) for the failure")
+        elif not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(summary, sort_keys=True), flush=True)
-    return 1 if any(summary[name] for name in FAILURES) else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
