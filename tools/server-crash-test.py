@@ -10,7 +10,8 @@ cosine), let --clients threads send upserts and deletes of 1-50 points over keep
 connections, and kill -9 the server after a seeded 50-1500 ms. Ids of new points are never
 reused; every write of an id gets a new version whose vector and label derive from
 (seed, id, version); an overwrite or delete only touches ids whose last write was acknowledged
-and that no other request in flight touches. Some requests are invalid in their last point:
+and that no other request in flight touches; one valid upsert in ten gives an id twice, a decoy
+first (the last must win). Some requests are invalid in their last point:
 refused by the API (wrong dimension, NaN through vector_b64) or only by the store inside the
 group-commit transaction (zero vector under cosine, a vector whose norm overflows, a label with
 NUL), which makes the whole group roll back and its requests retry one by one. Each answer is
@@ -168,6 +169,11 @@ class Model:
         writes = [(point_id, Version(serial, vector_bytes(self.seed, point_id, serial), label_of(self.seed, point_id, serial)), before)
                   for point_id, before in zip(ids, old)]
         points = [self._point(rng, point_id, version.vector, version.label) for point_id, version, _ in writes]
+        if kind in ("insert", "overwrite") and rng.random() < 0.1:
+            # an id given twice: the last wins
+            at = rng.randrange(len(points))
+            point_id = writes[at][0]
+            points.insert(at, self._point(rng, point_id, vector_bytes(self.seed, point_id, -serial), "decoy"))
         if kind == "invalid-api":
             points[-1] = self._point(rng, writes[-1][0], *self._refused_by_api(rng, writes[-1][1]))
         elif kind == "invalid-store":
