@@ -100,10 +100,11 @@ def same(version, actual):
 
 class Request:
     """One upsert or delete: per id (id, new version or None for a delete, previous version or None)."""
-    __slots__ = ("serial", "kind", "writes", "valid", "outcome", "body")
+    __slots__ = ("serial", "kind", "writes", "valid", "outcome", "body", "answer")
 
-    def __init__(self, serial, kind, writes, valid, body):
+    def __init__(self, serial, kind, writes, valid, body, answer):
         self.serial, self.kind, self.writes, self.valid, self.body = serial, kind, writes, valid, body
+        self.answer = answer           # the body of a 200 (every id of a delete exists; an upsert counts what it sent)
         self.outcome = None
 
 
@@ -165,7 +166,7 @@ class Model:
         if kind == "delete":
             writes = [(point_id, None, before) for point_id, before in zip(ids, old)]
             body = json.dumps({"ids": ids}).encode()
-            return Request(serial, kind, writes, True, body)
+            return Request(serial, kind, writes, True, body, {"deleted": len(ids)})
         writes = [(point_id, Version(serial, vector_bytes(self.seed, point_id, serial), label_of(self.seed, point_id, serial)), before)
                   for point_id, before in zip(ids, old)]
         points = [self._point(rng, point_id, version.vector, version.label) for point_id, version, _ in writes]
@@ -179,7 +180,7 @@ class Model:
         elif kind == "invalid-store":
             points[-1] = self._point(rng, writes[-1][0], *self._refused_by_store(rng, writes[-1][1]))
         body = json.dumps({"points": points}).encode()
-        return Request(serial, kind, writes, not kind.startswith("invalid"), body)
+        return Request(serial, kind, writes, not kind.startswith("invalid"), body, {"upserted": len(points)})
 
     @staticmethod
     def _point(rng, point_id, vector, label, encoding=None):
@@ -219,6 +220,8 @@ class Model:
         with self.lock:
             if status is not None and status != (200 if request.valid else 400):
                 self.unexpected.append((request, status, text))
+            elif status == 200 and parsed(text) != request.answer:
+                self.unexpected.append((request, status, f"{text}, expected {json.dumps(request.answer)}"))
             if status == 200:
                 request.outcome = "acknowledged"
                 self.acknowledged.append(request)
@@ -302,6 +305,13 @@ class Model:
             self._free(point_id)
         self.acknowledged, self.refused, self.unknown, self.unexpected = [], [], [], []
         return counts
+
+
+def parsed(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def describe(versions):
