@@ -500,6 +500,8 @@ def main():
         if not args.json:
             print(text, file=sys.stderr, flush=True)
 
+    # SIGTERM (a CI timeout) goes through the `finally` below, which kills the server
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(seed)
     model = Model(seed, args.points)
     server = Server(fmdb, directory, work, log_file)
