@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "FeatureMemory", targets: ["FeatureMemory"]),
         .executable(name: "fmdb", targets: ["fmdb"]),
+        .executable(name: "fmdb-load", targets: ["LoadGenerator"]),
         .library(name: "FeatureExtraction", targets: ["FeatureExtraction"]),
         .library(name: "PatternLearning", targets: ["PatternLearning"]),
         .library(name: "VectorFiles", targets: ["VectorFiles"]),
@@ -14,7 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
-        // the server only (FeatureServer, fmdb serve): never a dependency of the engine targets
+        // the server (FeatureServer, fmdb serve) and the load generator (fmdb-load) only: never a
+        // dependency of the engine targets
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -94,10 +96,25 @@ let package = Package(
                 "FeatureServer",
                 "FeatureMemory",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // fvecs, npy, JSON lines and ivecs: a file-format library with no storage dependency
         .target(name: "VectorFiles"),
         .testTarget(name: "VectorFilesTests", dependencies: ["VectorFiles"]),
+        // the open-loop HTTP load generator of tools/load-test: raw NIO, so 1,000 keep-alive
+        // connections fit on a small machine beside the server it measures
+        .executableTarget(
+            name: "LoadGenerator",
+            dependencies: [
+                "VectorFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ]
 )

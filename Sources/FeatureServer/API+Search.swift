@@ -33,6 +33,11 @@ extension API {
                 let results = search.exact
                     ? try txn.exactNearest(to: vector, count: search.k, filter: filter)
                     : try txn.nearest(to: vector, count: search.k, ef: search.ef, filter: filter)
+                // finite values can still overflow a distance (l2 squares, ip multiplies): JSON has
+                // no infinity, and the order of such results means nothing
+                guard results.allSatisfy({ $0.distance.isFinite }) else {
+                    throw APIError.invalidField("\(search.vector.field): its distances overflow float32 (values too large)")
+                }
                 return SearchOutput(
                     ids: results.map(\.id), distances: results.map(\.distance),
                     labels: try results.map { try txn.metadata(for: $0.id).label })

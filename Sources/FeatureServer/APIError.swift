@@ -45,7 +45,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         var headers = self.headers
         headers[.contentType] = "application/json"
         let body = ErrorBody(error: .init(code: code, message: message))
-        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal","message":"unencodable error"}}"#.utf8)
+        let data = (try? API.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal","message":"unencodable error"}}"#.utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

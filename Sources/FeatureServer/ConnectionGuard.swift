@@ -3,7 +3,8 @@ import NIOHTTPTypes
 
 /// Per connection, in the channel pipeline: closes a connection past `--max-connections` at once
 /// (refused, rather than slowing everyone), and one whose request headers do not arrive within
-/// the header timeout (slow or idle clients) or whose body does not within the body timeout.
+/// the header timeout of its first byte (or of the connection's start), whose body does not
+/// within the body timeout, or that stays idle between requests past the idle timeout.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -14,6 +15,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counters: ServerCounters
     private var counted = false
     private var readingRequest = false
+    private var idle = false
     private var deadline: Scheduled<Void>?
 
     /// A guard applying `limits`, counting into `counters`.
@@ -23,6 +25,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        // the first bytes of a request reach the pipeline's head long before a whole head is
+        // decoded here: a watcher there starts the header clock
+        let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        try? context.pipeline.syncOperations.addHandler(
+            FirstByteWatcher { loopSelf.value.bytesArrived(context: loopContext.value) }, position: .first)
         if context.channel.isActive { opened(context: context) }
     }
 
@@ -44,6 +52,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             readingRequest = true
+            idle = false
             arm(context: context, after: limits.bodyTimeout, reason: nil)
         case .body:
             break
@@ -57,10 +66,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data), !readingRequest {
-            // the next request's headers are due within the header timeout, as the first's were
-            arm(context: context, after: limits.headerTimeout, reason: counters.headerTimeouts)
+            idle = true
+            arm(context: context, after: limits.idleTimeout, reason: nil)
         }
         context.write(data, promise: promise)
+    }
+
+    /// Bytes came in: on an idle connection they begin a request, whose headers are now due.
+    private func bytesArrived(context: ChannelHandlerContext) {
+        guard idle, !readingRequest else { return }
+        idle = false
+        arm(context: context, after: limits.headerTimeout, reason: counters.headerTimeouts)
     }
 
     private func opened(context: ChannelHandlerContext) {
@@ -102,4 +118,20 @@ struct ConnectionLimits: Sendable {
     var headerTimeout: TimeAmount
     /// Time for a request's body to arrive after its headers.
     var bodyTimeout: TimeAmount
+    /// Time a connection may wait between a response and the next request's first byte.
+    var idleTimeout: TimeAmount
+}
+
+/// At the head of the pipeline: tells the guard whenever bytes arrive.
+private final class FirstByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let arrived: () -> Void
+
+    init(_ arrived: @escaping () -> Void) { self.arrived = arrived }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        arrived()
+        context.fireChannelRead(data)
+    }
 }

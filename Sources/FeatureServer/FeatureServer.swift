@@ -28,14 +28,16 @@ public enum FeatureServer {
         router.add(middleware: ErrorMiddleware(counters: counters))
         router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
         router.add(middleware: AdmissionMiddleware(maximumInFlight: configuration.maximumInFlight, counters: counters))
+        router.add(middleware: MethodMiddleware())
         API(registry: registry, maximumBodyBytes: configuration.maximumBodyBytes, counters: counters).register(on: router)
 
         let limits = ConnectionLimits(
             maximumConnections: max(1, maximumConnections),
             headerTimeout: .nanoseconds(Int64(configuration.headerTimeout.components.seconds * 1_000_000_000)),
-            bodyTimeout: .nanoseconds(Int64(configuration.bodyTimeout.components.seconds * 1_000_000_000)))
+            bodyTimeout: .nanoseconds(Int64(configuration.bodyTimeout.components.seconds * 1_000_000_000)),
+            idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds * 1_000_000_000)))
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(limits: limits, counters: counters)], idleTimeout: .seconds(120))
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counters: counters)], idleTimeout: nil)
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = Application(
             router: router,

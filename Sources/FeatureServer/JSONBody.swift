@@ -8,6 +8,10 @@ enum JSONBody {
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         try requireContentType(request, accepted: ["application/json"])
         let buffer = try await collect(request, limit: limit)
+        if let fast = T.self as? any FastDecodable.Type,
+           let value = try buffer.withUnsafeReadableBytes({ try fast.fastDecode($0) }) as? T {
+            return value
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch let error as APIError {

@@ -8,6 +8,796 @@ openapi: 3.0.3
 info:
   title: FeatureMemory server (fmdb serve)
   version: "1.0"
-paths: {}
+  description: |
+    An HTTP API over a directory of collections: each collection is a FeatureMemory store of
+    vectors of one dimension and metric, with an HNSW index. See docs/server.md.
+
+    Request and response bodies are JSON (`Content-Type: application/json`), except the WAV
+    bodies of learn and recognize, /metrics (Prometheus text) and this document (YAML).
+    Unknown fields in a request body are refused (400 `invalid_field`); optional fields may be
+    given as null, which means the same as leaving them out.
+
+    Every error is answered with its status and `{"error": {"code": "...", "message": "..."}}`.
+    Any route may answer 503 `overloaded` (with `Retry-After: 1`) when more than `--max-queue`
+    requests are being handled, and 401 when the server runs with `--api-key-file` and the
+    request has no valid `Authorization: Bearer KEY` (every route but /healthz).
+  license:
+    name: See the repository
+servers:
+  - url: http://127.0.0.1:6380
+security:
+  - {}
+  - bearerAuth: []
+tags:
+  - name: collections
+  - name: points
+  - name: search
+  - name: audio
+  - name: service
+paths:
+  /v1/collections:
+    get:
+      tags: [collections]
+      operationId: listCollections
+      summary: Every collection, sorted by name.
+      responses:
+        "200":
+          description: The collections.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CollectionList"
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /v1/collections/{name}:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    put:
+      tags: [collections]
+      operationId: createCollection
+      summary: Creates a collection; idempotent when it exists with the same settings.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/CollectionSettings"
+            example: { dimension: 384, metric: cosine }
+      responses:
+        "200":
+          description: The collection existed with the same settings; nothing changed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CollectionInfo"
+        "201":
+          description: The collection was created.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CollectionInfo"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "409": { $ref: "#/components/responses/Conflict" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+        "507": { $ref: "#/components/responses/StoreFull" }
+    get:
+      tags: [collections]
+      operationId: getCollection
+      summary: A collection's settings, size and cache figures.
+      responses:
+        "200":
+          description: The collection.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CollectionInfo"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+    delete:
+      tags: [collections]
+      operationId: deleteCollection
+      summary: Deletes a collection and its directory, after the requests using it finished.
+      responses:
+        "200":
+          description: The collection is gone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CollectionDeleted"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "409": { $ref: "#/components/responses/Conflict" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /v1/collections/{name}/points:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    post:
+      tags: [points]
+      operationId: upsertPoints
+      summary: Inserts or replaces points, all or nothing; answered once the commit is durable.
+      description: |
+        Of ids given twice in one request the last wins. Every vector must have the collection's
+        dimension and finite values (and not be all zeros in a cosine collection).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/UpsertRequest"
+            example: { points: [{ id: 7, vector: [0.1, 0.2, 0.3, 0.4], label: dog }] }
+      responses:
+        "200":
+          description: Every point was written and the transaction committed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Upserted"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+        "507": { $ref: "#/components/responses/StoreFull" }
+  /v1/collections/{name}/points/{id}:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+      - $ref: "#/components/parameters/PointID"
+    get:
+      tags: [points]
+      operationId: getPoint
+      summary: One point's vector and label.
+      responses:
+        "200":
+          description: The point.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Point"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+    delete:
+      tags: [points]
+      operationId: deletePoint
+      summary: Deletes one point; answered once the commit is durable.
+      responses:
+        "200":
+          description: The point was deleted.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Deleted"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+        "507": { $ref: "#/components/responses/StoreFull" }
+  /v1/collections/{name}/points/delete:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    post:
+      tags: [points]
+      operationId: deletePoints
+      summary: Deletes the points that exist among the ids, all in one transaction.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/DeleteRequest"
+            example: { ids: [1, 2, 3] }
+      responses:
+        "200":
+          description: The transaction committed; `deleted` counts the ids that existed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Deleted"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+        "507": { $ref: "#/components/responses/StoreFull" }
+  /v1/collections/{name}/search:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    post:
+      tags: [search]
+      operationId: search
+      summary: The k nearest points to a vector, nearest first.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/SearchRequest"
+            example: { vector: [0.1, 0.2, 0.3, 0.4], k: 3 }
+      responses:
+        "200":
+          description: The nearest points (fewer than k when the collection, or the label, has fewer).
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/SearchResult"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /v1/collections/{name}/search/batch:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    post:
+      tags: [search]
+      operationId: searchBatch
+      summary: Several searches in one read transaction (one snapshot).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/BatchSearchRequest"
+            example: { searches: [{ vector: [0.1, 0.2, 0.3, 0.4], k: 3 }, { vector: [0.4, 0.3, 0.2, 0.1], label: dog }] }
+      responses:
+        "200":
+          description: One result per search, in order.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/BatchSearchResult"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /v1/collections/{name}/learn:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    post:
+      tags: [audio]
+      operationId: learn
+      summary: Learns a spoken clip (WAV) under a label, as `fmdb learn` does.
+      description: |
+        The clip goes through the MFCC pipeline; the collection must hold vectors of that kind
+        (otherwise 409). Answered once the learned points are committed.
+      parameters:
+        - name: label
+          in: query
+          required: true
+          description: The label to learn the clip under, 1…255 UTF-8 bytes.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 255
+      requestBody:
+        required: true
+        content:
+          audio/wav:
+            schema: { $ref: "#/components/schemas/Clip" }
+          audio/x-wav:
+            schema: { $ref: "#/components/schemas/Clip" }
+          audio/wave:
+            schema: { $ref: "#/components/schemas/Clip" }
+          application/octet-stream:
+            schema: { $ref: "#/components/schemas/Clip" }
+      responses:
+        "200":
+          description: The clip was learned.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Learned"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "409": { $ref: "#/components/responses/Conflict" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+        "507": { $ref: "#/components/responses/StoreFull" }
+  /v1/collections/{name}/recognize:
+    parameters:
+      - $ref: "#/components/parameters/CollectionName"
+    post:
+      tags: [audio]
+      operationId: recognize
+      summary: The label of a spoken clip (WAV), as `fmdb recognize` answers it.
+      requestBody:
+        required: true
+        content:
+          audio/wav:
+            schema: { $ref: "#/components/schemas/Clip" }
+          audio/x-wav:
+            schema: { $ref: "#/components/schemas/Clip" }
+          audio/wave:
+            schema: { $ref: "#/components/schemas/Clip" }
+          application/octet-stream:
+            schema: { $ref: "#/components/schemas/Clip" }
+      responses:
+        "200":
+          description: The label recognized (null when nothing is close enough) and how sure.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Recognized"
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "409": { $ref: "#/components/responses/Conflict" }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /healthz:
+    get:
+      tags: [service]
+      operationId: health
+      summary: Whether the process answers; never needs a key and is never refused as overloaded.
+      security: []
+      responses:
+        "200":
+          description: The server runs.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Health"
+        "500": { $ref: "#/components/responses/Internal" }
+  /readyz:
+    get:
+      tags: [service]
+      operationId: ready
+      summary: Whether every collection opened and finished its warm start.
+      responses:
+        "200":
+          description: Ready.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Ready"
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503":
+          description: |
+            Not ready (`unavailable`: a collection is warming up or failed to open), or
+            `overloaded`.
+          headers:
+            Retry-After:
+              description: Present with `overloaded`.
+              schema: { type: string }
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Error"
+  /metrics:
+    get:
+      tags: [service]
+      operationId: metrics
+      summary: Counters in the Prometheus text exposition format.
+      responses:
+        "200":
+          description: The counters.
+          content:
+            text/plain:
+              schema:
+                type: string
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /openapi.yaml:
+    get:
+      tags: [service]
+      operationId: openAPI
+      summary: This document.
+      responses:
+        "200":
+          description: The OpenAPI description of the API.
+          content:
+            application/yaml:
+              schema:
+                type: string
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+components:
+  securitySchemes:
+    bearerAuth:
+      type: http
+      scheme: bearer
+      description: |
+        Needed only when the server runs with `--api-key-file` (one key per line): every route
+        but /healthz then answers 401 without `Authorization: Bearer KEY`.
+  parameters:
+    CollectionName:
+      name: name
+      in: path
+      required: true
+      description: The collection's name (its directory's name in the served directory).
+      schema:
+        type: string
+        pattern: "^[A-Za-z0-9_-]{1,64}$"
+        minLength: 1
+        maxLength: 64
+      example: c
+    PointID:
+      name: id
+      in: path
+      required: true
+      description: The point's id, an unsigned 64-bit integer in decimal.
+      schema:
+        type: integer
+        minimum: 0
+        maximum: 18446744073709551615
+      example: 7
+  responses:
+    BadRequest:
+      description: |
+        The request is malformed: `invalid_json` (the body is not JSON), `invalid_field` (a
+        field is missing, unknown, of the wrong type or out of range; the message names it),
+        `invalid_name` (the collection name), `invalid_audio` (the clip cannot be decoded).
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    Unauthorized:
+      description: "`unauthorized`: the server has API keys and the request has no valid one."
+      headers:
+        WWW-Authenticate:
+          schema: { type: string, enum: [Bearer] }
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    NotFound:
+      description: "`not_found`: no such collection or point (or no such route)."
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    Conflict:
+      description: |
+        `conflict`: the collection exists with other settings, is being created or deleted by
+        another request, or holds vectors of another kind than learned clips.
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    PayloadTooLarge:
+      description: "`payload_too_large`: the body is over `--max-body-mb` (64 MiB by default)."
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    UnsupportedMediaType:
+      description: "`unsupported_media_type`: the request's Content-Type is not one the route reads."
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    Internal:
+      description: "`internal`: a failure the client cannot fix (logged by the server)."
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    Overloaded:
+      description: |
+        `overloaded`: more than `--max-queue` requests are being handled, or too many writes wait
+        for the collection; retry after the Retry-After seconds. `unavailable`: the collection
+        is closing (the server is shutting down).
+      headers:
+        Retry-After:
+          description: Seconds to wait, with `overloaded`.
+          schema: { type: string }
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    StoreFull:
+      description: "`store_full`: the store reached its map size cap or the disk is full."
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+  schemas:
+    Error:
+      type: object
+      additionalProperties: false
+      required: [error]
+      properties:
+        error:
+          type: object
+          additionalProperties: false
+          required: [code, message]
+          properties:
+            code:
+              type: string
+              enum:
+                - invalid_json
+                - invalid_field
+                - invalid_name
+                - invalid_audio
+                - bad_request
+                - unauthorized
+                - not_found
+                - method_not_allowed
+                - conflict
+                - payload_too_large
+                - unsupported_media_type
+                - internal
+                - overloaded
+                - unavailable
+                - store_full
+            message:
+              type: string
+              description: What went wrong, naming the field or resource.
+      example: { error: { code: invalid_field, message: "points[3].vector: expected 384 values, got 3" } }
+    Metric:
+      type: string
+      enum: [cosine, l2, ip]
+      description: "`cosine`: 1 − cos; `l2`: squared Euclidean distance; `ip`: 1 − a·b."
+    CollectionSettings:
+      type: object
+      additionalProperties: false
+      required: [dimension]
+      properties:
+        dimension:
+          type: integer
+          minimum: 1
+          maximum: 65536
+          description: Values per vector.
+        metric:
+          allOf: [{ $ref: "#/components/schemas/Metric" }]
+          nullable: true
+          description: cosine when absent.
+        m:
+          type: integer
+          minimum: 4
+          maximum: 255
+          nullable: true
+          description: HNSW links per node in the upper layers (twice as many in the bottom layer); 16 when absent.
+        ef_construction:
+          type: integer
+          minimum: 4
+          maximum: 10000
+          nullable: true
+          description: Candidates examined per insertion, at least m; 200 (or m, when larger) when absent.
+    CollectionInfo:
+      type: object
+      additionalProperties: false
+      required: [name, count, dimension, metric, m, ef_construction, bytes, cache]
+      properties:
+        name: { type: string, pattern: "^[A-Za-z0-9_-]{1,64}$" }
+        count: { type: integer, minimum: 0, description: Points stored. }
+        dimension: { type: integer, minimum: 1, maximum: 65536 }
+        metric: { $ref: "#/components/schemas/Metric" }
+        m: { type: integer, minimum: 4, maximum: 255 }
+        ef_construction: { type: integer, minimum: 4, maximum: 10000 }
+        bytes: { type: integer, minimum: 0, description: Size of the store's files. }
+        cache:
+          type: object
+          additionalProperties: false
+          required: [hits, misses, hit_rate, nodes, bytes]
+          description: The collection's node cache since the server started.
+          properties:
+            hits: { type: integer, minimum: 0 }
+            misses: { type: integer, minimum: 0 }
+            hit_rate: { type: number, minimum: 0, maximum: 1 }
+            nodes: { type: integer, minimum: 0 }
+            bytes: { type: integer, minimum: 0 }
+    CollectionList:
+      type: object
+      additionalProperties: false
+      required: [collections]
+      properties:
+        collections:
+          type: array
+          items: { $ref: "#/components/schemas/CollectionInfo" }
+    CollectionDeleted:
+      type: object
+      additionalProperties: false
+      required: [deleted]
+      properties:
+        deleted: { type: string, description: The deleted collection's name. }
+    ID:
+      type: integer
+      minimum: 0
+      maximum: 18446744073709551615
+      description: An unsigned 64-bit integer.
+    Vector:
+      type: array
+      minItems: 1
+      maxItems: 65536
+      description: The collection's dimension of finite numbers that fit a float32; the vector's Euclidean length at most 2^62 (about 4.6e18).
+      items:
+        type: number
+        minimum: -3.4028234663852886e+38
+        maximum: 3.4028234663852886e+38
+    VectorBase64:
+      type: string
+      format: byte
+      pattern: "^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+      description: Base64 of the values as little-endian float32 (4 bytes a value).
+    Label:
+      type: string
+      minLength: 1
+      maxLength: 255
+      description: 1…255 UTF-8 bytes.
+    PointInput:
+      type: object
+      additionalProperties: false
+      required: [id]
+      description: One point; give exactly one of `vector` and `vector_b64`.
+      properties:
+        id: { $ref: "#/components/schemas/ID" }
+        vector: { $ref: "#/components/schemas/Vector" }
+        vector_b64: { $ref: "#/components/schemas/VectorBase64" }
+        label:
+          allOf: [{ $ref: "#/components/schemas/Label" }]
+          nullable: true
+      oneOf:
+        - required: [vector]
+        - required: [vector_b64]
+    UpsertRequest:
+      type: object
+      additionalProperties: false
+      required: [points]
+      properties:
+        points:
+          type: array
+          minItems: 1
+          maxItems: 10000
+          items: { $ref: "#/components/schemas/PointInput" }
+    Upserted:
+      type: object
+      additionalProperties: false
+      required: [upserted]
+      properties:
+        upserted: { type: integer, minimum: 1, maximum: 10000, description: Points in the request. }
+    Point:
+      type: object
+      additionalProperties: false
+      required: [id, vector, label]
+      properties:
+        id: { $ref: "#/components/schemas/ID" }
+        vector:
+          type: array
+          minItems: 1
+          items: { type: number }
+        label:
+          type: string
+          nullable: true
+    DeleteRequest:
+      type: object
+      additionalProperties: false
+      required: [ids]
+      properties:
+        ids:
+          type: array
+          minItems: 1
+          maxItems: 10000
+          items: { $ref: "#/components/schemas/ID" }
+    Deleted:
+      type: object
+      additionalProperties: false
+      required: [deleted]
+      properties:
+        deleted: { type: integer, minimum: 0, maximum: 10000, description: Points that existed and were deleted. }
+    SearchRequest:
+      type: object
+      additionalProperties: false
+      description: A query vector (exactly one of `vector` and `vector_b64`) and how to search.
+      properties:
+        vector: { $ref: "#/components/schemas/Vector" }
+        vector_b64: { $ref: "#/components/schemas/VectorBase64" }
+        k:
+          type: integer
+          minimum: 1
+          maximum: 1000
+          nullable: true
+          description: Neighbours to return; 10 when absent.
+        ef:
+          type: integer
+          minimum: 1
+          maximum: 10000
+          nullable: true
+          description: The search beam (at least k is used); the store's default when absent.
+        label:
+          type: string
+          nullable: true
+          description: Only points with this label.
+        exact:
+          type: boolean
+          nullable: true
+          description: A brute-force scan instead of the index; false when absent.
+      oneOf:
+        - required: [vector]
+        - required: [vector_b64]
+    SearchResult:
+      type: object
+      additionalProperties: false
+      required: [ids, distances, labels]
+      description: Parallel arrays, nearest first.
+      properties:
+        ids:
+          type: array
+          maxItems: 1000
+          items: { $ref: "#/components/schemas/ID" }
+        distances:
+          type: array
+          maxItems: 1000
+          items: { type: number }
+        labels:
+          type: array
+          maxItems: 1000
+          items:
+            type: string
+            nullable: true
+    BatchSearchRequest:
+      type: object
+      additionalProperties: false
+      required: [searches]
+      properties:
+        searches:
+          type: array
+          minItems: 1
+          maxItems: 1000
+          items: { $ref: "#/components/schemas/SearchRequest" }
+    BatchSearchResult:
+      type: object
+      additionalProperties: false
+      required: [results]
+      properties:
+        results:
+          type: array
+          items: { $ref: "#/components/schemas/SearchResult" }
+    Clip:
+      type: string
+      format: binary
+      description: A WAV file (16-, 24- or 32-bit PCM, 32- or 64-bit float; any sample rate and channel count), at most 64 MiB.
+    Learned:
+      type: object
+      additionalProperties: false
+      required: [label, learned, created, merged]
+      properties:
+        label: { type: string }
+        learned: { type: integer, minimum: 0, description: Examples learned from the clip. }
+        created: { type: integer, minimum: 0, description: New points. }
+        merged: { type: integer, minimum: 0, description: Examples merged into existing points. }
+    Recognized:
+      type: object
+      additionalProperties: false
+      required: [label, confidence]
+      properties:
+        label:
+          type: string
+          nullable: true
+        confidence: { type: number }
+    Health:
+      type: object
+      additionalProperties: false
+      required: [status]
+      properties:
+        status: { type: string, enum: [ok] }
+    Ready:
+      type: object
+      additionalProperties: false
+      required: [status]
+      properties:
+        status: { type: string, enum: [ready] }
 """#
 }

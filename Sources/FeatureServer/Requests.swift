@@ -24,7 +24,9 @@ struct CollectionSettings: Decodable, Equatable {
         }
         self.metric = metric
         m = try container.field(Int.self, .m, expected: "an integer", in: decoder) ?? HNSWParameters().m
-        efConstruction = try container.field(Int.self, .efConstruction, expected: "an integer", in: decoder) ?? HNSWParameters().efConstruction
+        // the default follows a large m: ef_construction may not be below m
+        efConstruction = try container.field(Int.self, .efConstruction, expected: "an integer", in: decoder)
+            ?? max(HNSWParameters().efConstruction, m)
         guard (1...StoreOptions.maximumDimension).contains(dimension) else {
             throw APIError.invalidField("dimension: must be 1…\(StoreOptions.maximumDimension), got \(dimension)")
         }
@@ -46,6 +48,11 @@ struct PointInput: Decodable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable { case id, vector, vectorB64 = "vector_b64", label }
 
+    /// A point from its fields.
+    init(id: UInt64, vector: VectorInput, label: String?) {
+        (self.id, self.vector, self.label) = (id, vector, label)
+    }
+
     init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -59,6 +66,9 @@ struct PointInput: Decodable {
 struct UpsertRequest: Decodable {
     var points: [PointInput]
     private enum CodingKeys: String, CodingKey, CaseIterable { case points }
+
+    /// An upsert of `points`.
+    init(points: [PointInput]) { self.points = points }
 
     init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
@@ -90,14 +100,27 @@ struct SearchRequest: Decodable {
     init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        vector = try VectorInput(from: decoder)
-        k = try container.field(Int.self, .k, expected: "an integer", in: decoder) ?? 10
-        ef = try container.field(Int.self, .ef, expected: "an integer", in: decoder)
-        label = try container.field(String.self, .label, expected: "a string", in: decoder)
-        exact = try container.field(Bool.self, .exact, expected: "true or false", in: decoder) ?? false
-        guard Limits.k.contains(k) else { throw APIError.invalidField("k: must be \(Limits.k.lowerBound)…\(Limits.k.upperBound), got \(k)") }
+        try self.init(
+            vector: try VectorInput(from: decoder),
+            k: try container.field(Int.self, .k, expected: "an integer", in: decoder),
+            ef: try container.field(Int.self, .ef, expected: "an integer", in: decoder),
+            label: try container.field(String.self, .label, expected: "a string", in: decoder),
+            exact: try container.field(Bool.self, .exact, expected: "true or false", in: decoder),
+            path: decoder.codingPath.isEmpty ? "" : FieldPath.text(decoder.codingPath) + ".")
+    }
+
+    /// A search from its fields (absent ones nil), checked; `path` prefixes field names in errors.
+    init(vector: VectorInput, k: Int?, ef: Int?, label: String?, exact: Bool?, path: String = "") throws {
+        self.vector = vector
+        self.k = k ?? 10
+        self.ef = ef
+        self.label = label
+        self.exact = exact ?? false
+        guard Limits.k.contains(self.k) else {
+            throw APIError.invalidField("\(path)k: must be \(Limits.k.lowerBound)…\(Limits.k.upperBound), got \(self.k)")
+        }
         if let ef, !Limits.ef.contains(ef) {
-            throw APIError.invalidField("ef: must be \(Limits.ef.lowerBound)…\(Limits.ef.upperBound), got \(ef)")
+            throw APIError.invalidField("\(path)ef: must be \(Limits.ef.lowerBound)…\(Limits.ef.upperBound), got \(ef)")
         }
     }
 }
@@ -106,6 +129,9 @@ struct SearchRequest: Decodable {
 struct BatchSearchRequest: Decodable {
     var searches: [SearchRequest]
     private enum CodingKeys: String, CodingKey, CaseIterable { case searches }
+
+    /// A batch of `searches`.
+    init(searches: [SearchRequest]) { self.searches = searches }
 
     init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))

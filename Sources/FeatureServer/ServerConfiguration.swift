@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var headerTimeout: Duration = .seconds(10)
     /// Time for a request body to arrive after its headers.
     public var bodyTimeout: Duration = .seconds(60)
+    /// Time a kept-alive connection may wait for its next request.
+    public var idleTimeout: Duration = .seconds(60)
 
     /// A configuration serving `directory` with the defaults.
     public init(directory: URL) { self.directory = directory }

@@ -10,6 +10,18 @@ struct VectorInput {
 
     private enum CodingKeys: String, CodingKey { case vector, vectorB64 = "vector_b64" }
 
+    /// Values read elsewhere, from `field`.
+    init(values: [Float], field: String) {
+        self.values = values
+        self.field = field
+    }
+
+    /// The values of base64 text (little-endian float32) from `field`.
+    init(base64 text: String, field: String) throws {
+        self.values = try Self.decodeBase64(text, field: field)
+        self.field = field
+    }
+
     /// Reads the one vector field of the object `decoder` reads.
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -22,14 +22,10 @@ struct DamageTests {
         return vectors
     }
 
-    /// Flips the byte `offset` bytes into every copy of `needle` in data.mdb; returns how many.
+    /// Flips the byte `offset` bytes into every copy of `needle` in data.mdb, in place; returns how many.
     @discardableResult
-    func damage(_ needle: [UInt8], at offset: Int) throws -> Int {
-        var file = [UInt8](try Data(contentsOf: dataFile))
-        let found = occurrences(of: needle, in: file)
-        for start in found { file[start + offset] ^= 0x5A }
-        try Data(file).write(to: dataFile)
-        return found.count
+    func damage(_ needle: [UInt8], at offset: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
+        try DataFileDamage.flip(needle, at: offset, inStoreAt: temporary.storeURL, sourceLocation: sourceLocation)
     }
 
     func node(of id: UInt64, in store: FeatureStore) throws -> UInt32 {

@@ -41,8 +41,6 @@ struct SalvageTests {
 
     @Test func aZeroedVectorLeafLosesOnlyItsOwnRecords() throws {
         let vectors = try writeStore()
-        let before = try FeatureStore(at: temporary.storeURL)
-        let original = try Dictionary(uniqueKeysWithValues: vectors.keys.map { ($0, try before.get($0)) })
         let page = try livePage(holding: vectors[200]!)
         let file = [UInt8](try Data(contentsOf: dataFile))
         // the nodes whose records the page holds, from its own keys (compressed records hide their floats)
@@ -51,11 +49,16 @@ struct SalvageTests {
             let node = leaf.node(at: leaf.nodeOffset(index))
             return leaf.u32(node.keyOffset)
         })
-        let onPage = try Set(vectors.keys.filter { id in try before.read { try $0.node(for: id) }.map(nodes.contains) == true })
+        let original: [UInt64: StoredVector]
+        let onPage: Set<UInt64>
+        do {
+            // closed before the page is damaged: its warm start may still be reading the map
+            let before = try FeatureStore(at: temporary.storeURL)
+            original = try Dictionary(uniqueKeysWithValues: vectors.keys.map { ($0, try before.get($0)) })
+            onPage = try Set(vectors.keys.filter { id in try before.read { try $0.node(for: id) }.map(nodes.contains) == true })
+        }
         #expect(onPage.contains(200))
-        var zeroed = file
-        zeroed.replaceSubrange((page * pageSize)..<((page + 1) * pageSize), with: [UInt8](repeating: 0, count: pageSize))
-        try Data(zeroed).write(to: dataFile)
+        try DataFileDamage.write([UInt8](repeating: 0, count: pageSize), at: page * pageSize, inStoreAt: temporary.storeURL)
 
         let report = try FeatureStore.salvage(from: temporary.storeURL, to: destination)
         #expect(report.damage.map(\.page) == [page])

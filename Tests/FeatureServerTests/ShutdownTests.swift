@@ -1,0 +1,81 @@
+import FeatureMemory
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGTERM with writes in flight: every write acknowledged is durable, the server exits 0, and
+/// it stops accepting connections.
+struct ShutdownTests {
+    static let dimension = 4
+
+    static func vector(_ id: UInt64) -> [Float] { [Float(id), 1, -Float(id % 7), 0.5] }
+
+    /// The ids of points whose upsert was answered 200, shared by the writers.
+    final class Acknowledged: Sendable {
+        let ids = Mutex<[UInt64]>([])
+    }
+
+    @Test func everyAcknowledgedWriteSurvivesAGracefulStop() async throws {
+        let root = try TemporaryDirectory()
+        let served = root.url.appendingPathComponent("served")
+        let server = try await ServerProcess(directory: served)
+        let port = server.port
+        let http = TestHTTP.client(connections: 32)
+        let client = TestClient(http: http, base: server.url)
+        try await client.createCollection("c", dimension: Self.dimension)
+
+        let acknowledged = Acknowledged()
+        let pid = server.processIdentifier
+        let signalAfter = 60
+        let attemptsPerWriter = 100
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<32 {
+                group.addTask {
+                    for request in 0..<attemptsPerWriter {
+                        let ids = (0..<5).map { UInt64(writer * 100_000 + request * 5 + $0) }
+                        let points = ids.map { WirePoint(id: $0, vector: Self.vector($0)) }
+                        // after SIGTERM a request may be refused or its connection closed: the writer stops there
+                        guard let reply = try? await client.send(.POST, "/v1/collections/c/points", encoding: Upsert(points: points)),
+                              reply.status == 200 else { return }
+                        let total = acknowledged.ids.withLock { list in
+                            list += ids
+                            return list.count / 5
+                        }
+                        if total == signalAfter { kill(pid, SIGTERM) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await http.shutdown()
+        let status = try await server.waitForExit()
+        #expect(status == 0, "stderr: \(server.standardError)")
+        #expect(RawConnection.isRefused(port: port), "a stopped server still accepts connections")
+
+        let ids = acknowledged.ids.withLock { $0 }
+        #expect(ids.count / 5 >= signalAfter, "SIGTERM was sent")
+        #expect(ids.count / 5 < 32 * attemptsPerWriter, "every request succeeded: the stop did not happen mid-way")
+        var options = StoreOptions()
+        options.createIfMissing = false
+        let store = try FeatureStore(at: served.appendingPathComponent("c"), options: options)
+        let lost = try store.read { txn in try ids.filter { id in try !txn.contains(id) || txn.get(id).vector != Self.vector(id) } }
+        #expect(lost.isEmpty, "\(lost.count) acknowledged points are missing or wrong, e.g. \(lost.prefix(5))")
+    }
+
+    @Test func anIdleServerStopsAtOnceAndRefusesNewConnections() async throws {
+        let scratch = try TemporaryDirectory()
+        let server = try await ServerProcess(directory: scratch.url.appendingPathComponent("served"))
+        let port = server.port
+        let idle = try RawConnection(port: port)  // an idle client must not hold the stop
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await server.stop() == 0, "stderr: \(server.standardError)")
+        #expect(clock.now - start < .seconds(15), "stopping took \(clock.now - start)")
+        #expect(RawConnection.isRefused(port: port))
+        #expect(idle.receive(timeout: .seconds(1)).closed, "the idle connection was closed")
+    }
+}
