@@ -33,7 +33,8 @@ demo: build speech-deps
 	@bash tools/speech-demo.sh "$(DEMO_SPEECH)"
 	@bash tools/demo.sh "$(DEMO_STORE)" "$(DEMO_DATA)"
 
-# The suite, then the QuickStart example (its own package, built in debug like the tests): it
+# The suite, a short server crash test (5 kills of the debug build's `fmdb serve`, well under a
+# minute), then the QuickStart example (its own package, built in debug like the tests): it
 # exits non-zero when a result is wrong.
 # The layer rules first (seconds): no import cycle between folders or targets, none against
 # docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml up to date.
@@ -44,6 +45,7 @@ test: deps
 	python3 tools/embed-openapi --check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	bash tools/crash-test --server --iterations 5 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/schema-test
 	$(SWIFT) build --package-path Examples/QuickStart
 	"$$($(SWIFT) build --package-path Examples/QuickStart --show-bin-path)/QuickStart"

@@ -4,8 +4,10 @@ import Synchronization
 
 /// The writes of one collection, committed in groups: requests that arrive while a transaction
 /// commits wait together and share the next transaction and its one fsync. Each request is
-/// answered only after the transaction holding it committed; when a group fails, its requests
-/// are retried one transaction each, so one bad request never fails the others.
+/// answered only after the transaction holding it committed. A request the store refuses inside a
+/// group is answered with its error alone and the others are tried again together, without it
+/// (what running them one after the other gives), so one bad request neither fails the others
+/// nor costs them a transaction each; only when the commit itself fails is each retried alone.
 final class GroupCommitter: Sendable {
     private struct Job: Sendable {
         /// The request's writes (nil: `exclusive` work that opens its own transactions).
@@ -131,26 +133,42 @@ final class GroupCommitter: Sendable {
             group[0].finish(Result { try exclusive() })
             return
         }
-        do {
-            try store.write { txn in
-                for job in group { try job.writes?(txn) }
-            }
-            commits.add()
-            requestsCommitted.add(group.count)
-            for job in group { job.finish(.success(())) }
-        } catch {
-            guard group.count > 1 else {
-                group[0].finish(.failure(error))
-                return
-            }
-            for job in group {
-                let result = Result<Void, any Error> { try store.write { txn in try job.writes?(txn) } }
-                if case .success = result {
-                    commits.add()
-                    requestsCommitted.add()
+        var remaining = group
+        while !remaining.isEmpty {
+            var refused: Int?          // the request whose writes threw, if one did (not the commit)
+            do {
+                try store.write { txn in
+                    for (index, job) in remaining.enumerated() {
+                        do { try job.writes?(txn) } catch {
+                            refused = index
+                            throw error
+                        }
+                    }
                 }
-                job.finish(result)
+                commits.add()
+                requestsCommitted.add(remaining.count)
+                for job in remaining { job.finish(.success(())) }
+                return
+            } catch {
+                guard let refused else {
+                    if remaining.count == 1 { remaining[0].finish(.failure(error)) } else { retryAlone(remaining) }
+                    return
+                }
+                // it saw the writes of the requests before it, as it would have one after the other
+                remaining.remove(at: refused).finish(.failure(error))
             }
+        }
+    }
+
+    /// After a failed commit: each request in a transaction of its own.
+    private func retryAlone(_ group: [Job]) {
+        for job in group {
+            let result = Result<Void, any Error> { try store.write { txn in try job.writes?(txn) } }
+            if case .success = result {
+                commits.add()
+                requestsCommitted.add()
+            }
+            job.finish(result)
         }
     }
 }
