@@ -21,7 +21,9 @@ public enum FeatureServer {
 
         let registry = try CollectionRegistry(
             directory: configuration.directory,
-            storeOptions: StoreOptions(durability: configuration.durability, cacheBytes: configuration.cacheBytes),
+            storeOptions: StoreOptions(
+                durability: configuration.durability, cacheBytes: configuration.cacheBytes,
+                resultCacheEntries: configuration.resultCacheEntries),
             groupCommit: configuration.groupCommit, logger: logger)
         let counters = ServerCounters()
         let router = Router(context: BasicRequestContext.self)

@@ -36,6 +36,9 @@ extension FMDB {
         @Option(help: "Node cache per collection, MiB.")
         var cacheMb = 256
 
+        @Option(help: "Search results kept per collection for repeated queries (0: off).")
+        var resultCacheEntries = 1_024
+
         @Option(help: "Largest request body, MiB.")
         var maxBodyMb = 64
 
@@ -53,6 +56,7 @@ extension FMDB {
 
         func validate() throws {
             try OptionRange.check(cacheMb, in: 0...(1 << 20), flag: "--cache-mb")
+            try OptionRange.check(resultCacheEntries, in: 0...1_000_000, flag: "--result-cache-entries")
             try OptionRange.check(maxBodyMb, in: 1...4_096, flag: "--max-body-mb")
             try OptionRange.check(maxConnections, in: 1...1_000_000, flag: "--max-connections")
             try OptionRange.check(maxQueue, in: 1...1_000_000, flag: "--max-queue")
@@ -67,6 +71,7 @@ extension FMDB {
             if let apiKeyFile { configuration.apiKeys = try ServerConfiguration.apiKeys(fromFile: apiKeyFile) }
             if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
             configuration.cacheBytes = cacheMb << 20
+            configuration.resultCacheEntries = resultCacheEntries
             configuration.maximumBodyBytes = maxBodyMb << 20
             configuration.maximumConnections = maxConnections
             configuration.maximumInFlight = maxQueue
