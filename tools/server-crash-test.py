@@ -180,7 +180,9 @@ class Model:
         elif kind == "invalid-store":
             points[-1] = self._point(rng, writes[-1][0], *self._refused_by_store(rng, writes[-1][1]))
         body = json.dumps({"points": points}).encode()
-        return Request(serial, kind, writes, not kind.startswith("invalid"), body, {"upserted": len(points)})
+        # an id given twice is one point upserted
+        distinct = len({point["id"] for point in points})
+        return Request(serial, kind, writes, not kind.startswith("invalid"), body, {"upserted": distinct})
 
     @staticmethod
     def _point(rng, point_id, vector, label, encoding=None):

@@ -17,7 +17,7 @@ extension API {
                     return items.count
                 }
                 counters.pointsUpserted.add(upserted)
-                return try API.json(Upserted(upserted: body.points.count))
+                return try API.json(Upserted(upserted: upserted))
             }
         }
         router.get("/v1/collections/:name/points/:id") { _, context in

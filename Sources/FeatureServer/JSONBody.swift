@@ -34,6 +34,9 @@ enum JSONBody {
         } catch is NIOTooManyBytesError {
             // a body without Content-Length (chunked) passes the check above and fails here
             throw APIError(.contentTooLarge, "payload_too_large", "the body is over the limit of \(limit) bytes")
+        } catch {
+            // the connection closed or the framing broke mid-body: the client's side, not a 500
+            throw APIError(.badRequest, "incomplete_body", "the body ended before it was whole: \(error)")
         }
     }
 

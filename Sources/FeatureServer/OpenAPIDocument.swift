@@ -457,7 +457,8 @@ components:
       description: |
         The request is malformed: `invalid_json` (the body is not JSON), `invalid_field` (a
         field is missing, unknown, of the wrong type or out of range; the message names it),
-        `invalid_name` (the collection name), `invalid_audio` (the clip cannot be decoded).
+        `invalid_name` (the collection name), `invalid_audio` (the clip cannot be decoded),
+        `incomplete_body` (the body ended before it was whole).
       content:
         application/json:
           schema: { $ref: "#/components/schemas/Error" }
@@ -531,6 +532,7 @@ components:
                 - invalid_field
                 - invalid_name
                 - invalid_audio
+                - incomplete_body
                 - bad_request
                 - unauthorized
                 - not_found
@@ -667,7 +669,7 @@ components:
       additionalProperties: false
       required: [upserted]
       properties:
-        upserted: { type: integer, minimum: 1, maximum: 10000, description: Points in the request. }
+        upserted: { type: integer, minimum: 1, maximum: 10000, description: "Points written: the distinct ids of the request (an id given twice is one point, its last occurrence)." }
     Point:
       type: object
       additionalProperties: false
