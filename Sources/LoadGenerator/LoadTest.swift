@@ -67,6 +67,9 @@ struct LoadTest: ParsableCommand {
     @Option(help: "Id of the first upserted point: id = this + request number, kept apart from the base ids.")
     var writeIdStart: UInt64 = 1_000_000_000
 
+    @Option(help: "Upserts cycle through this many ids from --write-id-start, overwriting them (0: every upsert a new id).")
+    var writeIds: UInt64 = 0
+
     func validate() throws {
         guard Target(url: url, collection: collection) != nil else {
             throw ValidationError("URL must be http://HOST[:PORT][/prefix] (https is not supported): \(url)")
@@ -103,7 +106,7 @@ struct LoadTest: ParsableCommand {
 
         let workload = Workload(queries: vectors, truth: truthRows, k: k, ef: ef > 0 ? ef : nil,
                                 base64: base64, target: target, apiKey: apiKey)
-        let plan = RequestPlan(seed: seed, writeFraction: writeFraction, queryCount: vectors.count, writeIDStart: writeIdStart)
+        let plan = RequestPlan(seed: seed, writeFraction: writeFraction, queryCount: vectors.count, writeIDStart: writeIdStart, writeIDCount: writeIds)
         let settings = Report.Settings(connections: connections, rate: rate, duration: duration, warmup: warmup,
                                        writeFraction: writeFraction, k: k, ef: ef > 0 ? ef : nil, base64: base64)
         let configuration = LoadRun.Configuration(target: target, connections: connections, rate: rate, duration: duration,

@@ -88,14 +88,17 @@ struct RequestPlan {
     private let writeFraction: Double
     private let queryCount: Int
     private let writeIDStart: UInt64
+    private let writeIDCount: UInt64
     private var searches = 0
 
-    /// A plan drawing writes with probability `writeFraction` from a generator seeded with `seed`.
-    init(seed: UInt64, writeFraction: Double, queryCount: Int, writeIDStart: UInt64) {
+    /// A plan drawing writes with probability `writeFraction` from a generator seeded with `seed`;
+    /// written ids cycle through `writeIDCount` ids from `writeIDStart` (0: never repeat).
+    init(seed: UInt64, writeFraction: Double, queryCount: Int, writeIDStart: UInt64, writeIDCount: UInt64 = 0) {
         generator = SplitMix64(seed: seed)
         self.writeFraction = writeFraction
         self.queryCount = queryCount
         self.writeIDStart = writeIDStart
+        self.writeIDCount = writeIDCount
     }
 
     /// The kind of request number `index`; called once per index, in order.
@@ -103,7 +106,8 @@ struct RequestPlan {
         // always draw, so the write pattern for a seed does not depend on the fraction's zero case
         let draw = Double(generator.next() >> 11) * 0x1p-53
         if draw < writeFraction {
-            return .write(id: writeIDStart &+ UInt64(index), row: index % queryCount)
+            let offset = writeIDCount > 0 ? UInt64(index) % writeIDCount : UInt64(index)
+            return .write(id: writeIDStart &+ offset, row: index % queryCount)
         }
         // searches take consecutive rows, so every query (and its truth row) is used evenly
         defer { searches += 1 }
