@@ -37,7 +37,7 @@ import VectorFiles
     static let badRows: [(row: String, metric: String, message: String)] = [
         ("[0,0,0,0,0,0,0,0]", "cosine", "row 1200: vector is all zeros (or nearly: length below 1e-18); the cosine metric cannot compare it; nothing was imported"),
         ("[1e-20,0,0,0,0,0,0,0]", "cosine", "row 1200: vector is all zeros (or nearly: length below 1e-18)"),
-        ("[3e38,3e38,0,0,0,0,0,0]", "l2", "row 1200: vector is too large: its length is over 2^62 (4.6e18), where distances overflow float32; nothing was imported"),
+        ("[3e38,3e38,0,0,0,0,0,0]", "l2", "row 1200: vector is too large: its length overflows float32; nothing was imported"),
         ("{\"vector\": [1,2,3,4,5,6,7,8], \"label\": \"\"}", "l2", "row 1200: invalid label: empty (pass nil for no label); nothing was imported"),
         ("{\"vector\": [1,2,3,4,5,6,7,8], \"label\": \"\(String(repeating: "x", count: 256))\"}", "l2",
          "row 1200: invalid label: 256 bytes; at most 255; nothing was imported"),

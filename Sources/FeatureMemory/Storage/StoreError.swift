@@ -14,7 +14,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFinite(index: Int)
     /// The vector is zero (or shorter than 1e-18), which the cosine metric cannot compare.
     case zeroVector
-    /// The vector's length is over `StoreOptions.maximumVectorLength` (distances to it would overflow float32).
+    /// The vector's length does not fit in float32.
     case vectorTooLarge
     /// No vector is stored under this id.
     case unknownID(UInt64)
@@ -78,7 +78,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .zeroVector:
             "vector is all zeros (or nearly: length below 1e-18); the cosine metric cannot compare it"
         case .vectorTooLarge:
-            "vector is too large: its length is over 2^62 (4.6e18), where distances overflow float32"
+            "vector is too large: its length overflows float32"
         case let .unknownID(id):
             "no vector with id \(id)"
         case let .invalidLabel(reason):

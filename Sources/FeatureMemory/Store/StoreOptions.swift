@@ -73,9 +73,6 @@ public struct StoreOptions: Sendable {
     public static let maximumDimension = 65_536
     /// The longest label in UTF-8 bytes (LMDB keys are at most 511 bytes).
     public static let maximumLabelBytes = 255
-    /// The longest vector a store takes (Euclidean length, 2⁶², about 4.6e18): half the square root
-    /// of the largest float32, so every distance between two stored or query vectors is finite.
-    public static let maximumVectorLength: Float = 0x1p62
     /// The largest user data blob in bytes.
     public static let maximumUserDataBytes = 16 << 20
 }

@@ -11,10 +11,8 @@ enum VectorValidation {
             guard x.isFinite else { throw .nonFinite(index: index) }
             sum += Double(x) * Double(x)
         }
-        // |a·b| ≤ ‖a‖‖b‖ and ‖a − b‖² ≤ (‖a‖ + ‖b‖)²: at most this length no distance between two
-        // vectors overflows float32 (a NaN distance would read as a damaged record)
-        guard sum.squareRoot() <= Double(StoreOptions.maximumVectorLength) else { throw .vectorTooLarge }
         let norm = Float(sum.squareRoot())
+        guard norm.isFinite else { throw .vectorTooLarge }
         // below this length the product of two norms underflows and cosine would divide by zero
         if metric == .cosine && norm < 1e-18 { throw .zeroVector }
         return norm
