@@ -41,6 +41,9 @@ struct VectorInput {
         }
     }
 
+    /// The largest squared length accepted, (2^62)^2.
+    static let maximumSquaredLength = 0x1p124
+
     /// The values, checked against the collection's dimension and for NaN or infinity.
     func checked(dimension: Int) throws -> [Float] {
         guard values.count == dimension else {
@@ -48,6 +51,12 @@ struct VectorInput {
         }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw APIError.invalidField("\(field)[\(bad)]: NaN or infinity")
+        }
+        // past 2^62 (in Double, so the check itself cannot overflow) a distance to another such
+        // vector overflows float32, which the engine would report as a damaged record
+        let squaredLength = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+        guard squaredLength <= Self.maximumSquaredLength else {
+            throw APIError.invalidField("\(field): its length is over 2^62, where distances overflow float32")
         }
         return values
     }
