@@ -22,7 +22,8 @@ public enum FeatureServer {
         let registry = try CollectionRegistry(
             directory: configuration.directory,
             storeOptions: StoreOptions(
-                durability: configuration.durability, cacheBytes: configuration.cacheBytes,
+                durability: configuration.durability, writeCacheBytes: configuration.writeCacheBytes,
+                cacheBytes: configuration.cacheBytes,
                 resultCacheEntries: configuration.resultCacheEntries),
             groupCommit: configuration.groupCommit, logger: logger)
         let counters = ServerCounters()

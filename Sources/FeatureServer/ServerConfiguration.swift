@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var tls: (certificate: String, key: String)?
     /// Node cache budget per collection, in bytes.
     public var cacheBytes: Int = 256 << 20
+    /// Decoded vectors and links the writer keeps per collection, in bytes.
+    public var writeCacheBytes: Int = 512 << 20
     /// Search results kept per collection for repeated queries (0: off).
     public var resultCacheEntries = 1_024
     /// The largest request body, in bytes.

@@ -36,6 +36,9 @@ extension FMDB {
         @Option(help: "Node cache per collection, MiB.")
         var cacheMb = 256
 
+        @Option(help: "Decoded vectors and links the writer keeps per collection, MiB (inserts read them instead of B-trees).")
+        var writeCacheMb = 512
+
         @Option(help: "Search results kept per collection for repeated queries (0: off).")
         var resultCacheEntries = 1_024
 
@@ -56,6 +59,7 @@ extension FMDB {
 
         func validate() throws {
             try OptionRange.check(cacheMb, in: 0...(1 << 20), flag: "--cache-mb")
+            try OptionRange.check(writeCacheMb, in: 0...(1 << 20), flag: "--write-cache-mb")
             try OptionRange.check(resultCacheEntries, in: 0...1_000_000, flag: "--result-cache-entries")
             try OptionRange.check(maxBodyMb, in: 1...4_096, flag: "--max-body-mb")
             try OptionRange.check(maxConnections, in: 1...1_000_000, flag: "--max-connections")
@@ -72,6 +76,7 @@ extension FMDB {
             if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
             configuration.cacheBytes = cacheMb << 20
             configuration.resultCacheEntries = resultCacheEntries
+            configuration.writeCacheBytes = writeCacheMb << 20
             configuration.maximumBodyBytes = maxBodyMb << 20
             configuration.maximumConnections = maxConnections
             configuration.maximumInFlight = maxQueue
