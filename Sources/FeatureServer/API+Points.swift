@@ -9,7 +9,7 @@ extension API {
             let body = try await JSONBody.decode(UpsertRequest.self, from: request, limit: maximumBodyBytes)
             try API.checkCount(body.points.count, field: "points")
             return try await registry.using(name) { collection in
-                let items = try API.items(body.points, dimension: collection.store.dimension)
+                let items = try API.items(body.points, rules: collection.store.putRules)
                 let upserted = try await collection.writer.write(weight: items.count) { txn in
                     for (index, item) in items.enumerated() {
                         do { try txn.put(item) } catch let error as StoreError { throw StoreError.batchItem(index: index, error) }
@@ -54,16 +54,22 @@ extension API {
         }
     }
 
-    /// The points as items, checked; of ids given twice the last wins (in the place of its first).
-    static func items(_ points: [PointInput], dimension: Int) throws -> [VectorItem] {
+    /// The points as items, checked by the store's own put rules before they wait for a group
+    /// (so a refused point fails its request alone, at once); of ids given twice the last wins
+    /// (in the place of its first).
+    static func items(_ points: [PointInput], rules: PutRules) throws -> [VectorItem] {
         var position: [UInt64: Int] = [:]
         var items: [VectorItem] = []
         items.reserveCapacity(points.count)
         for (index, point) in points.enumerated() {
-            if let label = point.label, label.isEmpty || label.utf8.count > StoreOptions.maximumLabelBytes {
-                throw APIError.invalidField("points[\(index)].label: 1…\(StoreOptions.maximumLabelBytes) UTF-8 bytes")
+            let item = VectorItem(id: point.id, vector: try point.vector.checked(dimension: rules.dimension), label: point.label)
+            do {
+                try rules.check(item)
+            } catch StoreError.invalidLabel(let reason) {
+                throw APIError.invalidField("points[\(index)].label: \(reason)")
+            } catch let error as StoreError {
+                throw StoreError.batchItem(index: index, error)
             }
-            let item = VectorItem(id: point.id, vector: try point.vector.checked(dimension: dimension), label: point.label)
             if let earlier = position[point.id] { items[earlier] = item } else {
                 position[point.id] = items.count
                 items.append(item)
