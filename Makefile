@@ -37,12 +37,14 @@ demo: build speech-deps
 # minute), then the QuickStart example (its own package, built in debug like the tests): it
 # exits non-zero when a result is wrong.
 # The layer rules first (seconds): no import cycle between folders or targets, none against
-# docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml up to date.
+# docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml and
+# dashboard page up to date.
 # After the suite, schemathesis against a running `fmdb serve` (tools/schema-test, about 2 minutes).
 test: deps
 	python3 tools/folder-graph --check >/dev/null
 	bash tools/check-file-lengths
 	python3 tools/embed-openapi --check
+	python3 tools/embed-dashboard --check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	bash tools/crash-test --server --iterations 5 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
