@@ -17,6 +17,7 @@ struct API: Sendable {
         registerPoints(on: router)
         registerSearch(on: router)
         registerAudio(on: router)
+        registerDashboard(on: router)
     }
 
     /// A JSON response.
