@@ -232,7 +232,7 @@ path.line.dash { stroke-dasharray: 5 3; }
     let lo = Infinity, hi = -Infinity;
     for (const s of series) for (const p of s.points) if (p[1] !== null) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); }
     if (chart.scale === "high-ratio") return [lo !== Infinity && lo >= 0.5 ? Math.floor((lo - 0.05) * 10) / 10 : 0, 1];
-    if (chart.scale === "small-ratio") return [0, Math.min(1, Math.max(0.01, niceCeil(hi === -Infinity ? 0 : hi)))];
+    if (chart.scale === "small-ratio") return [0, hi > 0.01 ? Math.min(1, niceCeil(hi)) : 0.01];  // 0...1 % at least
     if (chart.format === "bytes" && hi > 0) { const p = Math.pow(1024, Math.floor(Math.log(hi) / Math.log(1024))); return [0, niceCeil(hi / p) * p]; }
     return [0, hi === -Infinity ? 1 : niceCeil(hi)];
   }
@@ -393,7 +393,11 @@ path.line.dash { stroke-dasharray: 5 3; }
           : "the server wants an API key: open this page as /dashboard#key=KEY");
         return;
       }
-      if (!response.ok) throw new Error("HTTP " + response.status);
+      if (!response.ok) {  // the server's own reason when it gives one ("metrics are off ...")
+        let reason = "HTTP " + response.status;
+        try { const body = await response.json(); if (body && body.error && body.error.message) reason += ": " + body.error.message; } catch (e) { /* not JSON */ }
+        throw new Error(reason);
+      }
       accept(await response.json());
       if (document.body.dataset.state === "unauthorized") document.body.dataset.state = "live";
     } catch (error) {
