@@ -36,7 +36,8 @@ public enum FeatureServer {
         router.add(middleware: MethodMiddleware())
         let dashboard = metrics.map { DashboardSeries(metrics: $0) { registry.all } }
         let canary = configuration.metrics && configuration.recallCanaryInterval > 0
-            ? CanaryScheduler(interval: configuration.recallCanaryInterval, defaultEf: configuration.defaultEf) { registry.all } : nil
+            ? CanaryScheduler(
+                interval: configuration.recallCanaryInterval, coreShare: configuration.recallCanaryCoreShare, defaultEf: configuration.defaultEf) { registry.all } : nil
         API(
             registry: registry, maximumBodyBytes: configuration.maximumBodyBytes, counters: counters, metrics: metrics,
             defaultEf: configuration.defaultEf, dashboard: dashboard

@@ -661,7 +661,7 @@ components:
     CollectionInfo:
       type: object
       additionalProperties: false
-      required: [name, count, dimension, metric, m, ef_construction, bytes, cache]
+      required: [name, count, dimension, metric, m, ef_construction, bytes, cache, recall]
       properties:
         name: { type: string, pattern: "^[A-Za-z0-9_-]{1,64}$" }
         count: { type: integer, minimum: 0, description: Points stored. }
@@ -673,7 +673,7 @@ components:
         cache:
           type: object
           additionalProperties: false
-          required: [hits, misses, hit_rate, nodes, bytes]
+          required: [hits, misses, hit_rate, nodes, bytes, prefetch_accuracy]
           description: The collection's node cache since the server started.
           properties:
             hits: { type: integer, minimum: 0 }
@@ -681,6 +681,20 @@ components:
             hit_rate: { type: number, minimum: 0, maximum: 1 }
             nodes: { type: integer, minimum: 0 }
             bytes: { type: integer, minimum: 0 }
+            prefetch_accuracy:
+              type: object
+              description: Per prefetcher that filled entries (graph, warm_start, predictive), the share searches used.
+              additionalProperties: { type: number, minimum: 0, maximum: 1 }
+        recall:
+          type: object
+          additionalProperties: false
+          required: [estimate, sample_size]
+          description: >-
+            The recall canary: recent searches run again through the graph and exhaustively in one
+            snapshot (fmdb serve --recall-canary).
+          properties:
+            estimate: { type: number, minimum: 0, maximum: 1, nullable: true, description: Mean recall@k of the queries checked; null before the first check. }
+            sample_size: { type: integer, minimum: 0, description: Queries the estimate averages. }
     CollectionList:
       type: object
       additionalProperties: false

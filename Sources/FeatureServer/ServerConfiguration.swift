@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var metrics = true
     /// Seconds between recall canary runs (0: off).
     public var recallCanaryInterval: Double = 10
+    /// The share of one core the recall canary may use on average (0.008: 0.8 %).
+    public var recallCanaryCoreShare = 0.008
     /// The ef of searches that give none (nil: the store's default, max(64, k)).
     public var defaultEf: Int?
     /// Time for request headers to arrive.

@@ -60,6 +60,9 @@ extension FMDB {
         @Option(help: "Seconds between recall canary runs: recent searches checked against exhaustive ones, under 1 % of a core (0: off).")
         var recallCanary = 10.0
 
+        @Option(help: "The share of one core the recall canary may use on average, percent.")
+        var recallCanaryCpu = 0.8
+
         @Option(help: "The ef of searches that give none (default: the store's, max(64, k)).")
         var ef: Int?
 
@@ -77,6 +80,9 @@ extension FMDB {
             guard recallCanary.isFinite, (0...86_400).contains(recallCanary) else {
                 throw ValidationError("--recall-canary: give 0…86400 seconds, got \(recallCanary)")
             }
+            guard recallCanaryCpu.isFinite, (0.01...100).contains(recallCanaryCpu) else {
+                throw ValidationError("--recall-canary-cpu: give 0.01…100 percent, got \(recallCanaryCpu)")
+            }
             if let ef { try OptionRange.check(ef, in: 1...100_000, flag: "--ef") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
         }
@@ -93,6 +99,7 @@ extension FMDB {
             configuration.maximumBodyBytes = maxBodyMb << 20
             configuration.metrics = metrics
             configuration.recallCanaryInterval = recallCanary
+            configuration.recallCanaryCoreShare = recallCanaryCpu / 100
             configuration.defaultEf = ef
             configuration.maximumConnections = maxConnections
             configuration.maximumInFlight = maxQueue
