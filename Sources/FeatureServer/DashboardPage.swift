@@ -81,7 +81,7 @@ path.line.dash { stroke-dasharray: 5 3; }
 <body data-state="waiting" data-now="" data-interval="">
 <header>
   <h1>FeatureMemory</h1>
-  <p id="status" role="status" aria-live="polite"><span class="badge" id="badge">waiting</span> <span id="status-text">waiting for the first data from the server…</span></p>
+  <p id="status"><span class="badge" id="badge" role="status" aria-live="polite">waiting</span> <span id="status-text">waiting for the first data from the server…</span></p>
 </header>
 <main id="charts"></main>
 <noscript><p>This dashboard draws its charts with a script; enable JavaScript to see them.</p></noscript>
@@ -343,9 +343,11 @@ path.line.dash { stroke-dasharray: 5 3; }
   let data = null, lastFresh = 0, lastNow = null, lastError = "";
   const badge = document.getElementById("badge"), statusText = document.getElementById("status-text");
   function clock(t) { return new Date(t * 1000).toLocaleTimeString("en-GB", { hour12: false }); }
+  // only the badge is a live region, and it changes only with the state: a screen reader hears
+  // "stale" once, not the clock every second
   function setState(state, text) {
     document.body.dataset.state = state;
-    badge.textContent = state;
+    if (badge.textContent !== state) badge.textContent = state;
     statusText.textContent = text;
   }
   function updateStatus() {
