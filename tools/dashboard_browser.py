@@ -67,12 +67,13 @@ def loopback_base(url):
 
 
 def read_key(path):
-    """The first non-empty line of an API key file (the format of `fmdb serve --api-key-file`)."""
+    """The first key of an API key file, read as `fmdb serve --api-key-file` does: one key a line,
+    trimmed, blank lines and lines starting with # skipped."""
     if not path:
         return None
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            if line.strip():
+            if line.strip() and not line.strip().startswith("#"):
                 return line.strip()
     raise BrowserError(f"{path}: no key in the file")
 

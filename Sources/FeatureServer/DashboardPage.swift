@@ -114,8 +114,10 @@ path.line.dash { stroke-dasharray: 5 3; }
   // ---- the API key: from #key=..., kept for this tab only, never in a query string
   let apiKey = null;
   function readKey() {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    const key = fragment.get("key");
+    // not URLSearchParams: it reads "+" as a space, and keys are often base64
+    const match = /(?:^|&)key=([^&]*)/.exec(location.hash.slice(1));
+    let key = null;
+    if (match) { try { key = decodeURIComponent(match[1]); } catch (e) { key = match[1]; } }
     if (key) {
       apiKey = key;
       try { sessionStorage.setItem("featurememory-dashboard-key", key); } catch (e) { /* storage off: memory only */ }
