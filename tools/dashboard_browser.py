@@ -18,6 +18,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -199,19 +200,31 @@ class Browser:
         return page
 
     def close(self):
-        try:
-            self.process.terminate()
+        try:  # an orderly exit first: helpers stop writing into the profile
+            self.send("Browser.close")
             self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        try:  # any helper left in Chromium's own process group (start_new_session)
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
         for fd in (self.to_chrome, self.from_chrome):
             try:
                 os.close(fd)
             except OSError:
                 pass
         self.log.close()
-        shutil.rmtree(self.profile, ignore_errors=True)
+        for _ in range(10):  # a helper may still be writing its last file as it dies
+            shutil.rmtree(self.profile, ignore_errors=True)
+            if not os.path.exists(self.profile):
+                break
+            time.sleep(0.1)
 
     def __enter__(self):
         return self
