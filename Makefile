@@ -33,18 +33,22 @@ demo: build speech-deps
 	@bash tools/speech-demo.sh "$(DEMO_SPEECH)"
 	@bash tools/demo.sh "$(DEMO_STORE)" "$(DEMO_DATA)"
 
-# The suite, a short server crash test (5 kills of the debug build's `fmdb serve`, well under a
-# minute), then the QuickStart example (its own package, built in debug like the tests): it
-# exits non-zero when a result is wrong.
+# The suite, the dashboard in headless Chromium against the debug build's `fmdb serve` under
+# load (tools/dashboard-e2e, under a minute), a short server crash test (5 kills of the debug
+# build's `fmdb serve`, well under a minute), then the QuickStart example (its own package,
+# built in debug like the tests): it exits non-zero when a result is wrong.
 # The layer rules first (seconds): no import cycle between folders or targets, none against
-# docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml up to date.
+# docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml and
+# dashboard page up to date.
 # After the suite, schemathesis against a running `fmdb serve` (tools/schema-test, about 2 minutes).
 test: deps
 	python3 tools/folder-graph --check >/dev/null
 	bash tools/check-file-lengths
 	python3 tools/embed-openapi --check
+	python3 tools/embed-dashboard --check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	python3 tools/dashboard-e2e --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/crash-test --server --iterations 5 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/schema-test
 	$(SWIFT) build --package-path Examples/QuickStart
