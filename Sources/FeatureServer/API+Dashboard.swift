@@ -5,7 +5,8 @@ extension API {
     /// It draws its charts from `GET /dashboard/data`, which it asks for every 2 s.
     func registerDashboard(on router: Router<BasicRequestContext>) {
         router.get("/dashboard") { _, _ in
-            Response(status: .ok, headers: API.dashboardHeaders, body: .init(byteBuffer: API.dashboardPage))
+            guard metrics != nil else { throw APIError.notFound("metrics are off (fmdb serve --no-metrics)") }
+            return Response(status: .ok, headers: API.dashboardHeaders, body: .init(byteBuffer: API.dashboardPage))
         }
     }
 

@@ -428,7 +428,10 @@ paths:
       tags: [service]
       operationId: dashboard
       summary: The live dashboard, one self-contained HTML page (its charts read /dashboard/data every 2 s).
+      security: []
       description: |
+        Served without a key (a static page holding no data; an address bar cannot send a header);
+        404 when the server runs with --no-metrics.
         No external script, style, font or image; a Content-Security-Policy forbids any load but
         the page's own inline script and style and requests to this server. With `--api-key-file`
         the page takes the key from its URL fragment (`/dashboard#key=KEY`, never sent to the
