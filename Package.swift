@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        // the server's /metrics: the store's swift-metrics and the server's own, in Prometheus' format
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         // the server's tests talk to a real server on a loopback port
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
@@ -88,6 +90,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

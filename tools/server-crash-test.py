@@ -386,12 +386,12 @@ class Server:
             return None
         values = {}
         for line in text.splitlines():
-            for name in ("fmdb_write_transactions_total", "fmdb_write_requests_committed_total"):
+            for name in ("featurememory_commits_total", "featurememory_group_commit_requests_sum"):
                 if line.startswith(f'{name}{{collection="{COLLECTION}"}} '):
-                    values[name] = int(line.split()[-1])
+                    values[name] = int(float(line.split()[-1]))
         if len(values) != 2:
             return None
-        return values["fmdb_write_transactions_total"], values["fmdb_write_requests_committed_total"]
+        return values["featurememory_commits_total"], values["featurememory_group_commit_requests_sum"]
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)

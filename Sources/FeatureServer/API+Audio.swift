@@ -13,20 +13,29 @@ extension API {
                   !label.isEmpty, label.utf8.count <= StoreOptions.maximumLabelBytes else {
                 throw APIError.invalidField("label: give ?label= with 1…\(StoreOptions.maximumLabelBytes) UTF-8 bytes")
             }
+            let started = ContinuousClock.now
             let raw = try await API.clipFeatures(request, limit: maximumBodyBytes)
             return try await registry.using(name) { collection in
                 let pipeline = try API.pipeline(for: collection)
                 let summary = try await collection.writer.exclusive {
                     try pipeline.learn([raw], labels: [label], in: collection.store, mergeRadius: 0)
                 }
+                collection.metrics?.learned.increment()
+                collection.metrics?.learnDuration.record(ContinuousClock.now - started)
                 return try API.json(LearnOutput(label: label, learned: summary.examples, created: summary.created, merged: summary.merged))
             }
         }
         router.post("/v1/collections/:name/recognize") { request, context in
             let name = try API.name(context)
+            let started = ContinuousClock.now
             let raw = try await API.clipFeatures(request, limit: maximumBodyBytes)
             return try await registry.using(name) { collection in
                 let answer = try API.pipeline(for: collection).recognize(raw, in: collection.store)
+                if let metrics = collection.metrics {
+                    metrics.recognized.increment()
+                    metrics.recognizeDuration.record(ContinuousClock.now - started)
+                    metrics.confidence.record(Double(answer.confidence))
+                }
                 return try API.json(RecognizeOutput(label: answer.label, confidence: answer.confidence))
             }
         }

@@ -16,7 +16,7 @@ extension API {
                     }
                     return items.count
                 }
-                counters.pointsUpserted.add(upserted)
+                collection.metrics?.pointsUpserted.increment(by: Int64(upserted))
                 return try API.json(Upserted(upserted: upserted))
             }
         }
@@ -32,6 +32,7 @@ extension API {
             let id = try API.id(context)
             return try await registry.using(try API.name(context)) { collection in
                 let deleted = try await collection.writer.write(weight: 1) { txn in try API.delete([id], in: txn) }
+                collection.metrics?.pointsDeleted.increment(by: Int64(deleted))
                 guard deleted == 1 else { throw APIError.notFound("no point \(id) in \(collection.name)") }
                 return try API.json(Deleted(deleted: 1))
             }
@@ -42,6 +43,7 @@ extension API {
             try API.checkCount(body.ids.count, field: "ids")
             return try await registry.using(name) { collection in
                 let deleted = try await collection.writer.write(weight: body.ids.count) { txn in try API.delete(body.ids, in: txn) }
+                collection.metrics?.pointsDeleted.increment(by: Int64(deleted))
                 return try API.json(Deleted(deleted: deleted))
             }
         }

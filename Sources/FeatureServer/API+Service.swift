@@ -13,9 +13,11 @@ extension API {
             return try API.json(Status(status: "ready"))
         }
         router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: counters.exposition(collections: registry.all))))
+            guard let metrics else { throw APIError.notFound("metrics are off (fmdb serve --no-metrics)") }
+            let text = metrics.exposition(collections: registry.all, isReady: registry.isReady, directory: registry.directory)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.get("/openapi.yaml") { _, _ in
             Response(

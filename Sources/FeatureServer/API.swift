@@ -9,6 +9,12 @@ struct API: Sendable {
     let maximumBodyBytes: Int
     /// Server-wide counters for /metrics.
     let counters: ServerCounters
+    /// The metrics registry behind /metrics (nil: the server runs without metrics).
+    let metrics: ServerMetrics?
+    /// The ef of searches that give none (nil: the store's default).
+    let defaultEf: Int?
+    /// What the dashboard charts (nil without metrics).
+    let dashboard: DashboardSeries?
 
     /// Adds every route to `router`.
     func register(on router: Router<BasicRequestContext>) {
@@ -17,6 +23,7 @@ struct API: Sendable {
         registerPoints(on: router)
         registerSearch(on: router)
         registerAudio(on: router)
+        registerDashboardData(on: router)
     }
 
     /// A JSON response.

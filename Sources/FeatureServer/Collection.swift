@@ -13,13 +13,18 @@ final class Collection: Sendable {
     let writer: GroupCommitter
     /// Whether the store's warm start has finished.
     let isWarm = Atomic<Bool>(false)
+    /// Its series on /metrics (nil when the server runs without metrics).
+    let metrics: CollectionMetrics?
+    /// Recent searches checked against exhaustive ones.
+    let canary = RecallCanary()
     private let users = Mutex(0)
 
     /// Wraps an open store.
-    init(name: String, store: FeatureStore, groupCommit: Bool) {
+    init(name: String, store: FeatureStore, groupCommit: Bool, metrics: CollectionMetrics?) {
         self.name = name
         self.store = store
-        self.writer = GroupCommitter(store: store, name: name, grouping: groupCommit)
+        self.metrics = metrics
+        self.writer = GroupCommitter(store: store, name: name, grouping: groupCommit, metrics: metrics)
     }
 
     /// The settings it was created with.
@@ -50,17 +55,9 @@ final class Collection: Sendable {
         let cache = store.cacheStatistics
         return CollectionInfo(
             name: name, count: try store.count(), dimension: settings.dimension, metric: settings.metric.rawValue,
-            m: settings.m, efConstruction: settings.efConstruction, bytes: Self.bytes(in: store.directory),
+            m: settings.m, efConstruction: settings.efConstruction, bytes: CollectionMetrics.bytes(in: store.directory),
             cache: CollectionInfo.Cache(
                 hits: cache?.hits ?? 0, misses: (cache?.lookups ?? 0) - (cache?.hits ?? 0),
                 hitRate: cache?.hitRate ?? 0, nodes: cache?.entries ?? 0, bytes: cache?.bytesInUse ?? 0))
-    }
-
-    private static func bytes(in directory: URL) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.reduce(0) { total, name in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
-            return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
-        }
     }
 }

@@ -16,12 +16,15 @@ final class CollectionRegistry: Sendable {
     /// Collections that failed to open at start, with the reason (they keep /readyz at 503).
     let failed: Mutex<[String: String]> = Mutex([:])
     private let logger: Logger
+    private let metrics: ServerMetrics?
 
-    /// Opens every store in `directory` (made when missing). Leftovers of interrupted deletions are removed.
-    init(directory: URL, storeOptions: StoreOptions, groupCommit: Bool, logger: Logger) throws {
+    /// Opens every store in `directory` (made when missing), reporting to `metrics`. Leftovers
+    /// of interrupted deletions are removed.
+    init(directory: URL, storeOptions: StoreOptions, groupCommit: Bool, metrics: ServerMetrics?, logger: Logger) throws {
         self.directory = directory
         self.groupCommit = groupCommit
         self.storeOptions = storeOptions
+        self.metrics = metrics
         self.logger = logger
         let entries = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         for entry in entries {
@@ -36,7 +39,7 @@ final class CollectionRegistry: Sendable {
             do {
                 var options = storeOptions
                 options.createIfMissing = false
-                let collection = Collection(name: entry, store: try FeatureStore(at: path, options: options), groupCommit: groupCommit)
+                let collection = try openCollection(entry, at: path, options: options)
                 collection.warmUp()
                 open.withLock { $0[entry] = collection }
             } catch {
@@ -47,6 +50,19 @@ final class CollectionRegistry: Sendable {
     }
 
     private static let deletedPrefix = ".deleted-"
+
+    /// Opens the store of collection `name` with its series on /metrics.
+    private func openCollection(_ name: String, at path: URL, options: StoreOptions) throws -> Collection {
+        let collectionMetrics = metrics?.collection(name)
+        var options = options
+        if let collectionMetrics { options.metricsFactory = collectionMetrics.storeFactory }
+        do {
+            return Collection(name: name, store: try FeatureStore(at: path, options: options), groupCommit: groupCommit, metrics: collectionMetrics)
+        } catch {
+            collectionMetrics?.unregister()
+            throw error
+        }
+    }
 
     /// Whether `name` may name a collection: `[A-Za-z0-9_-]{1,64}`.
     static func isValidName(_ name: String) -> Bool {
@@ -101,7 +117,7 @@ final class CollectionRegistry: Sendable {
         options.metric = settings.metric
         options.hnsw = HNSWParameters(m: settings.m, efConstruction: settings.efConstruction)
         options.createIfMissing = true
-        let collection = Collection(name: name, store: try FeatureStore(at: path, options: options), groupCommit: groupCommit)
+        let collection = try openCollection(name, at: path, options: options)
         collection.isWarm.store(true, ordering: .releasing)
         open.withLock { $0[name] = collection }
         return (collection, true)
@@ -140,6 +156,7 @@ final class CollectionRegistry: Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         collection.writer.close()
+        collection.metrics?.unregister()
         return collection.store.directory
     }
 

@@ -1,12 +1,10 @@
 import Hummingbird
 import Logging
 
-/// The outermost middleware: every error becomes the API's JSON error with its status, and every
-/// response is counted by status class.
+/// Every error becomes the API's JSON error with its status (inside the request metrics, which
+/// count the status the client gets).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
-    /// Where responses are counted.
-    let counters: ServerCounters
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let response: Response
@@ -19,7 +17,6 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             response = mapped.response()
         }
-        counters.answered(status: response.status.code)
         return response
     }
 }

@@ -19,20 +19,29 @@ public enum FeatureServer {
         try StartChecks.port(host: configuration.host, port: configuration.port)
         let maximumConnections = min(configuration.maximumConnections, StartChecks.raiseOpenFileLimit() - 256)
 
+        let counters = ServerCounters()
+        let metrics = configuration.metrics ? ServerMetrics(counters: counters, version: FeatureServer.version) : nil
         let registry = try CollectionRegistry(
             directory: configuration.directory,
             storeOptions: StoreOptions(
                 durability: configuration.durability, writeCacheBytes: configuration.writeCacheBytes,
                 cacheBytes: configuration.cacheBytes,
                 resultCacheEntries: configuration.resultCacheEntries),
-            groupCommit: configuration.groupCommit, logger: logger)
-        let counters = ServerCounters()
+            groupCommit: configuration.groupCommit, metrics: metrics, logger: logger)
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ErrorMiddleware(counters: counters))
+        if let metrics { router.add(middleware: RequestMetricsMiddleware(metrics: metrics)) }
+        router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
         router.add(middleware: AdmissionMiddleware(maximumInFlight: configuration.maximumInFlight, counters: counters))
         router.add(middleware: MethodMiddleware())
-        API(registry: registry, maximumBodyBytes: configuration.maximumBodyBytes, counters: counters).register(on: router)
+        let dashboard = metrics.map { DashboardSeries(metrics: $0) { registry.all } }
+        let canary = configuration.metrics && configuration.recallCanaryInterval > 0
+            ? CanaryScheduler(
+                interval: configuration.recallCanaryInterval, coreShare: configuration.recallCanaryCoreShare, defaultEf: configuration.defaultEf) { registry.all } : nil
+        API(
+            registry: registry, maximumBodyBytes: configuration.maximumBodyBytes, counters: counters, metrics: metrics,
+            defaultEf: configuration.defaultEf, dashboard: dashboard
+        ).register(on: router)
 
         let limits = ConnectionLimits(
             maximumConnections: max(1, maximumConnections),
@@ -53,9 +62,18 @@ public enum FeatureServer {
                 listening("\(scheme)://\(host):\(port)")
             },
             logger: logger)
-        defer { registry.closeAll() }
+        dashboard?.start()
+        canary?.start()
+        defer {
+            canary?.stop()
+            dashboard?.stop()
+            registry.closeAll()
+        }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
+
+    /// The version `featurememory_build_info` reports.
+    public static let version = "0.14.0"
 
     private static func serverBuilder(http: HTTP1Channel.Configuration, tls: (certificate: String, key: String)?) throws -> HTTPServerBuilder {
         guard let tls else { return .http1(configuration: http) }

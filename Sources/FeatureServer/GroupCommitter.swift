@@ -37,12 +37,17 @@ final class GroupCommitter: Sendable {
     let maximumGroupWeight: Int
     /// Whether concurrent requests share transactions (off: one transaction, one fsync, per request).
     let grouping: Bool
-    /// Transactions committed, and requests they held (for /metrics and the group-commit tests).
+    /// Transactions committed, and requests they held (for the group-commit tests).
     let commits = ServerCounters.Counter(), requestsCommitted = ServerCounters.Counter()
+    private let metrics: CollectionMetrics?
 
-    /// A committer for `store`.
-    init(store: FeatureStore, name: String, grouping: Bool = true, maximumPendingWeight: Int = 200_000, maximumGroupWeight: Int = 20_000) {
+    /// A committer for `store`, reporting its commits to `metrics`.
+    init(
+        store: FeatureStore, name: String, grouping: Bool = true, metrics: CollectionMetrics? = nil,
+        maximumPendingWeight: Int = 200_000, maximumGroupWeight: Int = 20_000
+    ) {
         self.store = store
+        self.metrics = metrics
         self.grouping = grouping
         self.queue = DispatchQueue(label: "fmdb.writer.\(name)", qos: .userInitiated)
         self.maximumPendingWeight = maximumPendingWeight
@@ -135,6 +140,7 @@ final class GroupCommitter: Sendable {
         }
         var remaining = group
         while !remaining.isEmpty {
+            let started = ContinuousClock.now
             var refused: Int?          // the request whose writes threw, if one did (not the commit)
             do {
                 try store.write { txn in
@@ -145,8 +151,7 @@ final class GroupCommitter: Sendable {
                         }
                     }
                 }
-                commits.add()
-                requestsCommitted.add(remaining.count)
+                committed(requests: remaining.count, since: started)
                 for job in remaining { job.finish(.success(())) }
                 return
             } catch {
@@ -163,12 +168,20 @@ final class GroupCommitter: Sendable {
     /// After a failed commit: each request in a transaction of its own.
     private func retryAlone(_ group: [Job]) {
         for job in group {
+            let started = ContinuousClock.now
             let result = Result<Void, any Error> { try store.write { txn in try job.writes?(txn) } }
-            if case .success = result {
-                commits.add()
-                requestsCommitted.add()
-            }
+            if case .success = result { committed(requests: 1, since: started) }
             job.finish(result)
+        }
+    }
+
+    private func committed(requests: Int, since started: ContinuousClock.Instant) {
+        commits.add()
+        requestsCommitted.add(requests)
+        if let metrics {
+            metrics.commits.increment()
+            metrics.commitDuration.record(ContinuousClock.now - started)
+            metrics.groupRequests.record(Double(requests))
         }
     }
 }

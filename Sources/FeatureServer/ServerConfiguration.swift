@@ -30,6 +30,14 @@ public struct ServerConfiguration: Sendable {
     public var groupCommit = true
     /// What a commit waits for.
     public var durability: Durability = .full
+    /// Whether /metrics, the dashboard and the recall canary run.
+    public var metrics = true
+    /// Seconds between recall canary runs (0: off).
+    public var recallCanaryInterval: Double = 10
+    /// The share of one core the recall canary may use on average (0.008: 0.8 %).
+    public var recallCanaryCoreShare = 0.008
+    /// The ef of searches that give none (nil: the store's default, max(64, k)).
+    public var defaultEf: Int?
     /// Time for request headers to arrive.
     public var headerTimeout: Duration = .seconds(10)
     /// Time for a request body to arrive after its headers.

@@ -60,8 +60,8 @@ struct GroupCommitTests {
             #expect(try await client.count("c") == 1_280)
             #expect(try await Self.missing(client, ids: Array(statuses.keys)).isEmpty)
 
-            let requests = try await client.metric(#"fmdb_write_requests_committed_total{collection="c"}"#)
-            let transactions = try await client.metric(#"fmdb_write_transactions_total{collection="c"}"#)
+            let requests = try await client.metric(#"featurememory_group_commit_requests_sum{collection="c"}"#)
+            let transactions = try await client.metric(#"featurememory_commits_total{collection="c"}"#)
             #expect(requests == 1_280)
             #expect(transactions < requests, "\(transactions) transactions for \(requests) requests: no grouping")
             #expect(transactions > 0)
@@ -80,7 +80,7 @@ struct GroupCommitTests {
             #expect(try await client.count("c") == 319)
             #expect(try await client.point("c", bad) == nil)
             #expect(try await Self.missing(client, ids: Array(good.keys)).isEmpty)
-            #expect(try await client.metric(#"fmdb_write_requests_committed_total{collection="c"}"#) == 319)
+            #expect(try await client.metric(#"featurememory_group_commit_requests_sum{collection="c"}"#) == 319)
         }
     }
 
@@ -91,8 +91,8 @@ struct GroupCommitTests {
             #expect(statuses.values.allSatisfy { $0 == 200 })
             #expect(try await client.count("c") == 160)
             #expect(try await Self.missing(client, ids: Array(statuses.keys)).isEmpty)
-            let requests = try await client.metric(#"fmdb_write_requests_committed_total{collection="c"}"#)
-            let transactions = try await client.metric(#"fmdb_write_transactions_total{collection="c"}"#)
+            let requests = try await client.metric(#"featurememory_group_commit_requests_sum{collection="c"}"#)
+            let transactions = try await client.metric(#"featurememory_commits_total{collection="c"}"#)
             #expect(requests == 160)
             #expect(transactions == requests)
         }

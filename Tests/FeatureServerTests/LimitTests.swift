@@ -57,7 +57,7 @@ struct LimitTests {
             #expect(closed, "the server kept a connection with half a request line for 20 s")
             #expect(elapsed >= .seconds(9) && elapsed <= .seconds(14), "closed after \(elapsed); the header timeout is 10 s")
             #expect(!String(decoding: data, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
-            #expect(try await client.metric("fmdb_header_timeouts_total") == 1)
+            #expect(try await client.metric("featurememory_http_header_timeouts_total") == 1)
             #expect(try await client.get("/healthz").status == 200)
         }
     }
@@ -86,7 +86,7 @@ struct LimitTests {
                 connection.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 let response = connection.receiveResponse(timeout: .seconds(10))
                 #expect(response?.status == 200)
-                #expect(response.map { String(decoding: $0.body, as: UTF8.self).contains("fmdb_connections_refused_total 1") } == true)
+                #expect(response.map { String(decoding: $0.body, as: UTF8.self).contains("featurememory_http_connections_refused_total 1") } == true)
             }
             open.removeLast()
             // a freed place is taken again: give the server a bounded moment to see the close
@@ -126,7 +126,7 @@ struct LimitTests {
                 #expect(reply.headers.first(name: "Retry-After") == "1")
                 #expect(try reply.apiError().code == "overloaded")
             }
-            #expect(try await client.metric("fmdb_http_overloaded_total") == overloaded.count)
+            #expect(try await client.metric("featurememory_http_overloaded_total") == overloaded.count)
         }
     }
 }

@@ -10,6 +10,7 @@ struct HNSWSearch<Source: NodeSource> {
         _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
         scratch.damaged.removeAll(keepingCapacity: true)
+        scratch.visitedNodes = 0
         source.beginSearch(query)
         defer { source.endSearch() }
         guard let entry = try source.entryPoint(), let d = try source.distance(query, norm: norm, to: entry.node, layer: entry.level)
@@ -105,6 +106,8 @@ struct HNSWSearch<Source: NodeSource> {
             swap(&links, &scratch.links)
             swap(&fresh, &scratch.fresh)
         }
+        var visitedCount = 0
+        defer { scratch.visitedNodes &+= visitedCount }
         visited.reset(capacity: try source.nodeBound())
         candidates.removeAll()
         results.removeAll()
@@ -122,6 +125,7 @@ struct HNSWSearch<Source: NodeSource> {
                 fresh.append(neighbour)
                 source.prefetch(neighbour)
             }
+            visitedCount &+= fresh.count
             for neighbour in fresh {
                 guard let d = try source.distance(query, norm: norm, to: neighbour, layer: layer) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)

@@ -62,6 +62,8 @@ public final class FeatureStore: Sendable {
     let hotSetSchedule = HotSetSchedule()
     /// swift-metrics export of the node cache's statistics (nil without a cache).
     let cacheMetrics: CacheMetrics?
+    /// Where each graph search's duration and visited nodes are recorded.
+    let searchMetrics: SearchMetrics
 
     /// Opens the store in `directory`, creating it when missing and `options.createIfMissing`.
     ///
@@ -171,6 +173,7 @@ public final class FeatureStore: Sendable {
         predictor = prefetch.predictive ? AccessPredictor() : nil
         resultCache = options.resultCacheEntries > 0 ? ResultCache(capacity: options.resultCacheEntries) : nil
         cacheMetrics = nodeCache == nil ? nil : CacheMetrics(directory: directory.path, factory: options.metricsFactory ?? MetricsSystem.factory)
+        searchMetrics = SearchMetrics(directory: directory.path, factory: options.metricsFactory ?? MetricsSystem.factory)
         prefetcher = prefetch.graph || prefetch.warmStart || prefetch.predictive ? CachePrefetcher() : nil
         nodeCache?.onWindow = { [weak self] in self?.reportCacheMetrics() }
         if let prefetcher, let nodeCache {

@@ -166,6 +166,9 @@ public class ReadTransaction {
         let resultKey = filter == nil && txn.isReadOnly && store.resultCache != nil
             ? ResultCache<[SearchResult]>.Key(k: k, ef: ef, bits: query.map(\.bitPattern)) : nil
         if let resultKey, let cached = store.resultCache?.lookup(resultKey, snapshot: txn.snapshotID) { return cached }
+        let started = DispatchTime.now().uptimeNanoseconds
+        scratch.visitedNodes = 0
+        defer { store.searchMetrics.record(nanoseconds: DispatchTime.now().uptimeNanoseconds &- started, visitedNodes: scratch.visitedNodes) }
         let found: [Candidate] = try query.withUnsafeBytes { queryBytes in
             let pointer = queryBytes.baseAddress!
             guard let filter else {

@@ -54,6 +54,18 @@ extension FMDB {
         @Option(help: "What a commit waits for: full (default), no-meta-sync or no-sync.")
         var durability: DurabilityArgument = .full
 
+        @Flag(inversion: .prefixedNo, help: "Prometheus metrics at /metrics, the dashboard at /dashboard, and the recall canary.")
+        var metrics = true
+
+        @Option(help: "Seconds between recall canary runs: recent searches checked against exhaustive ones, under 1 % of a core (0: off).")
+        var recallCanary = 10.0
+
+        @Option(help: "The share of one core the recall canary may use on average, percent.")
+        var recallCanaryCpu = 0.8
+
+        @Option(help: "The ef of searches that give none (default: the store's, max(64, k)).")
+        var ef: Int?
+
         @Flag(inversion: .prefixedNo, help: "Concurrent writes to a collection share a transaction and its fsync (--no-group-commit: one each, for comparison).")
         var groupCommit = true
 
@@ -65,6 +77,13 @@ extension FMDB {
             try OptionRange.check(maxConnections, in: 1...1_000_000, flag: "--max-connections")
             try OptionRange.check(maxQueue, in: 1...1_000_000, flag: "--max-queue")
             try OptionRange.check(port, in: 0...65_535, flag: "--port")
+            guard recallCanary.isFinite, (0...86_400).contains(recallCanary) else {
+                throw ValidationError("--recall-canary: give 0…86400 seconds, got \(recallCanary)")
+            }
+            guard recallCanaryCpu.isFinite, (0.01...100).contains(recallCanaryCpu) else {
+                throw ValidationError("--recall-canary-cpu: give 0.01…100 percent, got \(recallCanaryCpu)")
+            }
+            if let ef { try OptionRange.check(ef, in: 1...100_000, flag: "--ef") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
         }
 
@@ -78,6 +97,10 @@ extension FMDB {
             configuration.resultCacheEntries = resultCacheEntries
             configuration.writeCacheBytes = writeCacheMb << 20
             configuration.maximumBodyBytes = maxBodyMb << 20
+            configuration.metrics = metrics
+            configuration.recallCanaryInterval = recallCanary
+            configuration.recallCanaryCoreShare = recallCanaryCpu / 100
+            configuration.defaultEf = ef
             configuration.maximumConnections = maxConnections
             configuration.maximumInFlight = maxQueue
             configuration.durability = durability.value

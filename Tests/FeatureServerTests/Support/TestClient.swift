@@ -116,9 +116,19 @@ struct TestClient: Sendable {
 
     /// The value of the Prometheus sample `name` (with its labels, as printed) on /metrics.
     func metric(_ sample: String) async throws -> Int {
+        let value = try await metricValue(sample)
+        return try #require(Int(exactly: value), "\(sample) is \(value), not a whole number")
+    }
+
+    /// The value of one sample line of /metrics (`name{labels}`); fails the test when it is missing.
+    func metricValue(_ sample: String) async throws -> Double {
         let reply = try await get("/metrics")
         let line = reply.text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
-        let value = try #require(line.flatMap { Int($0.split(separator: " ").last ?? "") }, "no \(sample) in \(reply.text)")
-        return value
+        return try #require(line.flatMap { Double($0.split(separator: " ").last ?? "") }, "no \(sample) in \(reply.text)")
+    }
+
+    /// Whether /metrics has a sample line of `sample` (`name{labels}`).
+    func hasMetric(_ sample: String) async throws -> Bool {
+        try await get("/metrics").text.split(separator: "\n").contains { $0.hasPrefix(sample + " ") }
     }
 }
