@@ -40,21 +40,25 @@ demo: build speech-deps
 	@bash tools/speech-demo.sh "$(DEMO_SPEECH)"
 	@bash tools/demo.sh "$(DEMO_STORE)" "$(DEMO_DATA)"
 
-# The suite, a short server crash test (5 kills of the debug build's `fmdb serve`, well under a
-# minute), then the QuickStart example (its own package, built in debug like the tests): it
-# exits non-zero when a result is wrong.
+# The suite, the dashboard in headless Chromium against the debug build's `fmdb serve` under
+# load (tools/dashboard-e2e, under a minute), a short server crash test (5 kills of the debug
+# build's `fmdb serve`, well under a minute), then the QuickStart example (its own package,
+# built in debug like the tests): it exits non-zero when a result is wrong.
 # The layer rules first (seconds): no import cycle between folders or targets, none against
-# docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml up to date.
-# After the suite, the Prometheus configuration and alert rules (promtool: syntax, and the rules'
-# unit tests) and tools/monitoring-e2e (a real Prometheus scraping the debug build until two
-# alerts fire, about a minute); then schemathesis against a running `fmdb serve`
+# docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml and
+# dashboard page up to date.
+# After the suite and the dashboard, the Prometheus configuration and alert rules (promtool:
+# syntax, and the rules' unit tests) and tools/monitoring-e2e (a real Prometheus scraping the
+# debug build until two alerts fire, about 30 s); then schemathesis against a running `fmdb serve`
 # (tools/schema-test, about 2 minutes).
 test: deps monitoring-deps
 	python3 tools/folder-graph --check >/dev/null
 	bash tools/check-file-lengths
 	python3 tools/embed-openapi --check
+	python3 tools/embed-dashboard --check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	python3 tools/dashboard-e2e --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool check rules deploy/prometheus/alerts.yml
 	promtool test rules deploy/prometheus/alerts.test.yml

@@ -23,6 +23,7 @@ struct API: Sendable {
         registerPoints(on: router)
         registerSearch(on: router)
         registerAudio(on: router)
+        registerDashboard(on: router)
         registerDashboardData(on: router)
     }
 

@@ -20,6 +20,8 @@ struct MethodMiddleware: RouterMiddleware {
         ("/readyz", [.get]),
         ("/metrics", [.get]),
         ("/openapi.yaml", [.get]),
+        ("/dashboard", [.get]),
+        ("/dashboard/data", [.get]),
     ]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -13,7 +13,8 @@ info:
     vectors of one dimension and metric, with an HNSW index. See docs/server.md.
 
     Request and response bodies are JSON (`Content-Type: application/json`), except the WAV
-    bodies of learn and recognize, /metrics (Prometheus text) and this document (YAML).
+    bodies of learn and recognize, /metrics (Prometheus text), this document (YAML) and the
+    /dashboard page (HTML).
     Unknown fields in a request body are refused (400 `invalid_field`); optional fields may be
     given as null, which means the same as leaving them out.
 
@@ -422,6 +423,49 @@ paths:
         "401": { $ref: "#/components/responses/Unauthorized" }
         "500": { $ref: "#/components/responses/Internal" }
         "503": { $ref: "#/components/responses/Overloaded" }
+  /dashboard:
+    get:
+      tags: [service]
+      operationId: dashboard
+      summary: The live dashboard, one self-contained HTML page (its charts read /dashboard/data every 2 s).
+      security: []
+      description: |
+        Served without a key (a static page holding no data; an address bar cannot send a header);
+        404 when the server runs with --no-metrics.
+        No external script, style, font or image; a Content-Security-Policy forbids any load but
+        the page's own inline script and style and requests to this server. With `--api-key-file`
+        the page takes the key from its URL fragment (`/dashboard#key=KEY`, never sent to the
+        server) and sends it as `Authorization: Bearer KEY` on its data requests.
+      responses:
+        "200":
+          description: The page.
+          headers:
+            Cache-Control:
+              schema: { type: string, enum: [no-store] }
+            Content-Security-Policy:
+              schema: { type: string }
+          content:
+            text/html:
+              schema:
+                type: string
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
+  /dashboard/data:
+    get:
+      tags: [service]
+      operationId: dashboardData
+      summary: The dashboard's figures, the last 10 minutes sampled every 2 s by the server, oldest first.
+      responses:
+        "200":
+          description: The samples (at most 300).
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/DashboardData"
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "500": { $ref: "#/components/responses/Internal" }
+        "503": { $ref: "#/components/responses/Overloaded" }
 components:
   securitySchemes:
     bearerAuth:
@@ -515,6 +559,45 @@ components:
         application/json:
           schema: { $ref: "#/components/schemas/Error" }
   schemas:
+    DashboardData:
+      type: object
+      additionalProperties: false
+      required: [interval_seconds, now, samples]
+      properties:
+        interval_seconds: { type: number, minimum: 0, exclusiveMinimum: true, description: "Seconds between samples (2)." }
+        now: { type: number, description: "The server's clock when it answered, in seconds since 1970." }
+        samples:
+          type: array
+          maxItems: 300
+          items: { $ref: "#/components/schemas/DashboardSample" }
+    DashboardSample:
+      type: object
+      additionalProperties: false
+      description: |
+        One interval's figures. A figure with no data (no request in the interval, no recall check
+        yet) is null, not zero.
+      required: [t, requests_per_second, p50_ms, p99_ms, error_ratio, cache_hit_ratio, resident_bytes, collections]
+      properties:
+        t: { type: number, description: "When the sample was taken, in seconds since 1970." }
+        requests_per_second: { type: number, minimum: 0, nullable: true, description: "Requests answered in the interval, per second." }
+        p50_ms: { type: number, minimum: 0, nullable: true, description: "Median request duration in the interval, in milliseconds." }
+        p99_ms: { type: number, minimum: 0, nullable: true, description: "99th percentile request duration in the interval, in milliseconds." }
+        error_ratio: { type: number, minimum: 0, maximum: 1, nullable: true, description: "Responses with a 5xx status / all responses in the interval." }
+        cache_hit_ratio: { type: number, minimum: 0, maximum: 1, nullable: true, description: "Node cache hits / lookups, all collections." }
+        resident_bytes: { type: number, minimum: 0, nullable: true, description: "The process's resident memory." }
+        collections:
+          type: object
+          description: By collection name.
+          additionalProperties: { $ref: "#/components/schemas/DashboardCollectionSample" }
+    DashboardCollectionSample:
+      type: object
+      additionalProperties: false
+      required: [vectors, bytes, recall_estimate, cache_hit_ratio]
+      properties:
+        vectors: { type: integer, minimum: 0, nullable: true, description: "Points in the collection." }
+        bytes: { type: integer, minimum: 0, nullable: true, description: "The store's files on disk." }
+        recall_estimate: { type: number, minimum: 0, maximum: 1, nullable: true, description: "Mean recall@k of sampled recent queries against an exhaustive search; null until the first check." }
+        cache_hit_ratio: { type: number, minimum: 0, maximum: 1, nullable: true, description: "Node cache hits / lookups." }
     Error:
       type: object
       additionalProperties: false
@@ -581,7 +664,7 @@ components:
     CollectionInfo:
       type: object
       additionalProperties: false
-      required: [name, count, dimension, metric, m, ef_construction, bytes, cache]
+      required: [name, count, dimension, metric, m, ef_construction, bytes, cache, recall]
       properties:
         name: { type: string, pattern: "^[A-Za-z0-9_-]{1,64}$" }
         count: { type: integer, minimum: 0, description: Points stored. }
@@ -593,7 +676,7 @@ components:
         cache:
           type: object
           additionalProperties: false
-          required: [hits, misses, hit_rate, nodes, bytes]
+          required: [hits, misses, hit_rate, nodes, bytes, prefetch_accuracy]
           description: The collection's node cache since the server started.
           properties:
             hits: { type: integer, minimum: 0 }
@@ -601,6 +684,20 @@ components:
             hit_rate: { type: number, minimum: 0, maximum: 1 }
             nodes: { type: integer, minimum: 0 }
             bytes: { type: integer, minimum: 0 }
+            prefetch_accuracy:
+              type: object
+              description: Per prefetcher that filled entries (graph, warm_start, predictive), the share searches used.
+              additionalProperties: { type: number, minimum: 0, maximum: 1 }
+        recall:
+          type: object
+          additionalProperties: false
+          required: [estimate, sample_size]
+          description: >-
+            The recall canary: recent searches run again through the graph and exhaustively in one
+            snapshot (fmdb serve --recall-canary).
+          properties:
+            estimate: { type: number, minimum: 0, maximum: 1, nullable: true, description: Mean recall@k of the queries checked; null before the first check. }
+            sample_size: { type: integer, minimum: 0, description: Queries the estimate averages. }
     CollectionList:
       type: object
       additionalProperties: false

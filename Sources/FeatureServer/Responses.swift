@@ -7,7 +7,21 @@ struct CollectionInfo: Encodable, Sendable {
         var hitRate: Double
         var nodes: Int
         var bytes: Int
-        private enum CodingKeys: String, CodingKey { case hits, misses, hitRate = "hit_rate", nodes, bytes }
+        /// Of the entries each prefetcher filled, the share searches used (prefetchers that filled some).
+        var prefetchAccuracy: [String: Double]
+        private enum CodingKeys: String, CodingKey { case hits, misses, hitRate = "hit_rate", nodes, bytes, prefetchAccuracy = "prefetch_accuracy" }
+    }
+    /// The recall canary's figures.
+    struct Recall: Encodable, Sendable {
+        /// Mean recall@k of the queries checked; null before the first check.
+        var estimate: Double?
+        var sampleSize: Int
+        private enum CodingKeys: String, CodingKey { case estimate, sampleSize = "sample_size" }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(estimate, forKey: .estimate)
+            try container.encode(sampleSize, forKey: .sampleSize)
+        }
     }
     var name: String
     var count: Int
@@ -17,7 +31,8 @@ struct CollectionInfo: Encodable, Sendable {
     var efConstruction: Int
     var bytes: Int
     var cache: Cache
-    private enum CodingKeys: String, CodingKey { case name, count, dimension, metric, m, efConstruction = "ef_construction", bytes, cache }
+    var recall: Recall
+    private enum CodingKeys: String, CodingKey { case name, count, dimension, metric, m, efConstruction = "ef_construction", bytes, cache, recall }
 }
 
 /// `GET /v1/collections`.

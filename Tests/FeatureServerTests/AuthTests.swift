@@ -34,10 +34,13 @@ struct AuthTests {
                 try Self.expectUnauthorized(try await client.send(.GET, "/v1/collections", headers: headers), note)
                 try Self.expectUnauthorized(try await client.send(.GET, "/metrics", headers: headers), note)
                 try Self.expectUnauthorized(try await client.send(.GET, "/readyz", headers: headers), note)
+                try Self.expectUnauthorized(try await client.send(.GET, "/dashboard/data", headers: headers), note)
                 let create = try await client.send(.PUT, "/v1/collections/c", body: Data(#"{"dimension": 2}"#.utf8), headers: headers)
                 try Self.expectUnauthorized(create, note)
             }
             #expect(try await client.get("/healthz").status == 200, "/healthz needs no key")
+            // the page itself holds no data; what it charts needs the key
+            #expect(try await client.get("/dashboard").status == 200, "the dashboard page needs no key")
         }
     }
 

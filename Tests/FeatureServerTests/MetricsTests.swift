@@ -72,6 +72,7 @@ import Testing
             let vectors = try await Self.fill(client, "a", count: 20, dimension: 4, seed: 4)
             #expect(try await client.get("/metrics").status == 404)
             #expect(try await client.get("/dashboard/data").status == 404)
+            #expect(try await client.get("/dashboard").status == 404)
             let reply = try await client.send(.POST, "/v1/collections/a/search", encoding: WireSearch(vector: vectors[3], k: 1))
             #expect(try reply.decode(WireResult.self).ids == [3])
         }

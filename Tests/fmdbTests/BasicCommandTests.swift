@@ -105,4 +105,28 @@ import Testing
         let text = try FMDBRunner.run(["stats", store])
         #expect(text.stdout.contains("compression ratio"))
     }
+
+    @Test func statsDerivesRatiosAndARecallEstimateFromTheStoresOwnVectors() throws {
+        let store = temp.path("d")
+        try FMDBRunner.run(["create", store, "--dim", "8"])
+        // deterministic values spread over -1…1
+        let lines = (0..<400).map { id in
+            "{\"id\": \(id), \"vector\": [" + (0..<8).map { "\(sin(Float(id * 8 + $0) * 12.9898) )" }.joined(separator: ",") + "]}"
+        }
+        let file = temp.path("d.jsonl")
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try FMDBRunner.run(["import", store, file])
+        let derived = try #require(try FMDBRunner.run(["stats", store, "--json", "--recall-sample", "50"]).json()["derived"] as? [String: Any])
+        let recall = try #require(derived["recall_estimate"] as? [String: Any])
+        #expect(recall["queries"] as? Int == 50)
+        #expect(recall["k"] as? Int == 10)
+        // 400 points of 8 values at ef 64: the graph finds nearly all neighbours
+        #expect((recall["recall"] as? Double ?? 0) > 0.9)
+        #expect((derived["bytes_per_vector"] as? Double ?? 0) > 32)
+        // no opening saved cache statistics yet: null, not missing
+        #expect(derived["cache_hit_ratio"] is NSNull)
+        let skipped = try #require(try FMDBRunner.run(["stats", store, "--json", "--recall-sample", "0"]).json()["derived"] as? [String: Any])
+        #expect((skipped["recall_estimate"] as? [String: Any])?["recall"] is NSNull)
+        #expect(try FMDBRunner.run(["stats", store, "--recall-sample", "-1"]).status != 0)
+    }
 }

@@ -13,6 +13,17 @@ extension FMDB {
         @Flag(help: "Print the result as JSON.")
         var json = false
 
+        @Option(help: "Stored vectors searched as queries, through the graph and exhaustively, to estimate recall@10 (0: skip).")
+        var recallSample = 100
+
+        @Option(help: "The ef of the graph searches of the recall estimate.")
+        var ef = 64
+
+        func validate() throws {
+            try OptionRange.check(recallSample, in: 0...100_000, flag: "--recall-sample")
+            try OptionRange.check(ef, in: 1...100_000, flag: "--ef")
+        }
+
         func run() throws {
             // no node cache, so no prefetch thread whose warm-start read would count among the
             // readers in use
@@ -20,8 +31,9 @@ extension FMDB {
             options.cacheBytes = 0
             let store = try FeatureStore(at: location.url, options: options)
             let s = try store.statistics()
+            let recall = try RecallSample.measure(store, count: recallSample, ef: ef)
             if json {
-                try Output.printJSON(s)
+                try Output.printJSON(StatsReport(s, recall: recall))
                 return
             }
             print("""
@@ -33,6 +45,9 @@ extension FMDB {
                 readers:            \(s.readersInUse) of \(s.maxReaders) slots in use, \(s.staleReadersCleared) stale cleared at open
                 last transaction:   \(s.lastTransactionID)
                 """)
+            if let estimate = recall.recall {
+                print("recall estimate:    \(String(format: "%.3f", estimate)) (recall@\(recall.k) at ef \(recall.ef), \(recall.queries) stored vectors as queries)")
+            }
             print("warm start:         hot set of \(s.hotSetNodes) nodes, image of \(s.cacheImageEntries) cache entries saved")
             if let c = s.savedCacheStatistics {
                 let prefetchers = c.prefetchers.map(\.summary).joined(separator: ", ")

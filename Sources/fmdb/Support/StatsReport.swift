@@ -1,0 +1,51 @@
+import FeatureMemory
+
+/// What `fmdb stats --json` prints: the store's statistics and, under `derived`, the figures
+/// computed from them (ratios an operator reads, not only raw counters).
+struct StatsReport: Encodable {
+    /// The figures derived from the counters.
+    struct Derived: Encodable {
+        /// Cache hits per lookup in the last opening that saved its statistics; nil when none did.
+        var cacheHitRatio: Double?
+        /// Of the entries each prefetcher filled then, the share searches used.
+        var prefetchAccuracy: [String: Double]
+        /// Recall of the graph, estimated from a sample of the store's own vectors.
+        var recallEstimate: RecallSample
+        /// Stored bytes per vector (the file over the live vectors); nil for an empty store.
+        var bytesPerVector: Double?
+
+        private enum CodingKeys: String, CodingKey { case cacheHitRatio, prefetchAccuracy, recallEstimate, bytesPerVector }
+
+        // null, not missing, for what has no value
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(cacheHitRatio, forKey: .cacheHitRatio)
+            try container.encode(prefetchAccuracy, forKey: .prefetchAccuracy)
+            try container.encode(recallEstimate, forKey: .recallEstimate)
+            try container.encode(bytesPerVector, forKey: .bytesPerVector)
+        }
+    }
+
+    var statistics: StoreStatistics
+    var derived: Derived
+
+    private enum CodingKeys: String, CodingKey { case derived }
+
+    /// The statistics' own fields, then `derived` beside them.
+    func encode(to encoder: any Encoder) throws {
+        try statistics.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(derived, forKey: .derived)
+    }
+
+    /// The report of `statistics`, with `recall` measured by the caller.
+    init(_ statistics: StoreStatistics, recall: RecallSample) {
+        self.statistics = statistics
+        let saved = statistics.savedCacheStatistics
+        var accuracy: [String: Double] = [:]
+        for prefetcher in saved?.prefetchers ?? [] { accuracy[prefetcher.name] = prefetcher.accuracy }
+        derived = Derived(
+            cacheHitRatio: saved?.hitRate, prefetchAccuracy: accuracy, recallEstimate: recall,
+            bytesPerVector: statistics.count > 0 ? Double(statistics.fileBytes) / Double(statistics.count) : nil)
+    }
+}
