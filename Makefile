@@ -6,7 +6,7 @@ DEMO_SPEECH ?= .demo-speech
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := liblmdb-dev liblz4-dev pkg-config
 
-.PHONY: all deps speech-deps build demo test bench clean
+.PHONY: all deps speech-deps monitoring-deps build demo test bench clean
 
 all: build
 
@@ -24,6 +24,13 @@ speech-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng; \
 	fi
 
+# promtool and prometheus (Debian package `prometheus`) check and exercise deploy/prometheus.
+# Not installed from here: the package starts a Prometheus service listening on every interface.
+monitoring-deps:
+	@for tool in promtool prometheus; do \
+		command -v $$tool >/dev/null 2>&1 || { echo "$$tool not found: apt-get install prometheus (then systemctl disable --now prometheus if you do not want the service)"; exit 1; }; \
+	done
+
 build: deps
 	$(SWIFT) build -c release --product fmdb
 
@@ -40,8 +47,11 @@ demo: build speech-deps
 # The layer rules first (seconds): no import cycle between folders or targets, none against
 # docs/architecture.md's layers, no source file over 400 lines, the served openapi.yaml and
 # dashboard page up to date.
-# After the suite, schemathesis against a running `fmdb serve` (tools/schema-test, about 2 minutes).
-test: deps
+# After the suite and the dashboard, the Prometheus configuration and alert rules (promtool:
+# syntax, and the rules' unit tests) and tools/monitoring-e2e (a real Prometheus scraping the
+# debug build until two alerts fire, about 30 s); then schemathesis against a running `fmdb serve`
+# (tools/schema-test, about 2 minutes).
+test: deps monitoring-deps
 	python3 tools/folder-graph --check >/dev/null
 	bash tools/check-file-lengths
 	python3 tools/embed-openapi --check
@@ -49,6 +59,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	python3 tools/dashboard-e2e --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts.test.yml
+	python3 tools/monitoring-e2e --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/crash-test --server --iterations 5 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/schema-test
 	$(SWIFT) build --package-path Examples/QuickStart
