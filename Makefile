@@ -24,12 +24,22 @@ speech-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng; \
 	fi
 
-# promtool and prometheus (Debian package `prometheus`) check and exercise deploy/prometheus.
-# Not installed from here: the package starts a Prometheus service listening on every interface.
+# What the tests run besides Swift, installed when missing (Debian packages): promtool and
+# prometheus check and exercise deploy/prometheus, chromium opens the dashboard, python3-venv
+# holds schemathesis. The prometheus package may start a service listening on every interface:
+# it is stopped and disabled at once (the tests start their own on loopback).
 monitoring-deps:
-	@for tool in promtool prometheus; do \
-		command -v $$tool >/dev/null 2>&1 || { echo "$$tool not found: apt-get install prometheus (then systemctl disable --now prometheus if you do not want the service)"; exit 1; }; \
-	done
+	@missing=""; \
+	command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+		case "$$missing" in *prometheus*) \
+			$(SUDO) systemctl disable --now prometheus >/dev/null 2>&1 || $(SUDO) service prometheus stop >/dev/null 2>&1 || true;; \
+		esac; \
+	fi
 
 build: deps
 	$(SWIFT) build -c release --product fmdb

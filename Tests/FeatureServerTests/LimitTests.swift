@@ -129,4 +129,32 @@ struct LimitTests {
             #expect(try await client.metric("featurememory_http_overloaded_total") == overloaded.count)
         }
     }
+
+    @Test func monitoringRoutesAreAnsweredWhileTheQueueIsFull() async throws {
+        try await withServer(["--max-queue", "1"], connections: 24) { _, client in
+            try await client.createCollection("c", dimension: 32)
+            let vectors = Vectors.random(2_000, dimension: 32, seed: 5)
+            try await client.upsert("c", vectors.enumerated().map { WirePoint(id: UInt64($0.offset), vector: $0.element) })
+            let batch = WireBatch(searches: Vectors.random(300, dimension: 32, seed: 6).map { WireSearch(vector: $0, k: 10, exact: true) })
+            let body = try JSONEncoder().encode(batch)
+            var searches: [Int] = [], monitoring: [(String, Int)] = []
+            // slow searches keep the one place taken while the monitoring routes are asked for
+            for _ in 0..<3 where !searches.contains(503) {
+                let (rounds, probes) = try await withThrowingTaskGroup(of: (Int?, (String, Int)?).self) { group in
+                    for _ in 0..<16 { group.addTask { (try await client.send(.POST, "/v1/collections/c/search/batch", body: body).status, nil) } }
+                    for path in ["/metrics", "/readyz", "/healthz", "/metrics", "/readyz", "/healthz"] {
+                        group.addTask { (nil, (path, try await client.get(path).status)) }
+                    }
+                    return try await group.reduce(into: ([Int](), [(String, Int)]())) { result, reply in
+                        if let status = reply.0 { result.0.append(status) }
+                        if let probe = reply.1 { result.1.append(probe) }
+                    }
+                }
+                searches += rounds
+                monitoring += probes
+            }
+            #expect(searches.contains(503), "the queue of one was never full")
+            #expect(monitoring.allSatisfy { $0.1 == 200 }, "\(monitoring)")
+        }
+    }
 }

@@ -36,8 +36,10 @@ extension Environment {
         return pages
     }
 
-    /// The map size, pages in use and readers. The corresponding LMDB calls are `mdb_env_info` and `mdb_env_stat`.
-    func info() throws(StoreError) -> EnvironmentInfo {
+    /// The map size, pages in use and readers (`countingReaders: false` leaves `readersInUse` 0
+    /// and skips walking the reader table, for callers that read this often). The corresponding
+    /// LMDB calls are `mdb_env_info` and `mdb_env_stat`.
+    func info(countingReaders: Bool = true) throws(StoreError) -> EnvironmentInfo {
         var info = MDB_envinfo()
         try check(mdb_env_info(pointer, &info), "mdb_env_info")
         var stat = MDB_stat()
@@ -45,7 +47,7 @@ extension Environment {
         return EnvironmentInfo(
             mapSize: info.me_mapsize, pageSize: Int(stat.ms_psize), lastPage: info.me_last_pgno,
             lastTransactionID: info.me_last_txnid, maxReaders: Int(info.me_maxreaders),
-            readersInUse: try liveReaderCount(),
+            readersInUse: countingReaders ? try liveReaderCount() : 0,
             fileSize: Self.fileSize(atPath: path + "/data.mdb"))
     }
 

@@ -14,7 +14,7 @@ public struct MapUsage: Sendable, Equatable {
 extension FeatureStore {
     /// How full the map is now. The corresponding LMDB calls are `mdb_env_info` and `mdb_env_stat`.
     public func mapUsage() throws -> MapUsage {
-        let info = try environment.info()
+        let info = try environment.info(countingReaders: false)
         return MapUsage(
             usedBytes: info.usedBytes, mapBytes: info.mapSize, capBytes: environment.configuration.mapSizeCap,
             fileBytes: info.fileSize)

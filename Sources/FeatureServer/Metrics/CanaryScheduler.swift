@@ -52,15 +52,20 @@ final class CanaryScheduler: Sendable {
             let collection = open[index]
             index = (index + 1) % open.count
             let started = DispatchTime.now().uptimeNanoseconds
-            guard collection.canary.checkOne(in: collection.store, defaultEf: defaultEf) else {
+            let check = collection.canary.checkOne(in: collection.store, defaultEf: defaultEf)
+            guard check != .none else {
                 idle += 1
                 continue
             }
             idle = 0
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             available -= seconds
-            collection.metrics?.canaryChecks.increment()
             collection.metrics?.canarySeconds.increment(by: seconds)
+            if case .checked(let found, let expected) = check, let metrics = collection.metrics {
+                metrics.canaryChecks.increment()
+                metrics.canaryFound.increment(by: Int64(found))
+                metrics.canaryExpected.increment(by: Int64(expected))
+            }
         }
         turn.withLock { $0 = index }
         credit.withLock { $0 = available }

@@ -1,4 +1,7 @@
 import FeatureMemory
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Prometheus
 import Synchronization
@@ -17,7 +20,7 @@ final class CollectionMetrics: Sendable {
     private let recall = Mutex<(estimate: Gauge, sampleSize: Gauge)?>(nil)
     /// Made for a prefetcher once it prefetched something (before, it has no accuracy to show).
     private let prefetchAccuracy = Mutex<[String: Gauge]>([:])
-    let commits, pointsUpserted, pointsDeleted, learned, recognized, canaryChecks, canarySeconds: Counter
+    let commits, pointsUpserted, pointsDeleted, learned, recognized, canaryChecks, canarySeconds, canaryFound, canaryExpected: Counter
     let commitDuration, learnDuration, recognizeDuration: DurationHistogram
     let groupRequests, confidence: ValueHistogram
 
@@ -42,6 +45,10 @@ final class CollectionMetrics: Sendable {
         recognized = counter("featurememory_recognize_total", "Recognize requests answered.")
         canaryChecks = counter("featurememory_recall_canary_checks_total", "Queries the recall canary checked.")
         canarySeconds = counter("featurememory_recall_canary_seconds_total", "Time the recall canary spent checking.")
+        canaryFound = counter(
+            "featurememory_recall_canary_neighbours_found_total",
+            "True neighbours the graph found in the canary's checks (over a window, divided by the expected ones: recall).")
+        canaryExpected = counter("featurememory_recall_canary_neighbours_expected_total", "True neighbours the canary's checks looked for.")
         commitDuration = registry.makeDurationHistogram(
             name: "featurememory_commit_duration_seconds", labels: labels, buckets: MetricBuckets.commitSeconds,
             help: "Write transactions through the API, from begin to durable commit.")
@@ -100,13 +107,15 @@ final class CollectionMetrics: Sendable {
         }
     }
 
-    /// Bytes of the files in `directory` (a store: data.mdb, lock.mdb).
+    /// Bytes of the files in `directory` (a store: data.mdb, lock.mdb), by stat(2): this runs on
+    /// every scrape and dashboard sample.
     static func bytes(in directory: URL) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.reduce(0) { total, name in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
-            return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+        var total = 0
+        for name in ["data.mdb", "lock.mdb"] {
+            var facts = stat()
+            if stat(directory.appendingPathComponent(name).path, &facts) == 0 { total += Int(facts.st_size) }
         }
+        return total
     }
 
     /// Removes every series of the collection (it was deleted).
@@ -116,7 +125,7 @@ final class CollectionMetrics: Sendable {
         for gauge in [vectors, storeBytes, mapUsed, mapSize, mapCap, cacheHitRatio] + recallGauges + prefetchAccuracy.withLock({ Array($0.values) }) {
             registry.unregisterGauge(gauge)
         }
-        for counter in [commits, pointsUpserted, pointsDeleted, learned, recognized, canaryChecks, canarySeconds] {
+        for counter in [commits, pointsUpserted, pointsDeleted, learned, recognized, canaryChecks, canarySeconds, canaryFound, canaryExpected] {
             registry.unregisterCounter(counter)
         }
         for histogram in [commitDuration, learnDuration, recognizeDuration] { registry.unregisterDurationHistogram(histogram) }

@@ -7,8 +7,10 @@ import Glibc
 /// The process's own resource use and the disk under the served directory, read from /proc and
 /// statvfs when metrics are scraped or the dashboard samples (Linux; elsewhere the figures are nil).
 struct ProcessFacts: Sendable {
-    /// Resident memory, in bytes.
+    /// Resident memory, in bytes (the stores' mapped pages included).
     var residentBytes: Int?
+    /// Resident anonymous memory (heap and stacks, not mapped files), in bytes: what a leak grows.
+    var anonymousBytes: Int?
     /// Virtual memory, in bytes.
     var virtualBytes: Int?
     /// User plus system CPU time, in seconds.
@@ -39,7 +41,14 @@ struct ProcessFacts: Sendable {
             // after the name: state is field 3, utime 14, stime 15, starttime 22 (1-based)
             if fields.count > 19, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 {
                 facts.cpuSeconds = (user + system) / ticks
-                if let started = Double(fields[19]), let boot = bootTime() { facts.startTime = boot + started / ticks }
+                if let started = Double(fields[19]), let boot = bootTime { facts.startTime = boot + started / ticks }
+            }
+        }
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
+                // "RssAnon:     123456 kB"
+                let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+                facts.anonymousBytes = kilobytes.map { $0 * 1024 }
             }
         }
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
@@ -58,11 +67,12 @@ struct ProcessFacts: Sendable {
         return (Int(facts.f_bavail) * unit, Int(facts.f_blocks) * unit)
     }
 
-    private static func bootTime() -> Double? {
+    // read once: the boot time does not change
+    private static let bootTime: Double? = {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
             return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
         }
         return nil
-    }
+    }()
 }

@@ -66,26 +66,36 @@ final class RecallCanary: Sendable {
     /// Whether samples wait.
     var hasPending: Bool { state.withLock { !$0.pending.isEmpty } }
 
-    /// Checks the oldest waiting sample against `store`; returns whether one was checked.
-    /// A sample the store refuses now (its label or dimension no longer fits) is dropped.
+    /// What one check found.
+    enum Check: Equatable {
+        /// No sample was waiting.
+        case none
+        /// A sample was checked: of `expected` true neighbours, the graph found `found`.
+        case checked(found: Int, expected: Int)
+        /// A sample the store refuses now (its label or dimension no longer fits), dropped.
+        case dropped
+    }
+
+    /// Checks the oldest waiting sample against `store`.
     @discardableResult
-    func checkOne(in store: FeatureStore, defaultEf: Int?) -> Bool {
+    func checkOne(in store: FeatureStore, defaultEf: Int?) -> Check {
         let sample = state.withLock { state -> Sample? in
             guard !state.pending.isEmpty else { return nil }
             return state.pending.removeFirst()
         }
         wantsSamples.store(true, ordering: .relaxed)
-        guard let sample else { return false }
-        let recall: Double? = try? store.read { txn in
+        guard let sample else { return .none }
+        let counts: (found: Int, expected: Int)? = try? store.read { txn in
             let filter = sample.label.map { SearchFilter.label($0) }
             let truth = try txn.exactNearest(to: sample.vector, count: sample.k, filter: filter)
             guard !truth.isEmpty else { return nil }
             let found = try txn.nearest(to: sample.vector, count: sample.k, ef: sample.ef ?? defaultEf, filter: filter)
             let expected = Set(truth.map(\.id))
-            return Double(found.filter { expected.contains($0.id) }.count) / Double(truth.count)
+            return (found.filter { expected.contains($0.id) }.count, truth.count)
         }
-        if let recall { record(recall) }
-        return true
+        guard let counts else { return .dropped }
+        record(Double(counts.found) / Double(counts.expected))
+        return .checked(found: counts.found, expected: counts.expected)
     }
 
     /// Adds one checked query's recall.

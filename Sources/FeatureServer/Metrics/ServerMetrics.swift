@@ -26,7 +26,7 @@ final class ServerMetrics: Sendable {
     private let requestCounters = Mutex<[RouteKey: Counter]>([:])
     private let requestDurations = Mutex<[String: DurationHistogram]>([:])
     private let inFlight, connections, ready, diskFree, diskTotal: Gauge
-    private let resident, virtual, openFiles, maximumFiles, startTime: Gauge
+    private let resident, anonymous, virtual, openFiles, maximumFiles, startTime: Gauge
     private let cpuSeconds: Counter
     private let requestBytes, responseBytes: Counter
     private let refused, headerTimeouts, overloaded: MirroredCounter
@@ -42,6 +42,9 @@ final class ServerMetrics: Sendable {
         diskFree = registry.makeGauge(name: "featurememory_disk_free_bytes", help: "Free bytes on the file system of the served directory.")
         diskTotal = registry.makeGauge(name: "featurememory_disk_total_bytes", help: "Size of the file system of the served directory.")
         resident = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        anonymous = registry.makeGauge(
+            name: "featurememory_process_anonymous_memory_bytes",
+            help: "Resident anonymous memory (heap, stacks; not the stores' mapped pages) in bytes: what a leak grows.")
         virtual = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
         openFiles = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
         maximumFiles = registry.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors.")
@@ -105,6 +108,7 @@ final class ServerMetrics: Sendable {
         }
         let process = ProcessFacts.current()
         if let value = process.residentBytes { resident.set(to: Double(value)) }
+        if let value = process.anonymousBytes { anonymous.set(to: Double(value)) }
         if let value = process.virtualBytes { virtual.set(to: Double(value)) }
         if let value = process.openFiles { openFiles.set(to: Double(value)) }
         if let value = process.maximumFiles { maximumFiles.set(to: Double(value)) }
