@@ -16,10 +16,16 @@ final class CollectionMetrics: Sendable {
     private let labels: [(String, String)]
 
     let vectors, storeBytes, mapUsed, mapSize, mapCap, cacheHitRatio: Gauge
-    /// Made at the first estimate: until a query was checked there is no recall to show (not 0).
-    private let recall = Mutex<(estimate: Gauge, sampleSize: Gauge)?>(nil)
-    /// Made for a prefetcher once it prefetched something (before, it has no accuracy to show).
-    private let prefetchAccuracy = Mutex<[String: Gauge]>([:])
+    /// The series made on first use, and whether the collection's series were removed: one lock
+    /// for both, so a scrape racing a deletion cannot make a series again after it was removed.
+    private struct Lazy {
+        /// Made at the first estimate: until a query was checked there is no recall to show (not 0).
+        var recall: (estimate: Gauge, sampleSize: Gauge)?
+        /// Made for a prefetcher once it prefetched something (before, it has no accuracy to show).
+        var prefetchAccuracy: [String: Gauge] = [:]
+        var removed = false
+    }
+    private let lazy = Mutex(Lazy())
     let commits, pointsUpserted, pointsDeleted, learned, recognized, canaryChecks, canarySeconds, canaryFound, canaryExpected: Counter
     let commitDuration, learnDuration, recognizeDuration: DurationHistogram
     let groupRequests, confidence: ValueHistogram
@@ -80,30 +86,32 @@ final class CollectionMetrics: Sendable {
             if let ratio = cache.hitRate { cacheHitRatio.set(to: ratio) }
             for prefetcher in cache.prefetchers {
                 guard let accuracy = prefetcher.accuracy else { continue }
-                let gauge = prefetchAccuracy.withLock { gauges in
-                    if let gauge = gauges[prefetcher.name] { return gauge }
+                let gauge = lazy.withLock { lazy -> Gauge? in
+                    if let gauge = lazy.prefetchAccuracy[prefetcher.name] { return gauge }
+                    guard !lazy.removed else { return nil }
                     let gauge = registry.makeGauge(
                         name: "featurememory_cache_prefetch_accuracy", labels: labels + [("prefetcher", prefetcher.name)],
                         help: "Of the entries a prefetcher filled, the share searches used, 0…1.")
-                    gauges[prefetcher.name] = gauge
+                    lazy.prefetchAccuracy[prefetcher.name] = gauge
                     return gauge
                 }
-                gauge.set(to: accuracy)
+                gauge?.set(to: accuracy)
             }
         }
         if let canary {
-            let (estimate, sampleSize) = recall.withLock { recall in
-                if let recall { return recall }
+            let gauges = lazy.withLock { lazy -> (estimate: Gauge, sampleSize: Gauge)? in
+                if let recall = lazy.recall { return recall }
+                guard !lazy.removed else { return nil }
                 let made = (
                     registry.makeGauge(
                         name: "featurememory_recall_estimate", labels: labels,
                         help: "Recall@k of recent sampled queries against an exhaustive search, 0…1."),
                     registry.makeGauge(name: "featurememory_recall_sample_size", labels: labels, help: "Queries the recall estimate averages."))
-                recall = made
+                lazy.recall = made
                 return made
             }
-            estimate.set(to: canary.recall)
-            sampleSize.set(to: Double(canary.sampleSize))
+            gauges?.estimate.set(to: canary.recall)
+            gauges?.sampleSize.set(to: Double(canary.sampleSize))
         }
     }
 
@@ -121,8 +129,11 @@ final class CollectionMetrics: Sendable {
     /// Removes every series of the collection (it was deleted).
     func unregister() {
         storeFactory.unregisterAll()
-        let recallGauges = recall.withLock { $0.map { [$0.estimate, $0.sampleSize] } ?? [] }
-        for gauge in [vectors, storeBytes, mapUsed, mapSize, mapCap, cacheHitRatio] + recallGauges + prefetchAccuracy.withLock({ Array($0.values) }) {
+        let made = lazy.withLock { lazy -> [Gauge] in
+            lazy.removed = true
+            return (lazy.recall.map { [$0.estimate, $0.sampleSize] } ?? []) + Array(lazy.prefetchAccuracy.values)
+        }
+        for gauge in [vectors, storeBytes, mapUsed, mapSize, mapCap, cacheHitRatio] + made {
             registry.unregisterGauge(gauge)
         }
         for counter in [commits, pointsUpserted, pointsDeleted, learned, recognized, canaryChecks, canarySeconds, canaryFound, canaryExpected] {
