@@ -53,7 +53,8 @@ struct VectorInput {
             throw APIError.invalidField("\(field)[\(bad)]: NaN or infinity")
         }
         // past 2^62 (in Double, so the check itself cannot overflow) a distance to another such
-        // vector overflows float32, which the engine would report as a damaged record
+        // vector overflows float32; the engine ranks it as infinitely far, but an answer cannot
+        // carry infinity in JSON, so the API takes no vector whose distances it could not report
         let squaredLength = values.reduce(0.0) { $0 + Double($1) * Double($1) }
         guard squaredLength <= Self.maximumSquaredLength else {
             throw APIError.invalidField("\(field): its length is over 2^62, where distances overflow float32")

@@ -134,7 +134,8 @@ struct MapNodes: StoredVectorSource {
 
 extension SearchScratch {
     /// The distance `compute` returns, or nil when the node is missing or its record damaged
-    /// (then it is noted in `damaged`): a search skips such nodes and reports them.
+    /// (then it is noted in `damaged`): a search skips such nodes and reports them. A NaN
+    /// distance is +infinity: farther than any other.
     @inline(__always)
     func checkedDistance(to node: UInt32, _ compute: () throws -> Float?) throws -> Float? {
         let d: Float?
@@ -145,11 +146,10 @@ extension SearchScratch {
             return nil
         }
         guard let d else { return nil }
-        if d.isNaN {
-            // stored values are finite, so NaN means damaged bits: confirm with the checksum
-            damaged.append(node)
-            return nil
-        }
-        return d
+        // every vector reaching a distance passed its checksum (the codec checks it on decode; the
+        // location table and the writer's cache keep checked records only), so a NaN is the
+        // arithmetic of finite values too large for float32 (cosine ∞/∞, inner product ∞ − ∞),
+        // not damaged bits
+        return d.isNaN ? .infinity : d
     }
 }

@@ -97,6 +97,25 @@ struct ValidationTests {
         }
     }
 
+    /// Finite vectors so long that a distance between them overflows float32 (cosine: ∞/∞) are
+    /// stored and found, far away, never reported as damaged records: their checksums are sound.
+    @Test func distancesThatOverflowAreFarNotDamaged() throws {
+        let store = try temporary.store(dimension: 4, metric: .cosine)
+        let huge: [Float] = [1e30, 2e30, 0, -1e30]
+        try store.put(huge, for: 1)
+        // the insert's graph search meets the same overflow against the entry point
+        try store.put([1e30, 1e30, 1e30, 0], for: 2)
+        try store.put([1, 2, 0, -1], for: 3)
+        try store.read { txn in
+            let hits = try txn.nearest(to: huge, count: 3)
+            #expect(Set(hits.map(\.id)) == [1, 2, 3])
+            #expect(hits.contains { $0.distance == .infinity })
+            #expect(!hits.contains { $0.distance.isNaN })
+            #expect(txn.skippedDamagedIDs.isEmpty, "overflow read as damage: \(txn.skippedDamagedIDs)")
+        }
+        #expect(try store.verify().isClean)
+    }
+
     @Test func unknownIDsAreRefusedEverywhere() throws {
         let store = try seededStore()
         let before = try StoreContents(of: store)
