@@ -85,16 +85,12 @@ final class RecallCanary: Sendable {
         }
         wantsSamples.store(true, ordering: .relaxed)
         guard let sample else { return .none }
-        let counts: (found: Int, expected: Int)? = try? store.read { txn in
-            let filter = sample.label.map { SearchFilter.label($0) }
-            let truth = try txn.exactNearest(to: sample.vector, count: sample.k, filter: filter)
-            guard !truth.isEmpty else { return nil }
-            let found = try txn.nearest(to: sample.vector, count: sample.k, ef: sample.ef ?? defaultEf, filter: filter)
-            let expected = Set(truth.map(\.id))
-            return (found.filter { expected.contains($0.id) }.count, truth.count)
+        let counts = try? store.read { txn in
+            try txn.graphRecall(
+                of: sample.vector, count: sample.k, ef: sample.ef ?? defaultEf, filter: sample.label.map { SearchFilter.label($0) })
         }
-        guard let counts else { return .dropped }
-        record(Double(counts.found) / Double(counts.expected))
+        guard let counts = counts ?? nil else { return .dropped }
+        record(counts.recall)
         return .checked(found: counts.found, expected: counts.expected)
     }
 

@@ -32,14 +32,11 @@ struct RecallSample: Encodable, Equatable {
             guard count > 0, ids.count > k else { return RecallSample(recall: nil, queries: 0, k: k, ef: ef) }
             let step = max(1, ids.count / count)
             let sampled = stride(from: 0, to: ids.count, by: step).prefix(count).map { ids[$0] }
-            var total = 0.0
-            for id in sampled {
-                let query = try txn.vector(for: id)
-                let truth = try txn.exactNearest(to: query, count: k + 1).map(\.id).filter { $0 != id }.prefix(k)
-                let found = Set(try txn.nearest(to: query, count: k + 1, ef: max(ef, k + 1)).map(\.id).filter { $0 != id }.prefix(k))
-                total += Double(truth.filter { found.contains($0) }.count) / Double(max(truth.count, 1))
+            let recalls = try sampled.compactMap { id in
+                try txn.graphRecall(of: try txn.vector(for: id), count: k, ef: ef, excluding: id)?.recall
             }
-            return RecallSample(recall: total / Double(sampled.count), queries: sampled.count, k: k, ef: ef)
+            let recall = recalls.isEmpty ? nil : recalls.reduce(0, +) / Double(recalls.count)
+            return RecallSample(recall: recall, queries: recalls.count, k: k, ef: ef)
         }
     }
 }
