@@ -53,15 +53,13 @@ final class Collection: Sendable {
     func info() throws -> CollectionInfo {
         let settings = self.settings
         let cache = store.cacheStatistics
-        var accuracy: [String: Double] = [:]
-        for prefetcher in cache?.prefetchers ?? [] { accuracy[prefetcher.name] = prefetcher.accuracy }
         let recall = canary.estimate
         return CollectionInfo(
             name: name, count: try store.count(), dimension: settings.dimension, metric: settings.metric.rawValue,
             m: settings.m, efConstruction: settings.efConstruction, bytes: CollectionMetrics.bytes(in: store.directory),
             cache: CollectionInfo.Cache(
                 hits: cache?.hits ?? 0, misses: (cache?.lookups ?? 0) - (cache?.hits ?? 0),
-                hitRate: cache?.hitRate ?? 0, nodes: cache?.entries ?? 0, bytes: cache?.bytesInUse ?? 0, prefetchAccuracy: accuracy),
+                hitRate: cache?.hitRate ?? 0, nodes: cache?.entries ?? 0, bytes: cache?.bytesInUse ?? 0, prefetchAccuracy: cache?.prefetchAccuracyByName ?? [:]),
             recall: CollectionInfo.Recall(estimate: recall?.recall, sampleSize: recall?.sampleSize ?? 0))
     }
 }

@@ -49,6 +49,11 @@ public struct CacheStatistics: Sendable, Codable, Equatable {
         let prefetched = prefetchers.reduce(0) { $0 + $1.prefetched }
         return prefetched > 0 ? Double(prefetchers.reduce(0) { $0 + $1.used }) / Double(prefetched) : nil
     }
+
+    /// Each prefetcher's accuracy by name, for those that prefetched something.
+    public var prefetchAccuracyByName: [String: Double] {
+        prefetchers.reduce(into: [:]) { accuracies, prefetcher in accuracies[prefetcher.name] = prefetcher.accuracy }
+    }
 }
 
 /// Raw counters behind `CacheStatistics`.

@@ -84,15 +84,14 @@ final class CollectionMetrics: Sendable {
         store.reportCacheMetrics()
         if let cache = store.cacheStatistics {
             if let ratio = cache.hitRate { cacheHitRatio.set(to: ratio) }
-            for prefetcher in cache.prefetchers {
-                guard let accuracy = prefetcher.accuracy else { continue }
+            for (name, accuracy) in cache.prefetchAccuracyByName {
                 let gauge = lazy.withLock { lazy -> Gauge? in
-                    if let gauge = lazy.prefetchAccuracy[prefetcher.name] { return gauge }
+                    if let gauge = lazy.prefetchAccuracy[name] { return gauge }
                     guard !lazy.removed else { return nil }
                     let gauge = registry.makeGauge(
-                        name: "featurememory_cache_prefetch_accuracy", labels: labels + [("prefetcher", prefetcher.name)],
+                        name: "featurememory_cache_prefetch_accuracy", labels: labels + [("prefetcher", name)],
                         help: "Of the entries a prefetcher filled, the share searches used, 0…1.")
-                    lazy.prefetchAccuracy[prefetcher.name] = gauge
+                    lazy.prefetchAccuracy[name] = gauge
                     return gauge
                 }
                 gauge?.set(to: accuracy)

@@ -42,10 +42,8 @@ struct StatsReport: Encodable {
     init(_ statistics: StoreStatistics, recall: RecallSample) {
         self.statistics = statistics
         let saved = statistics.savedCacheStatistics
-        var accuracy: [String: Double] = [:]
-        for prefetcher in saved?.prefetchers ?? [] { accuracy[prefetcher.name] = prefetcher.accuracy }
         derived = Derived(
-            cacheHitRatio: saved?.hitRate, prefetchAccuracy: accuracy, recallEstimate: recall,
+            cacheHitRatio: saved?.hitRate, prefetchAccuracy: saved?.prefetchAccuracyByName ?? [:], recallEstimate: recall,
             bytesPerVector: statistics.count > 0 ? Double(statistics.fileBytes) / Double(statistics.count) : nil)
     }
 }
