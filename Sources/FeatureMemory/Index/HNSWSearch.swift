@@ -10,7 +10,6 @@ struct HNSWSearch<Source: NodeSource> {
         _ query: UnsafeRawPointer, norm: Float, count k: Int, ef: Int, accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
         scratch.damaged.removeAll(keepingCapacity: true)
-        scratch.visitedNodes = 0
         source.beginSearch(query)
         defer { source.endSearch() }
         guard let entry = try source.entryPoint(), let d = try source.distance(query, norm: norm, to: entry.node, layer: entry.level)

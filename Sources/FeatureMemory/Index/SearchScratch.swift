@@ -22,7 +22,8 @@ final class SearchScratch {
     var cacheLinks: ContiguousArray<UInt32> = []
     /// Nodes whose records failed their checks during the search; they were skipped.
     var damaged: [UInt32] = []
-    /// Distances computed by the last search (its nodes visited), for the search metrics.
+    /// Distances computed by graph searches since `ReadTransaction.nearest` zeroed it (the nodes
+    /// one search visited), for the search metrics.
     var visitedNodes = 0
 
     /// Floats per vector slot.

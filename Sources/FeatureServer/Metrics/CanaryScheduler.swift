@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -51,14 +50,14 @@ final class CanaryScheduler: Sendable {
         while available > 0, idle < open.count {
             let collection = open[index]
             index = (index + 1) % open.count
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = ContinuousClock.now
             let check = collection.canary.checkOne(in: collection.store, defaultEf: defaultEf)
             guard check != .none else {
                 idle += 1
                 continue
             }
             idle = 0
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let seconds = (ContinuousClock.now - started).seconds
             available -= seconds
             collection.metrics?.canarySeconds.increment(by: seconds)
             if case .checked(let found, let expected) = check, let metrics = collection.metrics {

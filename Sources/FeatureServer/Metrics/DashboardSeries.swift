@@ -122,8 +122,7 @@ final class DashboardSeries: Sendable {
             defer { previous = current }
             return previous
         }) else { return }
-        let elapsed = now - before.time
-        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, 1e-3)
+        let seconds = max((now - before.time).seconds, 1e-3)
         let requests = current.answered - before.answered
         func ratio(_ part: Int, _ whole: Int) -> Double? { whole > 0 ? Double(part) / Double(whole) : nil }
         var hits = 0, lookups = 0
@@ -143,7 +142,7 @@ final class DashboardSeries: Sendable {
             p50Milliseconds: LatencyBuckets.quantile(0.5, from: before.latency, to: current.latency).map { $0 * 1000 },
             p99Milliseconds: LatencyBuckets.quantile(0.99, from: before.latency, to: current.latency).map { $0 * 1000 },
             errorRatio: ratio(current.failed - before.failed, requests), cacheHitRatio: ratio(hits, lookups),
-            residentBytes: ProcessFacts.current().residentBytes, collections: perCollection)
+            residentBytes: ProcessMemory.current()?.resident, collections: perCollection)
         samples.withLock { samples in
             samples.append(taken)
             if samples.count > capacity { samples.removeFirst(samples.count - capacity) }

@@ -5,14 +5,10 @@ import Glibc
 #endif
 
 /// The process's own resource use and the disk under the served directory, read from /proc and
-/// statvfs when metrics are scraped or the dashboard samples (Linux; elsewhere the figures are nil).
+/// statvfs when metrics are scraped (Linux; elsewhere the figures are nil).
 struct ProcessFacts: Sendable {
-    /// Resident memory, in bytes (the stores' mapped pages included).
-    var residentBytes: Int?
-    /// Resident anonymous memory (heap and stacks, not mapped files), in bytes: what a leak grows.
-    var anonymousBytes: Int?
-    /// Virtual memory, in bytes.
-    var virtualBytes: Int?
+    /// Resident, anonymous and virtual memory.
+    var memory: ProcessMemory?
     /// User plus system CPU time, in seconds.
     var cpuSeconds: Double?
     /// Open file descriptors.
@@ -24,16 +20,8 @@ struct ProcessFacts: Sendable {
 
     /// The facts of this process now.
     static func current() -> ProcessFacts {
-        var facts = ProcessFacts()
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var facts = ProcessFacts(memory: ProcessMemory.current())
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
-            let fields = statm.split(separator: " ")
-            if fields.count >= 2, let pages = Int(fields[0]), let resident = Int(fields[1]) {
-                facts.virtualBytes = pages * pageSize
-                facts.residentBytes = resident * pageSize
-            }
-        }
         // the command name in parentheses may hold spaces: the fields count from the last ')'
         if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
            let close = stat.lastIndex(of: ")") {
@@ -42,13 +30,6 @@ struct ProcessFacts: Sendable {
             if fields.count > 19, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 {
                 facts.cpuSeconds = (user + system) / ticks
                 if let started = Double(fields[19]), let boot = bootTime { facts.startTime = boot + started / ticks }
-            }
-        }
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-            for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
-                // "RssAnon:     123456 kB"
-                let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
-                facts.anonymousBytes = kilobytes.map { $0 * 1024 }
             }
         }
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {

@@ -10,11 +10,9 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         metrics.answered(
             route: Self.route(context.endpointPath), method: Self.method(request.method), status: response.status.code,
-            seconds: seconds, requestBytes: request.headers[.contentLength].flatMap { Int($0) } ?? 0,
+            duration: ContinuousClock.now - started, requestBytes: request.headers[.contentLength].flatMap { Int($0) } ?? 0,
             responseBytes: response.body.contentLength ?? 0)
         return response
     }

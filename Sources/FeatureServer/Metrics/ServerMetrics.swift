@@ -65,7 +65,7 @@ final class ServerMetrics: Sendable {
     func collection(_ name: String) -> CollectionMetrics { CollectionMetrics(registry: registry, collection: name) }
 
     /// Counts one answered request.
-    func answered(route: String, method: String, status: Int, seconds: Double, requestBytes received: Int, responseBytes sent: Int) {
+    func answered(route: String, method: String, status: Int, duration: Duration, requestBytes received: Int, responseBytes sent: Int) {
         let key = RouteKey(route: route, method: method, status: status)
         let counter = requestCounters.withLock { counters in
             if let counter = counters[key] { return counter }
@@ -85,8 +85,8 @@ final class ServerMetrics: Sendable {
             histograms[route] = histogram
             return histogram
         }
-        histogram.record(Duration.nanoseconds(Int64(seconds * 1e9)))
-        latency.record(seconds: seconds)
+        histogram.record(duration)
+        latency.record(seconds: duration.seconds)
         answered.add()
         if status >= 500 { failed.add() }
         if received > 0 { requestBytes.increment(by: Int64(received)) }
@@ -107,9 +107,11 @@ final class ServerMetrics: Sendable {
             diskTotal.set(to: Double(disk.total))
         }
         let process = ProcessFacts.current()
-        if let value = process.residentBytes { resident.set(to: Double(value)) }
-        if let value = process.anonymousBytes { anonymous.set(to: Double(value)) }
-        if let value = process.virtualBytes { virtual.set(to: Double(value)) }
+        if let memory = process.memory {
+            resident.set(to: Double(memory.resident))
+            anonymous.set(to: Double(memory.anonymous))
+            virtual.set(to: Double(memory.virtual))
+        }
         if let value = process.openFiles { openFiles.set(to: Double(value)) }
         if let value = process.maximumFiles { maximumFiles.set(to: Double(value)) }
         if let value = process.startTime { startTime.set(to: value) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import FeatureMemory
+import FeatureServer
 import Foundation
 import Synchronization
 import VectorFiles
