@@ -4,15 +4,16 @@ DEMO_STORE ?= .demo-store
 DEMO_DATA  ?= ../shared/data/minilm-debian
 DEMO_SPEECH ?= .demo-speech
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := liblmdb-dev liblz4-dev pkg-config
+SYSTEM_PACKAGES := liblmdb-dev liblz4-dev libnats-dev pkg-config
 
 .PHONY: all deps speech-deps monitoring-deps build demo test bench clean
 
 all: build
 
-# Installs the system libraries (Debian packages) when pkg-config cannot find them.
+# Installs the system libraries (Debian packages) when pkg-config cannot find them: LMDB, LZ4 and
+# the NATS C client (the cluster's JetStream connection).
 deps:
-	@if ! pkg-config --exists lmdb liblz4 2>/dev/null; then \
+	@if ! pkg-config --exists lmdb liblz4 libnats 2>/dev/null; then \
 		echo "installing $(SYSTEM_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	fi

@@ -38,6 +38,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
         ),
+        // the cluster's JetStream client: Debian's libnats-dev (the NATS C client)
+        .systemLibrary(
+            name: "CNATS",
+            pkgConfig: "libnats",
+            providers: [.apt(["libnats-dev"]), .brew(["cnats"])]
+        ),
         .target(name: "CFeatureMemoryShims"),
         .target(
             name: "FeatureMemory",
@@ -56,6 +62,7 @@ let package = Package(
                 "PatternLearning",
                 "LearningPipeline",
                 "FeatureServer",
+                "FeatureCluster",
                 "VectorFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -77,12 +84,17 @@ let package = Package(
         .testTarget(name: "PatternLearningTests", dependencies: ["PatternLearning", "FeatureMemory"]),
         // extraction, the store's normalization statistics and pattern learning, shared by fmdb and the server
         .target(name: "LearningPipeline", dependencies: ["FeatureMemory", "FeatureExtraction", "PatternLearning"]),
+        // the cluster's shared state on NATS JetStream: the shard map in a key-value bucket, a stream
+        // per shard, and the log records replicas apply; no HTTP, so fmdb cluster needs no server
+        .target(name: "FeatureCluster", dependencies: ["CNATS"]),
+        .testTarget(name: "FeatureClusterTests", dependencies: ["FeatureCluster"]),
         // `fmdb serve`: the HTTP API (Hummingbird) over a directory of stores
         .target(
             name: "FeatureServer",
             dependencies: [
                 "FeatureMemory",
                 "LearningPipeline",
+                "FeatureCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -92,6 +104,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // a clustered node's searches of the shards other nodes hold
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
