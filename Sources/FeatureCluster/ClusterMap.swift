@@ -78,7 +78,8 @@ public struct ClusterMap: Codable, Sendable, Equatable {
     /// nodes no longer members are dropped, missing ones go to the least loaded nodes, and a node
     /// holding more than its share gives replicas to one holding less — at most one replica of a
     /// shard moves per call, so every shard keeps the others serving while the new one copies.
-    public func rebalanced() -> ClusterMap {
+    /// With `moving` false only missing replicas are placed (what creating a collection does).
+    public func rebalanced(moving: Bool = true) -> ClusterMap {
         var map = self
         let members = nodes.keys.sorted()
         guard !members.isEmpty else { return map }
@@ -108,7 +109,7 @@ public struct ClusterMap: Codable, Sendable, Equatable {
         }
         // then even out: move one replica from the most to the least loaded node while that narrows the gap
         var moved = Set<String>()
-        for _ in 0..<10_000 {
+        for _ in 0..<(moving ? 10_000 : 0) {
             guard let heaviest = members.max(by: { (load[$0] ?? 0, $1) < (load[$1] ?? 0, $0) }),
                   let lightest = members.min(by: { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }),
                   (load[heaviest] ?? 0) - (load[lightest] ?? 0) > 1 else { break }

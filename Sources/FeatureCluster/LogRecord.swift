@@ -100,7 +100,10 @@ public enum LogRecord: Sendable, Equatable {
         var offset = 0
         var remaining: Int { bytes.count - offset }
 
-        mutating func byte() throws(DecodingError) -> UInt8 { try bytes(1)[0] }
+        mutating func byte() throws(DecodingError) -> UInt8 {
+            let slice = try bytes(1)
+            return slice[slice.startIndex]
+        }
 
         mutating func bytes(_ count: Int) throws(DecodingError) -> ArraySlice<UInt8> {
             guard count >= 0, count <= remaining else { throw DecodingError(description: "the record ends early") }

@@ -5,6 +5,9 @@ extension API {
     func registerService(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in try API.json(Status(status: "ok")) }
         router.get("/readyz") { _, _ in
+            if let cluster, !cluster.isReady {
+                throw APIError(.serviceUnavailable, "unavailable", "not connected to NATS, or shard replicas are still catching up with their logs")
+            }
             guard registry.isReady else {
                 let failed = registry.failed.withLock { $0.keys.sorted() }
                 let reason = failed.isEmpty ? "collections are still warming up" : "collections failed to open: \(failed.joined(separator: ", "))"

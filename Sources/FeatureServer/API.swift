@@ -15,14 +15,21 @@ struct API: Sendable {
     let defaultEf: Int?
     /// What the dashboard charts (nil without metrics).
     let dashboard: DashboardSeries?
+    /// This node's part in a cluster (nil: a single node serving its directory).
+    let cluster: ClusterNode?
 
     /// Adds every route to `router`.
     func register(on router: Router<BasicRequestContext>) {
         registerService(on: router)
-        registerCollections(on: router)
-        registerPoints(on: router)
-        registerSearch(on: router)
-        registerAudio(on: router)
+        if let cluster {
+            registerClusterCollections(on: router, node: cluster)
+            registerClusterShards(on: router, node: cluster)
+        } else {
+            registerCollections(on: router)
+            registerPoints(on: router)
+            registerSearch(on: router)
+            registerAudio(on: router)
+        }
         registerDashboard(on: router)
         registerDashboardData(on: router)
     }

@@ -28,7 +28,19 @@ public enum FeatureServer {
                 cacheBytes: configuration.cacheBytes,
                 resultCacheEntries: configuration.resultCacheEntries),
             groupCommit: configuration.groupCommit, metrics: metrics, logger: logger)
+        // a clustered node keeps its shard replicas apart from the directory's own collections
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let cluster = try configuration.cluster.map { clusterConfiguration in
+            try ClusterNode(
+                configuration: clusterConfiguration, url: "\(scheme)://\(configuration.host):\(configuration.port)",
+                directory: configuration.directory.appendingPathComponent("shards"),
+                storeOptions: StoreOptions(
+                    durability: configuration.durability, writeCacheBytes: configuration.writeCacheBytes,
+                    cacheBytes: configuration.cacheBytes, resultCacheEntries: configuration.resultCacheEntries),
+                metrics: metrics, logger: logger)
+        }
         let router = Router(context: BasicRequestContext.self)
+        if let cluster { router.add(middleware: NodeNameMiddleware(node: cluster.name)) }
         if let metrics { router.add(middleware: RequestMetricsMiddleware(metrics: metrics)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(keys: configuration.apiKeys))
@@ -40,7 +52,7 @@ public enum FeatureServer {
                 interval: configuration.recallCanaryInterval, coreShare: configuration.recallCanaryCoreShare, defaultEf: configuration.defaultEf) { registry.all } : nil
         API(
             registry: registry, maximumBodyBytes: configuration.maximumBodyBytes, counters: counters, metrics: metrics,
-            defaultEf: configuration.defaultEf, dashboard: dashboard
+            defaultEf: configuration.defaultEf, dashboard: dashboard, cluster: cluster
         ).register(on: router)
 
         let limits = ConnectionLimits(
@@ -50,7 +62,6 @@ public enum FeatureServer {
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds * 1_000_000_000)))
         let http = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(limits: limits, counters: counters)], idleTimeout: nil)
-        let scheme = configuration.tls == nil ? "http" : "https"
         let app = Application(
             router: router,
             server: try serverBuilder(http: http, tls: configuration.tls),
@@ -64,7 +75,9 @@ public enum FeatureServer {
             logger: logger)
         dashboard?.start()
         canary?.start()
+        try cluster?.start()
         defer {
+            cluster?.stop()
             canary?.stop()
             dashboard?.stop()
             registry.closeAll()

@@ -45,6 +45,9 @@ public struct ServerConfiguration: Sendable {
     /// Time a kept-alive connection may wait for its next request.
     public var idleTimeout: Duration = .seconds(60)
 
+    /// The cluster to join (nil: serve the directory's collections alone).
+    public var cluster: ClusterConfiguration?
+
     /// A configuration serving `directory` with the defaults.
     public init(directory: URL) { self.directory = directory }
 

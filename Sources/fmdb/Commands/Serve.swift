@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import FeatureCluster
 import FeatureServer
 import Foundation
 import Synchronization
@@ -69,7 +70,24 @@ extension FMDB {
         @Flag(inversion: .prefixedNo, help: "Concurrent writes to a collection share a transaction and its fsync (--no-group-commit: one each, for comparison).")
         var groupCommit = true
 
+        @Option(help: "Join a cluster through these NATS JetStream servers (nats://HOST:PORT[,...]): every collection is then sharded and replicated (docs/scaling.md).")
+        var cluster: String?
+
+        @Option(help: "This node's name in the cluster (with --cluster): 1–64 letters, digits, _ or -.")
+        var node: String?
+
+        @Option(help: "The URL other nodes reach this one at (with --cluster; default http://HOST:PORT).")
+        var advertise: String?
+
         func validate() throws {
+            if cluster != nil, node == nil { throw ValidationError("--cluster needs --node NAME") }
+            if cluster == nil, node != nil || advertise != nil { throw ValidationError("--node and --advertise need --cluster") }
+            if let cluster {
+                do { _ = try natsURLs(cluster) } catch { throw ValidationError("--cluster: \(error.text)") }
+            }
+            if let advertise, URL(string: advertise)?.host == nil || !(advertise.hasPrefix("http://") || advertise.hasPrefix("https://")) {
+                throw ValidationError("--advertise: give http(s)://HOST:PORT, got \"\(advertise.prefix(80))\"")
+            }
             try OptionRange.check(cacheMb, in: 0...(1 << 20), flag: "--cache-mb")
             try OptionRange.check(writeCacheMb, in: 0...(1 << 20), flag: "--write-cache-mb")
             try OptionRange.check(resultCacheEntries, in: 0...1_000_000, flag: "--result-cache-entries")
@@ -105,6 +123,9 @@ extension FMDB {
             configuration.maximumInFlight = maxQueue
             configuration.durability = durability.value
             configuration.groupCommit = groupCommit
+            if let cluster, let node {
+                configuration.cluster = ClusterConfiguration(natsURLs: try natsURLs(cluster), node: node, advertiseURL: advertise)
+            }
             try Self.block { [configuration] in
                 try await FeatureServer.run(configuration) { url in
                     // written at once (not through stdio's buffer): scripts wait for this line

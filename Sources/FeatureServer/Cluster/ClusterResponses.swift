@@ -1,0 +1,106 @@
+import Foundation
+
+/// What an upsert or a delete of a clustered collection answers: points taken, and per shard
+/// the stream sequence JetStream acknowledged (pass them as a search's `min_seq` to read them).
+struct ClusterWritten: Encodable {
+    var upserted: Int?
+    var deleted: Int?
+    var sequences: [String: UInt64]
+}
+
+/// A search of a clustered collection: the merged top k, and whether shards are missing from it.
+struct ClusterSearchOutput: Encodable {
+    var ids: [UInt64]
+    var distances: [Float]
+    var labels: [String?]
+    var partial: Bool
+    var missingShards: [Int]
+
+    private enum CodingKeys: String, CodingKey { case ids, distances, labels, partial, missingShards = "missing_shards" }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ids, forKey: .ids)
+        try container.encode(distances, forKey: .distances)
+        // absent labels are null, as in a single node's answer
+        var labelList = container.nestedUnkeyedContainer(forKey: .labels)
+        for label in labels { if let label { try labelList.encode(label) } else { try labelList.encodeNil() } }
+        try container.encode(partial, forKey: .partial)
+        try container.encode(missingShards, forKey: .missingShards)
+    }
+}
+
+/// One shard replica's answer to a search, node to node.
+struct ShardSearchOutput: Codable {
+    var ids: [UInt64]
+    var distances: [Float]
+    var labels: [String?]
+    var applied: UInt64
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ids, forKey: .ids)
+        try container.encode(distances, forKey: .distances)
+        var labelList = container.nestedUnkeyedContainer(forKey: .labels)
+        for label in labels { if let label { try labelList.encode(label) } else { try labelList.encodeNil() } }
+        try container.encode(applied, forKey: .applied)
+    }
+}
+
+/// `GET /v1/cluster/shards/{collection}/{shard}`: a replica's progress.
+struct ShardInfo: Encodable {
+    var collection: String
+    var shard: Int
+    var node: String
+    var applied: UInt64
+    var count: Int
+    var ready: Bool
+}
+
+/// `GET /v1/cluster/shards/{collection}/{shard}/ids`: every id in a replica, sorted, with the
+/// sequence the snapshot read had applied.
+struct ShardIDs: Encodable {
+    var applied: UInt64
+    var ids: [UInt64]
+}
+
+/// `GET /v1/cluster`: the map, the members' liveness, and per shard its log and its replicas.
+struct ClusterStatus: Encodable {
+    var node: String
+    var nodes: [String: NodeStatus]
+    var collections: [String: CollectionStatus]
+
+    struct NodeStatus: Encodable {
+        var url: String
+        var alive: Bool
+        var ageSeconds: Double?
+        private enum CodingKeys: String, CodingKey { case url, alive, ageSeconds = "age_s" }
+    }
+
+    struct CollectionStatus: Encodable {
+        var dimension: Int
+        var metric: String
+        var shards: Int
+        var replicas: Int
+        var assignment: [[String]]
+        var streams: [StreamStatus]
+        var replicasState: [[ReplicaStatus]]
+        private enum CodingKeys: String, CodingKey { case dimension, metric, shards, replicas, assignment, streams, replicasState = "replicas_state" }
+    }
+
+    struct StreamStatus: Encodable {
+        var shard: Int
+        var firstSeq: UInt64?
+        var lastSeq: UInt64?
+        var error: String?
+        private enum CodingKeys: String, CodingKey { case shard, firstSeq = "first_seq", lastSeq = "last_seq", error }
+    }
+
+    struct ReplicaStatus: Encodable {
+        var node: String
+        var applied: UInt64?
+        var ready: Bool
+        var alive: Bool
+        var lag: UInt64?
+    }
+}

@@ -1,0 +1,166 @@
+import FeatureCluster
+import FeatureMemory
+import Foundation
+import Logging
+import Synchronization
+
+/// This node's replica of one shard: a store in `DIR/shards/<collection>.<shard>` that a thread
+/// of its own fills from the shard's stream, in order, committing the stream sequence applied in
+/// the same LMDB transaction as the points — so after any crash it resumes exactly where its
+/// store ends, and applies every entry once.
+final class ShardReplica: Sendable {
+    /// The clustered collection's name.
+    let collectionName: String
+    /// The shard's number.
+    let shard: Int
+    /// The store and what serves searches on it (its canary, its /metrics series).
+    let collection: Collection
+    private let connection: NATSConnection
+    private let logger: Logger
+    private let appliedSequence: Atomic<UInt64>
+    /// Whether it has caught up with the log once since it opened (and so serves searches).
+    let isReady = Atomic<Bool>(false)
+    /// Whether the log no longer holds the entries after what the store has: only a snapshot of
+    /// another replica can bring it up to date.
+    let needsSnapshot = Atomic<Bool>(false)
+    private let running = Atomic<Bool>(true)
+    private let stopped = DispatchSemaphore(value: 0)
+    /// Entries applied since the store opened that were not records, or points the store refused.
+    let skippedEntries = Atomic<Int>(0)
+
+    /// The attachment holding the last stream sequence applied (UInt64, little-endian).
+    static let appliedAttachment = "cluster/applied_sequence"
+
+    /// Wraps the replica's open store; reads where it stands in the log.
+    init(collectionName: String, shard: Int, collection: Collection, connection: NATSConnection, logger: Logger) throws {
+        self.collectionName = collectionName
+        self.shard = shard
+        self.collection = collection
+        self.connection = connection
+        self.logger = logger
+        appliedSequence = Atomic(try Self.appliedSequence(of: collection.store))
+    }
+
+    /// The sequence the store's last commit applied.
+    static func appliedSequence(of store: FeatureStore) throws -> UInt64 {
+        guard let data = try store.attachment(named: appliedAttachment), data.count == 8 else { return 0 }
+        return data.reversed().reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
+    }
+
+    /// The last stream sequence committed to the store.
+    var applied: UInt64 { appliedSequence.load(ordering: .acquiring) }
+
+    /// The replica's name: `<collection>.<shard>`.
+    var name: String { ShardRouting.replicaName(collectionName, shard: shard) }
+
+    /// Starts the thread that applies the log.
+    func start() {
+        let thread = Thread { [self] in
+            applyLoop()
+            stopped.signal()
+        }
+        thread.name = "apply \(name)"
+        thread.start()
+    }
+
+    /// Stops applying (waits at most 10 s for the batch in progress to commit).
+    func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        _ = stopped.wait(timeout: .now() + 10)
+    }
+
+    /// Waits until the store has applied `sequence`, at most `timeout`; whether it has.
+    func waitUntilApplied(_ sequence: UInt64, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while applied < sequence {
+            guard ContinuousClock.now < deadline, running.load(ordering: .acquiring) else { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
+    private var stream: String { ShardRouting.stream(collectionName, shard: shard) }
+
+    private func applyLoop() {
+        var subscription: LogSubscription?
+        var catchUpTarget: UInt64 = 0
+        while running.load(ordering: .acquiring) {
+            do {
+                if subscription == nil {
+                    let state = try connection.streamState(stream)
+                    let applied = self.applied
+                    if state.firstSequence > applied + 1 && state.lastSequence > applied {
+                        // trimmed below what this store holds: the agent replaces it with a snapshot
+                        logger.warning("\(name): the log starts at \(state.firstSequence), the store ends at \(applied); needs a snapshot")
+                        needsSnapshot.store(true, ordering: .releasing)
+                        return
+                    }
+                    catchUpTarget = state.lastSequence
+                    subscription = try LogSubscription(connection, stream: stream, subject: ShardRouting.subject(collectionName, shard: shard), from: applied + 1)
+                }
+                if self.applied >= catchUpTarget { isReady.store(true, ordering: .releasing) }
+                guard let reader = subscription, let first = try reader.next(timeout: .milliseconds(250)) else { continue }
+                // what has already arrived joins one transaction: one fsync for many entries
+                var entries = [first]
+                while entries.count < 512, let more = try reader.next(timeout: .milliseconds(1)) { entries.append(more) }
+                try apply(entries)
+            } catch let gap as LogGap {
+                logger.warning("\(name): \(gap); needs a snapshot")
+                needsSnapshot.store(true, ordering: .releasing)
+                return
+            } catch {
+                logger.warning("\(name): applying the log failed, retrying: \(error)")
+                subscription = nil
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
+    /// An entry after a missing one: the log was trimmed past this store.
+    struct LogGap: Error, CustomStringConvertible {
+        let expected: UInt64, found: UInt64
+        var description: String { "the log went from \(expected - 1) to \(found)" }
+    }
+
+    /// Applies `entries` (in stream order) in one transaction with the last sequence; entries
+    /// at or below the applied sequence are skipped.
+    func apply(_ entries: [LogEntry]) throws {
+        let start = applied
+        let rules = collection.store.putRules
+        var skipped = 0
+        let reached = try collection.store.write { txn -> UInt64 in
+            var current = start
+            for entry in entries where entry.sequence > current {
+                guard entry.sequence == current + 1 else { throw LogGap(expected: current + 1, found: entry.sequence) }
+                current = entry.sequence
+                // every replica decides the same for the same bytes, so skipping keeps them equal
+                guard let record = try? LogRecord(decoding: entry.data) else {
+                    skipped += 1
+                    continue
+                }
+                switch record {
+                case .upsert(let points):
+                    for point in points {
+                        let item = VectorItem(id: point.id, vector: point.vector, label: point.label)
+                        guard (try? rules.check(item)) != nil else {
+                            skipped += 1
+                            continue
+                        }
+                        try txn.put(item)
+                    }
+                case .delete(let ids):
+                    for id in ids where try txn.contains(id) { try txn.delete(id) }
+                }
+            }
+            if current != start {
+                try txn.setAttachment(withUnsafeBytes(of: current.littleEndian) { Data($0) }, named: Self.appliedAttachment)
+            }
+            return current
+        }
+        if skipped > 0 {
+            skippedEntries.add(skipped, ordering: .relaxed)
+            logger.warning("\(name): skipped \(skipped) entries or points the store refuses")
+        }
+        appliedSequence.store(reached, ordering: .releasing)
+    }
+}
