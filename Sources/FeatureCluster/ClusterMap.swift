@@ -17,11 +17,22 @@ public struct ClusterMap: Codable, Sendable, Equatable {
         public var url: String
         /// Unix time it joined.
         public var joined: Double
+        /// Whether it is leaving: it gets no replicas, and those it holds move to other nodes.
+        public var draining: Bool
 
         /// A member reachable at `url`, joined now.
-        public init(url: String, joined: Double = Date().timeIntervalSince1970) {
+        public init(url: String, joined: Double = Date().timeIntervalSince1970, draining: Bool = false) {
             self.url = url
             self.joined = joined
+            self.draining = draining
+        }
+
+        /// Reads a member; maps written before `draining` existed read as not draining.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            url = try container.decode(String.self, forKey: .url)
+            joined = try container.decode(Double.self, forKey: .joined)
+            draining = try container.decodeIfPresent(Bool.self, forKey: .draining) ?? false
         }
     }
 
@@ -65,6 +76,19 @@ public struct ClusterMap: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether every replica the map assigns is on a live node that reports it ready (what a
+    /// membership change waits for before it finishes).
+    public func isSettled(in view: ClusterView) -> Bool {
+        for (name, collection) in collections {
+            for shard in collection.assignment.indices {
+                for node in collection.assignment[shard] {
+                    guard view.isAlive(node), view.states[node]?.replicas[ShardRouting.replicaName(name, shard: shard)]?.ready == true else { return false }
+                }
+            }
+        }
+        return true
+    }
+
     /// Replicas each node holds, over every collection (members without any count 0).
     public var load: [String: Int] {
         var load = Dictionary(uniqueKeysWithValues: nodes.keys.map { ($0, 0) })
@@ -81,13 +105,13 @@ public struct ClusterMap: Codable, Sendable, Equatable {
     /// With `moving` false only missing replicas are placed (what creating a collection does).
     public func rebalanced(moving: Bool = true) -> ClusterMap {
         var map = self
-        let members = nodes.keys.sorted()
+        let members = nodes.filter { !$0.value.draining }.keys.sorted()
         guard !members.isEmpty else { return map }
         var load = Dictionary(uniqueKeysWithValues: members.map { ($0, 0) })
         for name in map.collections.keys.sorted() {
             guard var collection = map.collections[name] else { continue }
             for shard in collection.assignment.indices {
-                collection.assignment[shard] = collection.assignment[shard].filter { nodes[$0] != nil }
+                collection.assignment[shard] = collection.assignment[shard].filter { members.contains($0) }
                 collection.assignment[shard].forEach { load[$0, default: 0] += 1 }
             }
             map.collections[name] = collection

@@ -17,7 +17,7 @@ struct FMDB: ParsableCommand {
         subcommands: [
             Create.self, Import.self, Info.self, Stats.self, List.self, Get.self, Put.self, Remove.self,
             Export.self, Search.self, Bench.self, Verify.self, Salvage.self, Backup.self, Compact.self,
-            Learn.self, Recognize.self, Patterns.self, Calibrate.self, Serve.self,
+            Learn.self, Recognize.self, Patterns.self, Calibrate.self, Serve.self, Cluster.self,
             CrashTest.self, CrashWriter.self, HoldRead.self, ReadLoop.self, ModelTest.self, PageCheck.self,
         ])
 }

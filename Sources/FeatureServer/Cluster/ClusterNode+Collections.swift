@@ -78,41 +78,8 @@ extension ClusterNode {
 /// `GET /v1/cluster` and `GET /v1/collections` of a clustered node.
 enum ClusterStatusReport {
     /// The map with liveness, and per shard its log's sequences (when `streams`) and its replicas' progress.
-    static func make(node: ClusterNode, streams: Bool) throws -> ClusterStatus {
+    static func make(node: ClusterNode, streams: Bool) throws -> ClusterReport {
         try node.refreshView()
-        let view = node.view
-        let now = Date().timeIntervalSince1970
-        var nodes: [String: ClusterStatus.NodeStatus] = [:]
-        for (name, member) in view.map.nodes {
-            nodes[name] = .init(url: member.url, alive: view.isAlive(name, now: now), ageSeconds: view.states[name].map { (now - $0.time) * 1_000 / 1_000 })
-        }
-        var collections: [String: ClusterStatus.CollectionStatus] = [:]
-        for (name, collection) in view.map.collections {
-            var streamStatus: [ClusterStatus.StreamStatus] = []
-            var replicaStatus: [[ClusterStatus.ReplicaStatus]] = []
-            for shard in 0..<collection.shards {
-                var last: UInt64?
-                if streams {
-                    do {
-                        let state = try node.connection.streamState(ShardRouting.stream(name, shard: shard))
-                        last = state.lastSequence
-                        streamStatus.append(.init(shard: shard, firstSeq: state.firstSequence, lastSeq: state.lastSequence))
-                    } catch {
-                        streamStatus.append(.init(shard: shard, error: "\(error)"))
-                    }
-                }
-                let replicaName = ShardRouting.replicaName(name, shard: shard)
-                replicaStatus.append(view.assigned(name, shard: shard).map { holder in
-                    let progress = view.states[holder]?.replicas[replicaName]
-                    return .init(
-                        node: holder, applied: progress?.applied, ready: progress?.ready ?? false, alive: view.isAlive(holder, now: now),
-                        lag: last.flatMap { last in progress.map { last > $0.applied ? last - $0.applied : 0 } })
-                })
-            }
-            collections[name] = .init(
-                dimension: collection.dimension, metric: collection.metric, shards: collection.shards, replicas: collection.replicas,
-                assignment: collection.assignment, streams: streamStatus, replicasState: replicaStatus)
-        }
-        return ClusterStatus(node: node.name, nodes: nodes, collections: collections)
+        return ClusterReport.make(node.view, connection: streams ? node.connection : nil, node: node.name)
     }
 }

@@ -1,18 +1,23 @@
-import FeatureCluster
 import Foundation
 
 /// What a node last read of the cluster: the map and every member's report, with when it read them.
-struct ClusterView: Sendable {
+public struct ClusterView: Sendable {
     /// The shard map.
-    var map = ClusterMap()
+    public var map = ClusterMap()
     /// Members' last reports, by node.
-    var states: [String: NodeState] = [:]
+    public var states: [String: NodeState] = [:]
+
+    /// A view of `map` and `states`.
+    public init(map: ClusterMap = ClusterMap(), states: [String: NodeState] = [:]) {
+        self.map = map
+        self.states = states
+    }
 
     /// A report older than this means the node is down (reports come every second).
-    static let staleAfter: Double = 5
+    public static let staleAfter: Double = 5
 
     /// Whether `node` reported within `staleAfter` seconds.
-    func isAlive(_ node: String, now: Double = Date().timeIntervalSince1970) -> Bool {
+    public func isAlive(_ node: String, now: Double = Date().timeIntervalSince1970) -> Bool {
         guard let state = states[node] else { return false }
         return now - state.time < Self.staleAfter
     }
@@ -21,7 +26,7 @@ struct ClusterView: Sendable {
     /// alive and ready, then any other alive node still holding a ready replica (one the shard is
     /// moving away from). Replicas last reported behind `minimumSequence` go last (reports are
     /// up to a second old: the replica itself decides whether it has caught up).
-    func servingNodes(_ collection: String, shard: Int, minimumSequence: UInt64 = 0) -> [String] {
+    public func servingNodes(_ collection: String, shard: Int, minimumSequence: UInt64 = 0) -> [String] {
         let replica = ShardRouting.replicaName(collection, shard: shard)
         let now = Date().timeIntervalSince1970
         func serves(_ node: String) -> Bool {
@@ -36,7 +41,7 @@ struct ClusterView: Sendable {
     }
 
     /// The nodes assigned to a shard (empty for an unknown collection or shard).
-    func assigned(_ collection: String, shard: Int) -> [String] {
+    public func assigned(_ collection: String, shard: Int) -> [String] {
         map.collections[collection].flatMap { $0.assignment.indices.contains(shard) ? $0.assignment[shard] : nil } ?? []
     }
 }
