@@ -7,6 +7,15 @@ public struct LogEntry: Sendable {
     public let sequence: UInt64
     /// The message's payload.
     public let data: [UInt8]
+    /// Messages in the stream after this one when it was delivered: how far the reader is behind.
+    public let pending: UInt64
+
+    /// An entry (made by tests and by `LogSubscription`).
+    public init(sequence: UInt64, data: [UInt8], pending: UInt64 = 0) {
+        self.sequence = sequence
+        self.data = data
+        self.pending = pending
+    }
 }
 
 /// Reads a stream in order from a given sequence: an ordered consumer, which the client
@@ -63,6 +72,6 @@ public final class LogSubscription: @unchecked Sendable {
         let data: [UInt8] = length == 0 ? [] : natsMsg_GetData(message).withMemoryRebound(to: UInt8.self, capacity: length) {
             Array(UnsafeBufferPointer(start: $0, count: length))
         }
-        return LogEntry(sequence: meta.pointee.Sequence.Stream, data: data)
+        return LogEntry(sequence: meta.pointee.Sequence.Stream, data: data, pending: meta.pointee.NumPending)
     }
 }

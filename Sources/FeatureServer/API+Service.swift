@@ -17,7 +17,10 @@ extension API {
         }
         router.get("/metrics") { _, _ in
             guard let metrics else { throw APIError.notFound("metrics are off (fmdb serve --no-metrics)") }
-            let text = metrics.exposition(collections: registry.all, isReady: registry.isReady, directory: registry.directory)
+            if let cluster { cluster.metrics?.update(from: cluster) }
+            let collections = registry.all + (cluster?.replicas.map(\.collection) ?? [])
+            let isReady = registry.isReady && (cluster?.isReady ?? true)
+            let text = metrics.exposition(collections: collections, isReady: isReady, directory: registry.directory)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: text)))

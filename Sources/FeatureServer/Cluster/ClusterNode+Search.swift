@@ -14,6 +14,8 @@ extension ClusterNode {
 
     /// The merged search of clustered collection `name`.
     func search(_ request: ClusterSearchRequest, in name: String, defaultEf: Int?) async throws -> ClusterSearchOutput {
+        let started = ContinuousClock.now
+        defer { metrics?.fanOutDuration.record(ContinuousClock.now - started) }
         let collection = try collection(named: name)
         let vector = try request.search.vector.checked(dimension: collection.dimension)
         let view = self.view

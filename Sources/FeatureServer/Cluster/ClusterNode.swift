@@ -22,7 +22,9 @@ final class ClusterNode: Sendable {
     let http: HTTPClient
     let logger: Logger
     private let storeOptions: StoreOptions
-    private let metrics: ServerMetrics?
+    private let serverMetrics: ServerMetrics?
+    /// The cluster's series on /metrics (nil without metrics).
+    let metrics: ClusterMetrics?
     private let replicaTable = Mutex<[String: ShardReplica]>([:])
     private let lastReport = Atomic<Double>(0)
     private let lastTrim = Atomic<Double>(0)
@@ -43,7 +45,8 @@ final class ClusterNode: Sendable {
         self.url = configuration.advertiseURL ?? url
         self.directory = directory
         self.storeOptions = storeOptions
-        self.metrics = metrics
+        self.serverMetrics = metrics
+        self.metrics = metrics.map { ClusterMetrics(registry: $0.registry) }
         self.logger = logger
         do {
             connection = try NATSConnection(urls: configuration.natsURLs, name: "fmdb \(configuration.node)")
@@ -220,7 +223,7 @@ final class ClusterNode: Sendable {
         options.metric = metric
         options.hnsw = HNSWParameters(m: settings.m, efConstruction: settings.efConstruction)
         options.createIfMissing = true
-        let collectionMetrics = metrics?.collection(replicaName)
+        let collectionMetrics = serverMetrics?.collection(replicaName)
         if let collectionMetrics { options.metricsFactory = collectionMetrics.storeFactory }
         let store = try FeatureStore(at: path, options: options)
         let collection = Collection(name: replicaName, store: store, groupCommit: false, metrics: collectionMetrics)

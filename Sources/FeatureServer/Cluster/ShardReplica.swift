@@ -18,6 +18,7 @@ final class ShardReplica: Sendable {
     private let connection: NATSConnection
     private let logger: Logger
     private let appliedSequence: Atomic<UInt64>
+    private let pendingEntries = Atomic<UInt64>(0)
     /// Whether it has caught up with the log once since it opened (and so serves searches).
     let isReady = Atomic<Bool>(false)
     /// Whether the log no longer holds the entries after what the store has: only a snapshot of
@@ -49,6 +50,9 @@ final class ShardReplica: Sendable {
 
     /// The last stream sequence committed to the store.
     var applied: UInt64 { appliedSequence.load(ordering: .acquiring) }
+
+    /// Log entries after the last one applied, as the log said when that one arrived.
+    var lag: UInt64 { pendingEntries.load(ordering: .relaxed) }
 
     /// The replica's name: `<collection>.<shard>`.
     var name: String { ShardRouting.replicaName(collectionName, shard: shard) }
@@ -84,6 +88,7 @@ final class ShardReplica: Sendable {
     private func applyLoop() {
         var subscription: LogSubscription?
         var catchUpTarget: UInt64 = 0
+        var idleRounds = 0
         while running.load(ordering: .acquiring) {
             do {
                 if subscription == nil {
@@ -99,7 +104,18 @@ final class ShardReplica: Sendable {
                     subscription = try LogSubscription(connection, stream: stream, subject: ShardRouting.subject(collectionName, shard: shard), from: applied + 1)
                 }
                 if self.applied >= catchUpTarget { isReady.store(true, ordering: .releasing) }
-                guard let reader = subscription, let first = try reader.next(timeout: .milliseconds(250)) else { continue }
+                guard let reader = subscription else { continue }
+                guard let first = try reader.next(timeout: .milliseconds(250)) else {
+                    // nothing came: if the log has moved on, the consumer is lost (its server died
+                    // and the client has not noticed yet): read again from what the store has
+                    idleRounds += 1
+                    if idleRounds % 8 == 0, try connection.streamState(stream).lastSequence > self.applied {
+                        logger.warning("\(name): the log is ahead and nothing arrives; subscribing again")
+                        subscription = nil
+                    }
+                    continue
+                }
+                idleRounds = 0
                 // what has already arrived joins one transaction: one fsync for many entries
                 var entries = [first]
                 while entries.count < 512, let more = try reader.next(timeout: .milliseconds(1)) { entries.append(more) }
@@ -162,5 +178,6 @@ final class ShardReplica: Sendable {
             logger.warning("\(name): skipped \(skipped) entries or points the store refuses")
         }
         appliedSequence.store(reached, ordering: .releasing)
+        if let last = entries.last { pendingEntries.store(last.pending, ordering: .relaxed) }
     }
 }
