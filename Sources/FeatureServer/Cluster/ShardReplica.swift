@@ -15,7 +15,8 @@ final class ShardReplica: Sendable {
     let shard: Int
     /// The store and what serves searches on it (its canary, its /metrics series).
     let collection: Collection
-    private let connection: NATSConnection
+    /// nil: a replica that only applies what it is given (tests).
+    private let connection: NATSConnection?
     private let logger: Logger
     private let appliedSequence: Atomic<UInt64>
     private let pendingEntries = Atomic<UInt64>(0)
@@ -33,7 +34,7 @@ final class ShardReplica: Sendable {
     static let appliedAttachment = "cluster/applied_sequence"
 
     /// Wraps the replica's open store; reads where it stands in the log.
-    init(collectionName: String, shard: Int, collection: Collection, connection: NATSConnection, logger: Logger) throws {
+    init(collectionName: String, shard: Int, collection: Collection, connection: NATSConnection?, logger: Logger) throws {
         self.collectionName = collectionName
         self.shard = shard
         self.collection = collection
@@ -86,6 +87,7 @@ final class ShardReplica: Sendable {
     private var stream: String { ShardRouting.stream(collectionName, shard: shard) }
 
     private func applyLoop() {
+        guard let connection else { return }
         var subscription: LogSubscription?
         var catchUpTarget: UInt64 = 0
         var idleRounds = 0
