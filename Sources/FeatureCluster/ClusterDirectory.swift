@@ -72,6 +72,7 @@ public final class ClusterDirectory: Sendable {
     /// it again and retries (bounded); returns the map written. `change` may throw to give up.
     @discardableResult
     public func modifyMap(_ change: (inout ClusterMap) throws -> Void) throws -> ClusterMap {
+        var lastError: (any Error)?
         for _ in 0..<50 {
             let (current, revision) = try map()
             var updated = current
@@ -79,10 +80,17 @@ public final class ClusterDirectory: Sendable {
             if updated == current { return current }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            if try bucket.update("map", Array(try encoder.encode(updated)), expecting: revision) != nil { return updated }
-            Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.05))
+            do {
+                if try bucket.update("map", Array(try encoder.encode(updated)), expecting: revision) != nil { return updated }
+            } catch {
+                // a create that lost its race is reported by the client as a plain error, not
+                // always as a wrong last sequence: read the map again and retry; a real failure
+                // shows again on the next read
+                lastError = error
+            }
+            Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.1))
         }
-        throw NATSError(operation: "change the cluster map", text: "50 concurrent changes came first; try again")
+        throw lastError ?? NATSError(operation: "change the cluster map", text: "50 concurrent changes came first; try again")
     }
 
     /// `node`'s last report, or nil.

@@ -39,6 +39,8 @@ public enum FeatureServer {
                     cacheBytes: configuration.cacheBytes, resultCacheEntries: configuration.resultCacheEntries),
                 metrics: metrics, logger: logger)
         }
+        // stopped on every way out, a failed start included (its HTTP client must be shut down)
+        defer { cluster?.stop() }
         let router = Router(context: BasicRequestContext.self)
         if let cluster { router.add(middleware: NodeNameMiddleware(node: cluster.name)) }
         if let metrics { router.add(middleware: RequestMetricsMiddleware(metrics: metrics)) }
@@ -77,7 +79,6 @@ public enum FeatureServer {
         canary?.start()
         try cluster?.start()
         defer {
-            cluster?.stop()
             canary?.stop()
             dashboard?.stop()
             registry.closeAll()

@@ -26,6 +26,7 @@ final class ClusterNode: Sendable {
     /// The cluster's series on /metrics (nil without metrics).
     let metrics: ClusterMetrics?
     private let replicaTable = Mutex<[String: ShardReplica]>([:])
+    private let agentRunning = Atomic<Bool>(false)
     private let lastReport = Atomic<Double>(0)
     private let lastTrim = Atomic<Double>(0)
     private let currentView = Mutex(ClusterView())
@@ -54,16 +55,32 @@ final class ClusterNode: Sendable {
         } catch {
             throw ServerStartError("cannot join the cluster at \(configuration.natsURLs.joined(separator: ",")): \(error)")
         }
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(1), read: .seconds(30))))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // last: from here on the client must be shut down (stop()) before the node goes
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(1), read: .seconds(30))))
     }
 
     /// Registers the node in the map, opens the replicas on disk and starts the agent.
     func start() throws {
         let name = self.name, url = self.url
-        try cluster.modifyMap { map in
-            if map.nodes[name]?.url != url { map.nodes[name] = ClusterMap.Member(url: url) }
+        // a bucket made a moment ago may have no leader yet ("no responders"): retry for a minute
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                try cluster.modifyMap { map in
+                    if map.nodes[name]?.url != url { map.nodes[name] = ClusterMap.Member(url: url, draining: map.nodes[name]?.draining ?? false) }
+                }
+                break
+            } catch {
+                guard ContinuousClock.now < deadline else {
+                    stop()
+                    throw ServerStartError("cannot register node \(name) in the cluster map: \(error)")
+                }
+                logger.warning("registering in the cluster map failed, retrying: \(error)")
+                Thread.sleep(forTimeInterval: 0.5)
+            }
         }
+        agentRunning.store(true, ordering: .releasing)
         let thread = Thread { [self] in
             while running.load(ordering: .acquiring) {
                 agentRound()
@@ -78,7 +95,7 @@ final class ClusterNode: Sendable {
     /// Stops the agent and every replica's applier, and closes the stores.
     func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        _ = agentStopped.wait(timeout: .now() + 15)
+        if isStarted.load(ordering: .acquiring) || agentRunning.load(ordering: .acquiring) { _ = agentStopped.wait(timeout: .now() + 15) }
         let replicas = replicaTable.withLock { table in defer { table.removeAll() }; return Array(table.values) }
         for replica in replicas { replica.stop() }
         try? http.syncShutdown()

@@ -119,8 +119,13 @@ final class ShardReplica: Sendable {
                 }
                 idleRounds = 0
                 // what has already arrived joins one transaction: one fsync for many entries
+                // bounded, so a stop waits for one modest transaction at most
                 var entries = [first]
-                while entries.count < 512, let more = try reader.next(timeout: .milliseconds(1)) { entries.append(more) }
+                var bytes = first.data.count
+                while entries.count < 256, bytes < 4 << 20, let more = try reader.next(timeout: .milliseconds(1)) {
+                    entries.append(more)
+                    bytes += more.data.count
+                }
                 try apply(entries)
             } catch let gap as LogGap {
                 logger.warning("\(name): \(gap); needs a snapshot")
