@@ -51,6 +51,9 @@ extension ClusterNode {
         _ name: String, shard: Int, _ search: SearchRequest, vector: [Float], minimumSequence: UInt64, view: ClusterView, defaultEf: Int?
     ) async -> ShardSearchOutput? {
         var candidates = view.servingNodes(name, shard: shard, minimumSequence: minimumSequence)
+        // no fresh reports (this node cannot read the bucket: NATS unreachable) is not proof
+        // that the replicas are down: ask the assigned nodes themselves
+        if candidates.isEmpty { candidates = view.assigned(name, shard: shard) }
         // this node's own ready replica first: no network
         if let local = candidates.firstIndex(of: self.name) { candidates.insert(candidates.remove(at: local), at: 0) }
         for node in candidates {

@@ -19,6 +19,7 @@ extension ClusterNode {
 
     /// Publishes `records` (by shard) of collection `name`; returns each shard's acknowledged sequence.
     func publish(_ records: [Int: LogRecord], to name: String) async throws -> [Int: UInt64] {
+        try checkBacklog(of: name, shards: Array(records.keys))
         let connection = self.connection
         return try await withThrowingTaskGroup(of: (Int, UInt64).self) { group in
             for (shard, record) in records {
@@ -33,11 +34,37 @@ extension ClusterNode {
             }
             var sequences: [Int: UInt64] = [:]
             do {
-                for try await (shard, sequence) in group { sequences[shard] = sequence }
+                for try await (shard, sequence) in group {
+                    sequences[shard] = sequence
+                    notePublished(sequence, collection: name, shard: shard)
+                }
             } catch let error as NATSError {
                 throw APIError(.serviceUnavailable, "log_unavailable", "the shard log did not acknowledge the write within \(Self.publishPatience) s (\(error)); shards acknowledged: \(sequences.keys.sorted()); retry — an upsert applies once per id")
             }
             return sequences
+        }
+    }
+
+    /// How long the oldest write this node published to a shard may stay unapplied by every
+    /// replica before new writes to the shard are refused: writes faster than replicas apply
+    /// would otherwise grow the backlog without bound (searches staler and staler, a restarted
+    /// node catching up for minutes). Measured in time, not entries: an entry may hold one
+    /// point or ten thousand.
+    static let backlogLimit = Duration.seconds(5)
+
+    /// 503 overloaded (Retry-After: 1) when no serving replica of a shard has applied a write
+    /// this node published to it `backlogLimit` ago.
+    func checkBacklog(of name: String, shards: [Int]) throws {
+        let view = self.view
+        for shard in shards {
+            let replicaName = ShardRouting.replicaName(name, shard: shard)
+            var best = view.servingNodes(name, shard: shard).compactMap { view.states[$0]?.replicas[replicaName]?.applied }.max()
+            // this node's own replica is known now, not as of its last report
+            if let local = replica(name, shard: shard), local.isReady.load(ordering: .acquiring) { best = max(best ?? 0, local.applied) }
+            guard let best, let waiting = oldestUnapplied(collection: name, shard: shard, applied: best),
+                  ContinuousClock.now - waiting.published > Self.backlogLimit else { continue }
+            throw APIError.overloaded(
+                "shard \(shard) of \(name): no replica has applied sequence \(waiting.sequence), published \(ContinuousClock.now - waiting.published) ago; writes come faster than replicas apply them — retry")
         }
     }
 

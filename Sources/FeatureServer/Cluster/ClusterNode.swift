@@ -27,6 +27,9 @@ final class ClusterNode: Sendable {
     let metrics: ClusterMetrics?
     private let replicaTable = Mutex<[String: ShardReplica]>([:])
     private let agentRunning = Atomic<Bool>(false)
+    /// Per shard, the sequences this node published that its replicas had not applied when last
+    /// looked at, oldest first, with when (bounded: the oldest are forgotten past 100,000).
+    private let published = Mutex<[String: [(sequence: UInt64, published: ContinuousClock.Instant)]]>([:])
     private let lastReport = Atomic<Double>(0)
     private let lastTrim = Atomic<Double>(0)
     private let currentView = Mutex(ClusterView())
@@ -99,6 +102,29 @@ final class ClusterNode: Sendable {
         let replicas = replicaTable.withLock { table in defer { table.removeAll() }; return Array(table.values) }
         for replica in replicas { replica.stop() }
         try? http.syncShutdown()
+    }
+
+    /// Remembers that this node's write to a shard was acknowledged at `sequence` now.
+    func notePublished(_ sequence: UInt64, collection: String, shard: Int) {
+        published.withLock { table in
+            let key = ShardRouting.replicaName(collection, shard: shard)
+            table[key, default: []].append((sequence, ContinuousClock.now))
+            if table[key]!.count > 100_000 { table[key]!.removeFirst(50_000) }
+        }
+    }
+
+    /// The oldest write this node published to a shard above `applied`, forgetting those at or below it.
+    func oldestUnapplied(collection: String, shard: Int, applied: UInt64) -> (sequence: UInt64, published: ContinuousClock.Instant)? {
+        published.withLock { table in
+            let key = ShardRouting.replicaName(collection, shard: shard)
+            guard var list = table[key] else { return nil }
+            let done = list.prefix { $0.sequence <= applied }.count
+            if done > 0 {
+                list.removeFirst(done)
+                table[key] = list
+            }
+            return list.first
+        }
     }
 
     /// The map and reports as last read.
