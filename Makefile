@@ -68,7 +68,8 @@ demo: build speech-deps
 # debug build until two alerts fire, about 30 s); then schemathesis against a running `fmdb serve`
 # (tools/schema-test, about 2 minutes). Between them the cluster's short test: three NATS servers,
 # three debug-build nodes and HAProxy on loopback, 3 kills (a node, a stream leader, HAProxy's
-# backend) under writes and searches, then every acknowledged point checked on every replica
+# backend) under writes (paced for a debug build's applies) and searches, then every acknowledged
+# point checked on every replica
 # (tools/cluster-test --short, about 2 minutes; the small HNSW settings keep debug applies quick).
 test: deps monitoring-deps
 	python3 tools/folder-graph --check >/dev/null
@@ -83,7 +84,7 @@ test: deps monitoring-deps
 	promtool test rules deploy/prometheus/alerts.test.yml
 	python3 tools/monitoring-e2e --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/crash-test --server --iterations 5 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
-	python3 tools/cluster-test --short --m 8 --ef-construction 40 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
+	python3 tools/cluster-test --short --m 8 --ef-construction 40 --write-interval 0.5 --fmdb "$$($(SWIFT) build --show-bin-path)/fmdb"
 	bash tools/schema-test
 	$(SWIFT) build --package-path Examples/QuickStart
 	"$$($(SWIFT) build --package-path Examples/QuickStart --show-bin-path)/QuickStart"

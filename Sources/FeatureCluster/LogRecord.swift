@@ -58,6 +58,13 @@ public enum LogRecord: Sendable, Equatable {
         return bytes
     }
 
+    /// The point or id count a record's header gives, without decoding it (0 for bytes too short
+    /// to hold a header): what sizes a batch of records.
+    public static func itemCount(in bytes: [UInt8]) -> Int {
+        guard bytes.count >= 6 else { return 0 }
+        return Int(bytes[2]) | Int(bytes[3]) << 8 | Int(bytes[4]) << 16 | Int(bytes[5]) << 24
+    }
+
     /// Reads a record; throws `DecodingError` on anything but a whole, well-formed record.
     public init(decoding bytes: [UInt8]) throws(DecodingError) {
         var reader = Reader(bytes: bytes)

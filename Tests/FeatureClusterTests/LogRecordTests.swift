@@ -13,6 +13,8 @@ import Testing
             .delete([3, 0, .max]),
         ]
         for record in records { #expect(try LogRecord(decoding: record.encoded) == record) }
+        #expect(records.map { LogRecord.itemCount(in: $0.encoded) } == [3, 0, 3])
+        #expect(LogRecord.itemCount(in: [1, 1, 5]) == 0)
     }
 
     @Test func everyTruncationAndACorruptCountIsATypedError() throws {

@@ -119,12 +119,13 @@ final class ShardReplica: Sendable {
                 }
                 idleRounds = 0
                 // what has already arrived joins one transaction: one fsync for many entries
-                // bounded, so a stop waits for one modest transaction at most
+                // bounded in points, so the applied sequence (what read-your-writes, backpressure
+                // and a stop wait for) advances at least every few hundred inserts
                 var entries = [first]
-                var bytes = first.data.count
-                while entries.count < 256, bytes < 4 << 20, let more = try reader.next(timeout: .milliseconds(1)) {
+                var points = LogRecord.itemCount(in: first.data)
+                while entries.count < 256, points < Self.pointsPerTransaction, let more = try reader.next(timeout: .milliseconds(1)) {
                     entries.append(more)
-                    bytes += more.data.count
+                    points += LogRecord.itemCount(in: more.data)
                 }
                 try apply(entries)
             } catch let gap as LogGap {
@@ -138,6 +139,9 @@ final class ShardReplica: Sendable {
             }
         }
     }
+
+    /// Points (or ids) per apply transaction, beyond which no further entry joins it.
+    static let pointsPerTransaction = 500
 
     /// An entry after a missing one: the log was trimmed past this store.
     struct LogGap: Error, CustomStringConvertible {
@@ -167,6 +171,12 @@ final class ShardReplica: Sendable {
                         let item = VectorItem(id: point.id, vector: point.vector, label: point.label)
                         guard (try? rules.check(item)) != nil else {
                             skipped += 1
+                            continue
+                        }
+                        // a point written again as it is (a client's retry, a batch sent twice)
+                        // changes nothing: skip the graph's delete and re-insert
+                        if try txn.contains(point.id), try txn.vector(for: point.id) == point.vector,
+                           try txn.metadata(for: point.id).label == point.label {
                             continue
                         }
                         try txn.put(item)

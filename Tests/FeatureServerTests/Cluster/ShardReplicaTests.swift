@@ -69,6 +69,27 @@ import Testing
         #expect(reopened.applied == 20)
     }
 
+    @Test func aPointWrittenAgainAsItIsChangesNothingAndAChangedOneIsRewritten() throws {
+        let replica = try replica(at: try ReplicaDirectory.make())
+        let vector: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        let point = LogRecord.Point(id: 9, vector: vector, label: "a")
+        try replica.apply([LogEntry(sequence: 1, data: LogRecord.upsert([point]).encoded)])
+        let nodeBefore = try replica.collection.store.read { try $0.metadata(for: 9) }
+        try replica.apply([LogEntry(sequence: 2, data: LogRecord.upsert([point]).encoded)])
+        #expect(try replica.collection.store.read { try $0.metadata(for: 9) } == nodeBefore)
+        var relabeled = point
+        relabeled.label = "b"
+        var moved = point
+        moved.vector[0] = 9
+        try replica.apply([
+            LogEntry(sequence: 3, data: LogRecord.upsert([relabeled]).encoded),
+            LogEntry(sequence: 4, data: LogRecord.upsert([moved]).encoded),
+        ])
+        #expect(replica.applied == 4)
+        let stored = try replica.collection.store.read { try $0.get(9) }
+        #expect(stored.vector == moved.vector && stored.metadata.label == "a")
+    }
+
     @Test func aGapIsRefusedAndChangesNothing() throws {
         let replica = try replica(at: try ReplicaDirectory.make())
         let entries = log(entries: 10, seed: 5)
