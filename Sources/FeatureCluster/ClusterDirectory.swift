@@ -50,6 +50,11 @@ public final class ClusterDirectory: Sendable {
                 opened = try KeyValueBucket(connection, name: Self.bucketName, replicas: replicas)
                 break
             } catch {
+                // a NATS "cluster" of one server (development) cannot keep 3 copies: keep one
+                if let single = try? KeyValueBucket(connection, name: Self.bucketName, replicas: 1) {
+                    opened = single
+                    break
+                }
                 lastError = error
                 Thread.sleep(forTimeInterval: 0.25)
             }

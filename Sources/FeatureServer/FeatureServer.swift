@@ -37,7 +37,7 @@ public enum FeatureServer {
                 storeOptions: StoreOptions(
                     durability: configuration.durability, writeCacheBytes: configuration.writeCacheBytes,
                     cacheBytes: configuration.cacheBytes, resultCacheEntries: configuration.resultCacheEntries),
-                metrics: metrics, logger: logger)
+                apiKey: configuration.apiKeys.first, metrics: metrics, logger: logger)
         }
         // stopped on every way out, a failed start included (its HTTP client must be shut down)
         defer { cluster?.stop() }

@@ -55,6 +55,7 @@ extension ClusterNode {
         for node in view.servingNodes(name, shard: shard) where node != self.name {
             guard let url = view.map.nodes[node]?.url else { continue }
             var request = HTTPClientRequest(url: "\(url)/v1/cluster/shards/\(name)/\(shard)/points/\(id)")
+            authorize(&request)
             request.method = .GET
             guard let response = try? await http.execute(request, timeout: .seconds(3)),
                   let body = try? await response.body.collect(upTo: 64 << 20) else {

@@ -89,6 +89,7 @@ extension ClusterNode {
         guard let url = view.map.nodes[node]?.url,
               let body = try? JSONEncoder().encode(ShardSearchBody(search, vector: vector, minimumSequence: minimumSequence)) else { return nil }
         var request = HTTPClientRequest(url: "\(url)/v1/cluster/shards/\(name)/\(shard)/search")
+        authorize(&request)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))

@@ -37,7 +37,8 @@ extension ClusterNode {
         let file = staging.appendingPathComponent("data.mdb")
         let status = Mutex<UInt>(0)
         let delegate = try FileDownloadDelegate(path: file.path, reportHead: { _, head in status.withLock { $0 = head.status.code } })
-        let request = try HTTPClient.Request(url: "\(sourceURL)/v1/cluster/shards/\(collectionName)/\(shard)/snapshot", method: .GET)
+        var request = try HTTPClient.Request(url: "\(sourceURL)/v1/cluster/shards/\(collectionName)/\(shard)/snapshot", method: .GET)
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         let progress = try http.execute(request: request, delegate: delegate, deadline: NIODeadline.now() + TimeAmount.minutes(30)).wait()
         let code = status.withLock { $0 }
         guard code == 200 else { throw ServerStartError("the snapshot request answered \(code)") }

@@ -105,6 +105,7 @@ extension ClusterNode {
         guard let url = view.map.nodes[node]?.url else { return false }
         let milliseconds = timeout.components.seconds * 1_000
         var request = HTTPClientRequest(url: "\(url)/v1/cluster/shards/\(name)/\(shard)?wait_seq=\(sequence)&timeout_ms=\(milliseconds)")
+        authorize(&request)
         request.method = .GET
         guard let response = try? await http.execute(request, timeout: .seconds(timeout.components.seconds + 2)), response.status == .ok,
               let body = try? await response.body.collect(upTo: 1 << 16),

@@ -21,6 +21,9 @@ final class ClusterNode: Sendable {
     /// Searches of other nodes' shards and snapshot copies.
     let http: HTTPClient
     let logger: Logger
+    /// The key this node sends other nodes (the first of its --api-key-file: every node of a
+    /// cluster is given the same file), nil when the API is open.
+    let apiKey: String?
     private let storeOptions: StoreOptions
     private let serverMetrics: ServerMetrics?
     /// The cluster's series on /metrics (nil without metrics).
@@ -41,7 +44,10 @@ final class ClusterNode: Sendable {
     let replicasSkipped = Atomic<Int>(0)
 
     /// Connects to NATS and joins the map as `configuration.node` at `url`.
-    init(configuration: ClusterConfiguration, url: String, directory: URL, storeOptions: StoreOptions, metrics: ServerMetrics?, logger: Logger) throws {
+    init(
+        configuration: ClusterConfiguration, url: String, directory: URL, storeOptions: StoreOptions, apiKey: String?,
+        metrics: ServerMetrics?, logger: Logger
+    ) throws {
         guard CollectionRegistry.isValidName(configuration.node) else {
             throw ServerStartError("--node: give 1–64 letters, digits, _ or -, got \"\(configuration.node.prefix(80))\"")
         }
@@ -49,6 +55,7 @@ final class ClusterNode: Sendable {
         self.url = configuration.advertiseURL ?? url
         self.directory = directory
         self.storeOptions = storeOptions
+        self.apiKey = apiKey
         self.serverMetrics = metrics
         self.metrics = metrics.map { ClusterMetrics(registry: $0.registry) }
         self.logger = logger
@@ -125,6 +132,11 @@ final class ClusterNode: Sendable {
             }
             return list.first
         }
+    }
+
+    /// Adds this node's API key to a request to another node.
+    func authorize(_ request: inout HTTPClientRequest) {
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
     }
 
     /// The map and reports as last read.
