@@ -13,7 +13,7 @@ public struct ClusterMap: Codable, Sendable, Equatable {
 
     /// A member node: where other nodes and tools reach its HTTP API.
     public struct Member: Codable, Sendable, Equatable {
-        /// Base URL, such as `http://10.0.0.11:6380`.
+        /// Base URL, such as `http://fmdb-a.internal:6380`.
         public var url: String
         /// Unix time it joined.
         public var joined: Double

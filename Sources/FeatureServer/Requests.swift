@@ -98,7 +98,15 @@ struct SearchRequest: Decodable {
     private enum CodingKeys: String, CodingKey, CaseIterable { case vector, vectorB64 = "vector_b64", k, ef, label, exact }
 
     init(from decoder: any Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        try StrictKeys.check(decoder, allowed: Self.fieldNames)
+        try self.init(fieldsOf: decoder)
+    }
+
+    /// The JSON keys of a search, for requests that add their own to them.
+    static let fieldNames = CodingKeys.allCases.map(\.rawValue)
+
+    /// A search from the search fields of the object `decoder` reads (its other keys are the caller's to check).
+    init(fieldsOf decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
             vector: try VectorInput(from: decoder),

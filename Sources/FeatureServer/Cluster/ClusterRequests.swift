@@ -67,19 +67,12 @@ struct ClusterSearchRequest: Decodable {
     var minimumSequences: [Int: UInt64]
     var allowPartial: Bool
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case vector, vectorB64 = "vector_b64", k, ef, label, exact, minSeq = "min_seq", allowPartial = "allow_partial"
-    }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case minSeq = "min_seq", allowPartial = "allow_partial" }
 
     init(from decoder: any Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        try StrictKeys.check(decoder, allowed: SearchRequest.fieldNames + CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        search = try SearchRequest(
-            vector: try VectorInput(from: decoder),
-            k: try container.field(Int.self, .k, expected: "an integer", in: decoder),
-            ef: try container.field(Int.self, .ef, expected: "an integer", in: decoder),
-            label: try container.field(String.self, .label, expected: "a string", in: decoder),
-            exact: try container.field(Bool.self, .exact, expected: "true or false", in: decoder))
+        search = try SearchRequest(fieldsOf: decoder)
         allowPartial = try container.field(Bool.self, .allowPartial, expected: "true or false", in: decoder) ?? false
         let sequences = try container.field([String: UInt64].self, .minSeq, expected: "an object of shard number to sequence", in: decoder) ?? [:]
         minimumSequences = [:]
@@ -95,17 +88,12 @@ struct ShardSearchRequest: Decodable {
     var search: SearchRequest
     var minimumSequence: UInt64
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case vector, vectorB64 = "vector_b64", k, ef, label, exact, minSeq = "min_seq" }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case minSeq = "min_seq" }
 
     init(from decoder: any Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        try StrictKeys.check(decoder, allowed: SearchRequest.fieldNames + CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        search = try SearchRequest(
-            vector: try VectorInput(from: decoder),
-            k: try container.field(Int.self, .k, expected: "an integer", in: decoder),
-            ef: try container.field(Int.self, .ef, expected: "an integer", in: decoder),
-            label: try container.field(String.self, .label, expected: "a string", in: decoder),
-            exact: try container.field(Bool.self, .exact, expected: "true or false", in: decoder))
+        search = try SearchRequest(fieldsOf: decoder)
         minimumSequence = try container.field(UInt64.self, .minSeq, expected: "an unsigned integer", in: decoder) ?? 0
     }
 }
