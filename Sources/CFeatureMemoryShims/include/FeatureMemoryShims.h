@@ -33,6 +33,14 @@ float fm_byte_dot(const void *query, const uint8_t *codes, size_t count);
 float fm_byte_l2_squared(const void *query, const uint8_t *codes, float low, float step, size_t count);
 /// The sum of `count` floats.
 float fm_sum(const void *values, size_t count);
+/// Writes `query` (`count` floats) as 16-bit integers into `out`, small enough that a whole
+/// vector's products with 8-bit codes add up inside int32; returns the value one unit stands for
+/// (0 for a zero query, or when `count` exceeds `fm_query_integers_largest_count()`).
+float fm_query_integers(const void *query, int16_t *out, size_t count);
+/// The largest `count` whose integer query keeps at least 11 bits (2,048 levels a side).
+size_t fm_query_integers_largest_count(void);
+/// Σ query[i] · code[i] in integers (times the query's unit, the float `fm_byte_dot`).
+int32_t fm_integer_dot(const int16_t *query, const uint8_t *codes, size_t count);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 
@@ -45,6 +53,7 @@ float fm_half_dot_portable(const void *query, const uint16_t *values, size_t cou
 float fm_half_l2_squared_portable(const void *query, const uint16_t *values, float scale, size_t count);
 float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count);
 float fm_byte_l2_squared_portable(const void *query, const uint8_t *codes, float low, float step, size_t count);
+int32_t fm_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count);
 
 /// Backs `length` bytes of writable anonymous memory from `start` (page aligned) with pages now,
 /// leaving their contents as they are; returns 1 when the kernel did it in one call.

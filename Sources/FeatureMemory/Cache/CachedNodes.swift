@@ -16,6 +16,10 @@ struct CachedNodes: NodeSource {
     private let metric: Metric
     private var epoch: UInt32 = 0
     private var querySum: Float = 0
+    /// What one unit of `scratch.queryIntegers` stands for; 0 when the query has no integer form
+    /// (dimensions too large for int32 sums), and 8-bit entries are compared in floats then.
+    private var queryUnit: Float = 0
+    private let queryIntegers: UnsafeMutablePointer<Int16>
     // counted here and added to the cache's totals once per search
     private var lookups = 0
     private var hits = 0
@@ -27,6 +31,7 @@ struct CachedNodes: NodeSource {
         view = cache.view
         dimension = map.dimension
         metric = map.metric
+        queryIntegers = map.scratch.queryIntegers
         cache.observe(snapshot: map.snapshot)
     }
 
@@ -39,6 +44,7 @@ struct CachedNodes: NodeSource {
     mutating func beginSearch(_ query: UnsafeRawPointer) {
         epoch = cache.nextEpoch()
         querySum = fm_sum(query, dimension)
+        queryUnit = view.format == .bytes ? fm_query_integers(query, queryIntegers, dimension) : 0
     }
 
     mutating func endSearch() {
@@ -69,6 +75,25 @@ struct CachedNodes: NodeSource {
     private func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, epoch: UInt32) -> Float? {
         let dimension = self.dimension, metric = self.metric, offset = view.vectorOffset, querySum = self.querySum
         if view.format == .bytes {
+            let unit = queryUnit, integers = queryIntegers
+            if unit > 0 {
+                return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
+                    let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
+                    // q·x ≈ low·Σq + step·Σ q·code, the last sum in integers
+                    let dot = entry.low * querySum + entry.scale * unit * Float(fm_integer_dot(integers, codes, dimension))
+                    switch metric {
+                    case .l2:
+                        // |q − x|² = |q|² + |x|² − 2 q·x, with the exact norms; vectors so long
+                        // that their squares overflow are compared in floats
+                        let d = queryNorm * queryNorm + entry.norm * entry.norm - 2 * dot
+                        return d.isFinite ? d : fm_byte_l2_squared(query, codes, entry.low, entry.scale, dimension)
+                    case .innerProduct:
+                        return 1 - dot
+                    case .cosine:
+                        return 1 - dot / (queryNorm * entry.norm)
+                    }
+                }
+            }
             return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
                 let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
                 let step = entry.scale, low = entry.low
@@ -108,7 +133,9 @@ struct CachedNodes: NodeSource {
         let maximum = view.maximumLinks
         let copied: Void? = view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
             links.removeAll(keepingCapacity: true)
-            for i in 0..<min(entry.linkCount, maximum) { links.append(entry.link(i)) }
+            // one copy of the whole list; a filler rewriting it meanwhile makes withEntry discard it
+            links.append(contentsOf: UnsafeBufferPointer(
+                start: entry.links.assumingMemoryBound(to: UInt32.self), count: min(entry.linkCount, maximum)))
         }
         if copied != nil {
             hits &+= 1

@@ -28,6 +28,8 @@ final class SearchScratch {
 
     /// Floats per vector slot.
     let dimension: Int
+    /// The current query as 16-bit integers, for distances to 8-bit cache entries.
+    let queryIntegers: UnsafeMutablePointer<Int16>
     private var slots: UnsafeMutableRawPointer
     private var slotCapacity: Int
 
@@ -35,9 +37,13 @@ final class SearchScratch {
         self.dimension = dimension
         slotCapacity = 64
         slots = .allocate(byteCount: slotCapacity * dimension * 4, alignment: 64)
+        queryIntegers = .allocate(capacity: max(dimension, 1))
     }
 
-    deinit { slots.deallocate() }
+    deinit {
+        slots.deallocate()
+        queryIntegers.deallocate()
+    }
 
     /// Room for at least `count` vectors in the slots (contents are not kept when it grows).
     func reserveSlots(_ count: Int) {
