@@ -1,3 +1,8 @@
+import Synchronization
+
+/// Page walks made by openings in this process, per data file path (read by tests).
+let walksBeforeOpening = Mutex<[String: Int]>([:])
+
 extension DataFile {
     /// Up to this many bytes in use, every opening reads every page of every tree before LMDB
     /// maps the file; above it, only the main tree and the branch pages. Measured (release, page
@@ -41,9 +46,32 @@ extension DataFile {
 
     /// Throws `damagedFile` for the first damage in the store file at `path`: the check every
     /// opening makes before LMDB reads a page.
+    ///
+    /// A file whose last walk found it sound and which has not changed since (`WalkRecord`) only
+    /// gets the checks of its meta pages and size: walking every page of a 100 MB store takes
+    /// most of the time a one-query process runs.
     static func checkBeforeOpening(path: String) throws(StoreError) {
+        let before: WalkRecord?
+        do {
+            guard let file = try DataFile(path: path) else { return }
+            try file.checkSize()
+            let everyPage = (Int(clamping: file.lastPage) + 1) * file.pageSize <= everyPageLimit
+            before = WalkRecord(file: file, everyPage: everyPage)
+            if let before, let saved = WalkRecord.load(beside: path), saved.covers(before) { return }
+        } catch let StoreError.damagedFile(_, page, table, reason) {
+            WalkRecord.remove(beside: path)
+            throw .damagedFile(path: path, page: page, table: table, reason: reason)
+        }
+        walksBeforeOpening.withLock { $0[path, default: 0] += 1 }
         if let first = try damage(atPath: path).first {
+            WalkRecord.remove(beside: path)
             throw .damagedFile(path: path, page: first.page, table: first.table, reason: first.reason)
+        }
+        // recorded only when nothing changed the file during the walk, and it changed long enough
+        // ago that a later write cannot share its change time
+        if let before, before.isSettled(), let again = try? DataFile(path: path),
+           let after = WalkRecord(file: again, everyPage: before.everyPage), after == before {
+            before.save(beside: path)
         }
     }
 }

@@ -77,6 +77,12 @@ final class DataFile {
 
     deinit { close(descriptor) }
 
+    /// The file's status now (`fstat`); nil when it cannot be read.
+    func status() -> stat? {
+        var status = stat()
+        return fstat(descriptor, &status) == 0 ? status : nil
+    }
+
     /// Checks that every page the current meta page can reach lies inside the file, and that its
     /// roots name pages that exist: the check every opening makes before LMDB maps the file.
     func checkSize() throws(StoreError) {
