@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What the prefetch thread reads a store with: its environment, tables, node cache, location
 /// tables and pools, never the `FeatureStore` object itself. So the last store object to go
@@ -20,6 +21,11 @@ final class CacheLoader: @unchecked Sendable {
     let locationGate: LocationGate
     /// The thread serving this loader, for queueing the next chunk of a sweep (it owns the loader).
     weak var prefetcher: CachePrefetcher?
+    /// Set when the store closes: long requests (a warm start, a sweep) end early instead of
+    /// making the closing wait for whole-store work nobody will use (a one-query process).
+    let stopping = Atomic<Bool>(false)
+    /// Whether the store is closing.
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     init(
         environment: Environment, tables: StoreTables, nodeCache: NodeCache, dimension: Int, metric: Metric,
@@ -80,6 +86,7 @@ final class CacheLoader: @unchecked Sendable {
             }
         }
         for node in wanted where !nodeCache.contains(node, snapshot: source.snapshot, countingUse: false) {
+            if isStopping { return }
             try source.fill(node, origin: origin)
         }
     }
@@ -95,6 +102,7 @@ final class CacheLoader: @unchecked Sendable {
         guard Int(from) < end else { return }
         nodeCache.populateAhead(slots: CachePrefetcher.sweepChunk)
         for node in from..<UInt32(end) where !nodeCache.contains(node, snapshot: source.snapshot, countingUse: false) {
+            if isStopping { return }
             try source.fill(node, origin: .warmStart)
         }
         if end < bound, let prefetcher { continues = prefetcher.enqueue(.sweep(from: UInt32(end))) }

@@ -82,6 +82,7 @@ final class CachePrefetcher: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         stopped = true
+        loader?.stopping.store(true, ordering: .relaxed)
         queue.removeAll()
         condition.broadcast()
         // the thread itself may end up here (through a callback that held the last store object)

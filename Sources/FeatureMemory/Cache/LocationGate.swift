@@ -21,6 +21,7 @@ final class LocationGate: Sendable {
     let maximumWait: TimeInterval
     private let open = Atomic<Bool>(true)
     private let firstWentAhead = Atomic<Bool>(false)
+    private let firstEnded = Atomic<Bool>(false)
     private let condition = NSCondition()
     /// Searches waiting now (read by tests, to order events without sleeping).
     private let waiters = Atomic<Int>(0)
@@ -44,6 +45,27 @@ final class LocationGate: Sendable {
         open.store(true, ordering: .releasing)
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Notes that a search ended; the first such note wakes a warm start waiting for it.
+    @inline(__always)
+    func searchEnded() {
+        if firstEnded.load(ordering: .relaxed) { return }
+        guard !firstEnded.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Returns once a search has ended, `limit` seconds have passed, or `stop` says so (asked
+    /// every few milliseconds).
+    func waitForFirstSearch(limit: TimeInterval, stop: () -> Bool) {
+        let deadline = Date(timeIntervalSinceNow: limit)
+        condition.lock()
+        defer { condition.unlock() }
+        while !firstEnded.load(ordering: .acquiring) && !stop() && Date() < deadline {
+            _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.002)))
+        }
     }
 
     /// Returns once the gate is open, or after `maximumWait`.

@@ -1,6 +1,9 @@
 /// What the prefetch thread does once, right after a store opens with a node cache, so that
-/// searches find the nodes they need in memory. The steps, in order, in one read transaction of
-/// the newest snapshot:
+/// searches find the nodes they need in memory. It starts when the first search ends or
+/// `firstSearchGrace` after the opening, whichever comes first: a process that opens a store for
+/// one query (a command) closes it before any whole-store work begins, and that query does not
+/// compete with the map population for the memory system. The steps, in order, in one read
+/// transaction of the newest snapshot:
 ///
 /// 1. Map population: a data file no larger than the cache budget (nor `locateLimit`) is mapped
 ///    in whole (a few milliseconds per 100 MB from the page cache), since each page would
@@ -17,7 +20,8 @@
 ///    neighbourhood are loaded.
 ///
 /// Only steps 1–3 run before searches may start; they are skipped where they do not pay: a store
-/// larger than the budget is neither populated nor located.
+/// larger than the budget is neither populated nor located. Closing the store ends the steps
+/// early (see `CacheLoader.isStopping`).
 struct WarmStart {
     let loader: CacheLoader
 
@@ -28,15 +32,21 @@ struct WarmStart {
     /// not in the page cache is read from disk.
     static let locateLimit = 1 << 30
 
+    /// How long the warm start waits for the first search to end.
+    static let firstSearchGrace: Double = 0.05
+
     /// Runs the steps in order.
     func run() throws {
-        let cache = loader.nodeCache, environment = loader.environment, gate = loader.locationGate
+        let cache = loader.nodeCache, environment = loader.environment, gate = loader.locationGate, loader = self.loader
         defer { gate.release() }
+        gate.waitForFirstSearch(limit: Self.firstSearchGrace, stop: { loader.isStopping })
+        if loader.isStopping { return }
         try loader.withNodes { source in
             // 1 and 2
             if environment.populateMap(limit: min(cache.budgetBytes, Self.locateLimit)) > 0 {
-                try source.map.locateAll()
+                try source.map.locateAll(until: { loader.isStopping })
             }
+            if loader.isStopping { return }
             // 3
             _ = try source.map.txn.withBytes(of: .cacheImage, in: loader.tables.meta) {
                 cache.load(image: $0, snapshot: source.snapshot)

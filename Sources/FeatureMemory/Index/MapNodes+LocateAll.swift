@@ -8,14 +8,16 @@ extension MapNodes {
     /// of a store whose cache is still loading read the map without lookups. Records are checked
     /// as on any first read (checksums, layout) and a damaged one is left out, so the search that
     /// meets it reports it as usual. LZ4-compressed vectors have no address to record (they are
-    /// decoded on each read); their links are still located.
+    /// decoded on each read); their links are still located. `stop` is asked at every record;
+    /// the walk ends early when it says so.
     @discardableResult
-    func locateAll() throws -> Int {
+    func locateAll(until stop: () -> Bool = { false }) throws -> Int {
         guard let locations else { return 0 }
         var located = 0
         let codec = self.codec
         try txn.withCursor(on: tables.vectors) { cursor in
             try cursor.forEach { entry in
+                if stop() { return false }
                 guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity else { return true }
                 guard locations.vectorRecord(node) == nil, entry.value.count >= VectorRecord.headerSize,
                       entry.value[1] == VectorRecord.Codec.raw.rawValue,
@@ -28,6 +30,7 @@ extension MapNodes {
         }
         try txn.withCursor(on: tables.graph) { cursor in
             try cursor.forEach { entry in
+                if stop() { return false }
                 guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity,
                       locations.layerZeroLinks(node) == nil, GraphRecord.isIntact(entry.value)
                 else { return true }

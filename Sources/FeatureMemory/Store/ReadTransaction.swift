@@ -163,6 +163,7 @@ public class ReadTransaction {
         try VectorValidation.validate(count: k)
         let ef = max(ef ?? max(64, k), k)
         store.locationGate.pass()
+        defer { store.locationGate.searchEnded() }
         let resultKey = filter == nil && txn.isReadOnly && store.resultCache != nil
             ? ResultCache<[SearchResult]>.Key(k: k, ef: ef, bits: query.map(\.bitPattern)) : nil
         if let resultKey, let cached = store.resultCache?.lookup(resultKey, snapshot: txn.snapshotID) { return cached }
