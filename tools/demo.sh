@@ -9,7 +9,7 @@ store=${1:-.demo-store}
 data=${2:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 fmdb="$here/.build/release/fmdb"
-[ -x "$fmdb" ] || { echo "build first: swift build -c release --product fmdb" >&2; exit 1; }
+[ -x "$fmdb" ] || { echo "build first: make build" >&2; exit 1; }
 
 step() { printf '\n== %s\n' "$*"; }
 

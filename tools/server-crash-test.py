@@ -61,7 +61,7 @@ def find_fmdb(explicit):
         return os.environ["FMDB_BINARY"]
     binary = os.path.join(HERE, ".build/release/fmdb")
     if not os.access(binary, os.X_OK):
-        subprocess.run(["swift", "build", "-c", "release", "--product", "fmdb"], cwd=HERE, check=True,
+        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "fmdb"], cwd=HERE, check=True,
                        stdout=sys.stderr)
     return binary
 

@@ -6,6 +6,7 @@ extension FMDB {
     /// `fmdb backup STORE DEST`
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backup",
             abstract: "Write a consistent, compacted copy of a store into a new directory, while it stays in use.")
 
         @OptionGroup var location: StoreArguments

@@ -10,6 +10,7 @@ extension FMDB {
     /// `fmdb bench STORE --queries Q.fvecs --truth GT.ivecs [--k 10] [--ef 16,32,64,128,256] [--json] [--threads N]`
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Measure search recall, throughput and latency per ef against a ground truth.",
             discussion: """
                 Each query is one read transaction and one graph search, as an application would make it. \

@@ -6,6 +6,7 @@ extension FMDB {
     /// `fmdb cluster`: the cluster's map, read and changed through its JetStream bucket.
     struct Cluster: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cluster",
             abstract: "Show and change a cluster's membership and shard placement (docs/scaling.md).",
             subcommands: [Status.self, AddNode.self, RemoveNode.self, Rebalance.self])
 
@@ -26,7 +27,7 @@ extension FMDB {
 
         /// `fmdb cluster status`.
         struct Status: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Members, shard placement, each shard's log and each replica's progress.")
+            static let configuration = CommandConfiguration(commandName: "status", abstract: "Members, shard placement, each shard's log and each replica's progress.")
             @OptionGroup var connection: Connection
             @Flag(help: "One JSON object (what GET /v1/cluster answers).")
             var json = false
@@ -60,6 +61,7 @@ extension FMDB {
         /// `fmdb cluster add-node`.
         struct AddNode: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "add-node",
                 abstract: "Add a node (or bring back a draining one) and move replicas to it; waits until every replica serves.")
             @OptionGroup var connection: Connection
             @Argument(help: "The node's name (its fmdb serve --node).")
@@ -85,6 +87,7 @@ extension FMDB {
         /// `fmdb cluster remove-node`.
         struct RemoveNode: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "remove-node",
                 abstract: "Move a node's replicas to the others, wait until they serve, then take it out of the map.")
             @OptionGroup var connection: Connection
             @Argument(help: "The node's name.")
@@ -113,7 +116,7 @@ extension FMDB {
 
         /// `fmdb cluster rebalance`.
         struct Rebalance: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Place missing replicas and even out the replicas per node; waits until they serve.")
+            static let configuration = CommandConfiguration(commandName: "rebalance", abstract: "Place missing replicas and even out the replicas per node; waits until they serve.")
             @OptionGroup var connection: Connection
             @Option(help: "Seconds to wait for moved replicas to serve (0: do not wait).")
             var timeout = 600.0

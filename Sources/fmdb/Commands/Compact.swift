@@ -6,6 +6,7 @@ extension FMDB {
     /// `fmdb compact STORE`
     struct Compact: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compact",
             abstract: "Rewrite a store without its free pages, in place. The store must not be open elsewhere.")
 
         @Argument(help: "The store's directory.")

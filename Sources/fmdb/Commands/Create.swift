@@ -5,7 +5,7 @@ import Foundation
 extension FMDB {
     /// `fmdb create STORE --dim N --metric l2|cosine|ip`
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an empty store.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty store.")
 
         @OptionGroup var location: StoreArguments
 

@@ -7,6 +7,7 @@ extension FMDB {
     /// `fmdb export STORE FILE [--format fvecs|npy|jsonl]`
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write every vector, in id order, to a file.",
             discussion: "fvecs and npy hold the vectors only; jsonl also keeps each id and label. One consistent snapshot is exported.")
 

@@ -4,7 +4,7 @@ import FeatureMemory
 extension FMDB {
     /// `fmdb get STORE ID`
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one vector with its metadata.")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one vector with its metadata.")
 
         @OptionGroup var location: StoreArguments
 

@@ -7,6 +7,7 @@ extension FMDB {
     /// `fmdb import STORE FILE [--format fvecs|npy|jsonl] [--first-id N]`
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import vectors from a file, creating the store when absent.",
             discussion: """
                 Ids are the row numbers in the file plus --first-id (JSON lines rows with an "id" use it). \

@@ -4,7 +4,7 @@ import FeatureMemory
 extension FMDB {
     /// `fmdb info STORE`
     struct Info: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a store's format, dimension, metric and size.")
+        static let configuration = CommandConfiguration(commandName: "info", abstract: "Show a store's format, dimension, metric and size.")
 
         @OptionGroup var location: StoreArguments
 

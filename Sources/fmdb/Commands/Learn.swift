@@ -9,6 +9,7 @@ extension FMDB {
     /// `fmdb learn STORE FILES... --label L [--extractor mfcc|baseline|wav2vec2]` or `fmdb learn STORE --examples LIST.tsv`
     struct Learn: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "learn",
             abstract: "Learn audio clips (or model hidden states) as examples of a label, creating the store when absent.",
             discussion: """
                 Every file is read and its features extracted before anything is written: a bad file stops \

@@ -7,7 +7,7 @@ import PatternLearning
 extension FMDB {
     /// `fmdb patterns STORE [--json]`
     struct Patterns: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the learned labels with their patterns and examples.")
+        static let configuration = CommandConfiguration(commandName: "patterns", abstract: "List the learned labels with their patterns and examples.")
 
         @OptionGroup var location: StoreArguments
 
@@ -29,6 +29,7 @@ extension FMDB {
     /// `fmdb calibrate STORE --examples LIST.tsv`
     struct Calibrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "calibrate",
             abstract: "Measure recognition on held-out labelled files and state confidences from what was observed.",
             discussion: "LIST.tsv has one line per file: path, a tab, its true label. Prints the reliability table.")
 

@@ -4,7 +4,7 @@ import FeatureMemory
 extension FMDB {
     /// `fmdb put STORE ID --vector "1,2,3" [--label L]`
     struct Put: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store one vector under an id, replacing what it held.")
+        static let configuration = CommandConfiguration(commandName: "put", abstract: "Store one vector under an id, replacing what it held.")
 
         @OptionGroup var location: StoreArguments
 

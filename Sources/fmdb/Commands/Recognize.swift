@@ -10,6 +10,7 @@ extension FMDB {
     /// `fmdb recognize STORE FILES... [--json]`
     struct Recognize: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "recognize",
             abstract: "Recognize audio clips (or model hidden states) against the learned patterns.",
             discussion: """
                 One line per file: the label and its confidence; with --json {"file": "...", "label": "...", \

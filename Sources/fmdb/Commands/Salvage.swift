@@ -6,6 +6,7 @@ extension FMDB {
     /// `fmdb salvage STORE DEST`
     struct Salvage: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "salvage",
             abstract: "Copy every readable vector of a damaged store, with its metadata, into a new store and rebuild its graph.",
             discussion: """
                 Reads the store's file page by page, never through LMDB, so it works when pages are \

@@ -7,6 +7,7 @@ extension FMDB {
     /// `fmdb search STORE --queries FILE [--k 10] [--exact] --json`
     struct Search: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "search",
             abstract: "Find the nearest stored vectors to each query.",
             discussion: """
                 Queries come from a file (--queries) or from a stored vector (--id; the vector itself is among the results). \

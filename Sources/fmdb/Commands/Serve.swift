@@ -9,6 +9,7 @@ extension FMDB {
     /// `fmdb serve DIR`: the HTTP API over a directory of collections.
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve a directory of collections over HTTP (see openapi.yaml and docs/server.md).",
             discussion: """
                 Each subdirectory of DIR that is a store is a collection named after it. Prints \

@@ -6,6 +6,7 @@ extension FMDB {
     /// `fmdb stats STORE`
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Show counts, sizes, compression ratio, page use per table and readers.")
 
         @OptionGroup var location: StoreArguments

@@ -5,6 +5,7 @@ extension FMDB {
     /// `fmdb verify STORE`
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every record's checksum, that ids, records, labels and counters agree, and the graph's invariants.",
             discussion: """
                 Exits 0 when the store is clean (after --repair: clean once repaired), 2 when damage is \
