@@ -25,25 +25,30 @@ struct HNSWSearch<Source: NodeSource> {
         }
         scratch.lastRegion = current.node
         var found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
-        if Source.isApproximate {
-            // the candidates were ranked by approximate distances; they are ranked again by their
-            // stored vectors, so results and their distances are exact
-            var exact: [Candidate] = []
-            exact.reserveCapacity(found.count)
-            for candidate in found { source.prefetchExact(candidate.node) }
-            for candidate in found {
-                if let d = try source.exactDistance(query, norm: norm, to: candidate.node) { exact.append(Candidate(distance: d, node: candidate.node)) }
-            }
-            exact.sort()
-            found = exact
-        }
+        // the candidates were ranked by approximate distances; they are ranked again by their
+        // stored vectors, so results and their distances are exact
+        if Source.isApproximate { found = try exactlyRanked(found, query, norm: norm) }
         return Array(found.prefix(k))
+    }
+
+    /// `found` with exact distances, nearest first (nodes without a readable vector left out).
+    mutating func exactlyRanked(_ found: [Candidate], _ query: UnsafeRawPointer, norm: Float) throws -> [Candidate] {
+        var exact: [Candidate] = []
+        exact.reserveCapacity(found.count)
+        for candidate in found { source.prefetchExact(candidate.node) }
+        for candidate in found {
+            if let d = try source.exactDistance(query, norm: norm, to: candidate.node) { exact.append(Candidate(distance: d, node: candidate.node)) }
+        }
+        exact.sort()
+        return exact
     }
 
     /// The candidates a node of `level` would be linked from: per layer (index 0 the bottom), the
     /// `ef` nearest nodes a search finds; empty layers above the graph's top.
     mutating func candidatePools(_ query: UnsafeRawPointer, norm: Float, level: Int, ef: Int) throws -> [[Candidate]] {
         var pools = Array(repeating: [Candidate](), count: level + 1)
+        source.beginSearch(query)
+        defer { source.endSearch() }
         guard let entry = try source.entryPoint() else { return pools }
         guard let entryDistance = try source.distance(query, norm: norm, to: entry.node, layer: entry.level) else {
             throw StoreError.corruptRecord(node: entry.node)
@@ -57,7 +62,7 @@ struct HNSWSearch<Source: NodeSource> {
         var entries = [current]
         for layer in stride(from: min(level, entry.level), through: 0, by: -1) {
             let found = try searchLayer(query, norm: norm, entries: entries, ef: ef, layer: layer)
-            pools[layer] = found
+            pools[layer] = Source.isApproximate ? try exactlyRanked(found, query, norm: norm) : found
             if !found.isEmpty { entries = found }
         }
         return pools

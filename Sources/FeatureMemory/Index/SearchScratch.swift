@@ -30,6 +30,8 @@ final class SearchScratch {
     let dimension: Int
     /// The current query as 16-bit integers, for distances to 8-bit cache entries.
     let queryIntegers: UnsafeMutablePointer<Int16>
+    /// What one unit of `queryIntegers` stands for (0: the query has no integer form).
+    var queryUnit: Float = 0
     private var slots: UnsafeMutableRawPointer
     private var slotCapacity: Int
 

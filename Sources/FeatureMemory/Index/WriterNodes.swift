@@ -1,4 +1,10 @@
+internal import CFeatureMemoryShims
+
 /// Nodes as the writer sees them: its cache of decoded vectors and links first, then the map.
+///
+/// Searches rank by the cache's 8-bit copies where it has them (a quarter of the bytes, integer
+/// arithmetic), so their candidates are ranked again by exact distances before anyone uses them
+/// (`isApproximate`); `exactDistance`, which the writer's linking and pruning use, is always exact.
 ///
 /// The writer itself fills the cache with what it reads (`populates`); the parallel searches of a
 /// batch share a cache that reflects their snapshot read-only and read their own snapshot's map
@@ -14,7 +20,7 @@ struct WriterNodes: StoredVectorSource {
     var dimension: Int { map.dimension }
     var metric: Metric { map.metric }
     var scratch: SearchScratch { map.scratch }
-    static var isApproximate: Bool { false }
+    static var isApproximate: Bool { true }
 
     func entryPoint() throws -> (node: UInt32, level: Int)? { try map.entryPoint() }
     func nodeBound() throws -> Int { try map.nodeBound() }
@@ -34,8 +40,34 @@ struct WriterNodes: StoredVectorSource {
         }
     }
 
+    mutating func beginSearch(_ query: UnsafeRawPointer) {
+        scratch.querySum = fm_sum(query, dimension)
+        scratch.queryUnit = fm_query_integers(query, scratch.queryIntegers, dimension)
+    }
+
+    /// The distance searches rank by: from the node's 8-bit copy when the cache has one, else exact.
+    @inline(__always)
+    func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, layer: Int) throws -> Float? {
+        let scratch = self.scratch, unit = scratch.queryUnit
+        guard unit > 0, let entry = cache.codes(node) else { return try exactDistance(query, norm: queryNorm, to: node) }
+        let dot = entry.low * scratch.querySum + entry.step * unit * Float(fm_integer_dot(scratch.queryIntegers, entry.codes, dimension))
+        switch metric {
+        case .l2:
+            let d = queryNorm * queryNorm + entry.norm * entry.norm - 2 * dot
+            return d.isFinite ? d : try exactDistance(query, norm: queryNorm, to: node)
+        case .innerProduct:
+            return 1 - dot
+        case .cosine:
+            return 1 - dot / (queryNorm * entry.norm)
+        }
+    }
+
     @inline(__always)
     func prefetch(_ node: UInt32) {
+        if cache.vector(node) != nil { cache.prefetchCodes(node) } else { map.prefetch(node) }
+    }
+
+    func prefetchExact(_ node: UInt32) {
         if cache.vector(node) != nil { cache.prefetchVector(node) } else { map.prefetch(node) }
     }
 
