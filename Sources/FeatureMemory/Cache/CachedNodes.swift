@@ -148,6 +148,9 @@ struct CachedNodes: NodeSource {
     func prefetch(_ node: UInt32) { view.prefetch(node) }
 
     @inline(__always)
+    func prefetchLookup(_ node: UInt32) { view.prefetchLookup(node) }
+
+    @inline(__always)
     func prefetchExact(_ node: UInt32) { map.prefetch(node) }
 
     /// Copies `node`'s vector and layer-0 links, as this snapshot holds them, into the cache.

@@ -73,6 +73,14 @@ struct NodeCacheView {
         }
     }
 
+    /// Starts loading the node index's entry for `node` into the processor cache.
+    @inline(__always)
+    func prefetchLookup(_ node: UInt32) {
+        let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+        guard Int(node) < NodeIndex.capacity(block) else { return }
+        fm_prefetch_line(NodeIndex.slots(block) + Int(node))
+    }
+
     /// Starts loading `node`'s slot into the processor cache, when it has one.
     @inline(__always)
     func prefetch(_ node: UInt32) {

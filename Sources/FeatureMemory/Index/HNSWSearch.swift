@@ -130,10 +130,14 @@ struct HNSWSearch<Source: NodeSource> {
             visitedCount &+= fresh.count
             // a few neighbours ahead are requested from memory while the current one is compared:
             // requesting them all at once fills the processor's miss buffers and stalls it
-            let ahead = Self.prefetchLookahead
-            for index in 0..<min(ahead, fresh.count) { source.prefetch(fresh[index]) }
+            // (the lookup that finds a neighbour's entry is requested twice as far ahead, so the
+            // entry's address is known by the time its own request is made)
+            let ahead = Self.prefetchLookahead, count = fresh.count
+            for index in 0..<min(2 * ahead, count) { source.prefetchLookup(fresh[index]) }
+            for index in 0..<min(ahead, count) { source.prefetch(fresh[index]) }
             for (index, neighbour) in fresh.enumerated() {
-                if index + ahead < fresh.count { source.prefetch(fresh[index + ahead]) }
+                if index + 2 * ahead < count { source.prefetchLookup(fresh[index + 2 * ahead]) }
+                if index + ahead < count { source.prefetch(fresh[index + ahead]) }
                 guard let d = try source.distance(query, norm: norm, to: neighbour, layer: layer) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)
                 if results.count < ef || candidate < (results.top ?? candidate) {

@@ -47,12 +47,16 @@ protocol NodeSource {
 
     /// Starts loading what `exactDistance` reads of `node` into the processor cache.
     func prefetchExact(_ node: UInt32)
+
+    /// Starts loading what finding `node`'s entry reads (an index), ahead of `prefetch`.
+    func prefetchLookup(_ node: UInt32)
 }
 
 extension NodeSource {
     mutating func beginSearch(_ query: UnsafeRawPointer) {}
     mutating func endSearch() {}
     func prefetchExact(_ node: UInt32) { prefetch(node) }
+    func prefetchLookup(_ node: UInt32) {}
 }
 
 /// A source whose exact distances come from stored vectors: the distance is computed, and a
