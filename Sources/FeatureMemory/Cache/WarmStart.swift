@@ -43,7 +43,7 @@ struct WarmStart {
         if loader.isStopping { return }
         try loader.withNodes { source in
             // 1 and 2
-            if environment.populateMap(limit: min(cache.budgetBytes, Self.locateLimit)) > 0 {
+            if environment.populateMap(limit: min(cache.budgetBytes, Self.locateLimit), until: { loader.isStopping }) > 0 {
                 try source.map.locateAll(until: { loader.isStopping })
             }
             if loader.isStopping { return }

@@ -93,15 +93,26 @@ extension Environment {
     /// page cache lacks, unless more than `limit` bytes are in use; returns the bytes mapped (0
     /// when none). Call it inside a read transaction, which keeps the map where it is: a first
     /// read of each page of the map costs a page fault, which searches would otherwise pay.
+    /// It works in pieces of `populateChunk` bytes and stops between two when `stop` says so
+    /// (a store closing), returning the bytes mapped by then.
     @discardableResult
-    func populateMap(limit: Int) -> Int {
+    func populateMap(limit: Int, until stop: () -> Bool = { false }) -> Int {
         var info = MDB_envinfo(), stat = MDB_stat()
         guard mdb_env_info(pointer, &info) == 0, mdb_env_stat(pointer, &stat) == 0 else { return 0 }
         let bytes = (Int(info.me_last_pgno) + 1) * Int(stat.ms_psize)
         guard bytes <= limit, bytes <= info.me_mapsize, let address = mapAddress() else { return 0 }
-        _ = fm_populate_read(address, bytes)
+        var done = 0
+        while done < bytes {
+            if stop() { return done }
+            let piece = min(Self.populateChunk, bytes - done)
+            _ = fm_populate_read(address + done, piece)
+            done += piece
+        }
         return bytes
     }
+
+    /// How many bytes of the map one populating call maps (about a millisecond from the page cache).
+    static let populateChunk = 8 << 20
 
     /// Where this process mapped the data file, from /proc/self/maps (LMDB does not say: its
     /// `me_mapaddr` is only set for fixed maps); nil where that file does not exist.
