@@ -88,6 +88,17 @@ extension FMDB {
         @Flag(help: "After measuring, save the node cache's hot set in the store, for the next opening's warm start.")
         var saveHotSet = false
 
+        @Option(help: "Write recall against queries per second (log scale) as an SVG chart to this file, a point per ef.")
+        var plot: String?
+
+        @Option(help: "This run's name in --plot's legend.")
+        var plotName = "FeatureMemory"
+
+        @Option(name: .customLong("plot-series"), help: ArgumentHelp(
+            "Another curve for --plot: NAME=FILE, FILE holding JSON lines with ef, recall and qps (fmdb bench --json, or a peer's). Repeatable.",
+            valueName: "name=file"))
+        var plotSeries: [String] = []
+
         func validate() throws {
             try OptionRange.check(k, in: OptionRange.k, flag: "--k")
             try OptionRange.check(threads, in: OptionRange.threads, flag: "--threads")
@@ -100,11 +111,27 @@ extension FMDB {
             if let streamLength { try OptionRange.check(streamLength, in: OptionRange.streamLength, flag: "--stream-length") }
             try OptionRange.check(passes, in: OptionRange.passes, flag: "--passes")
             guard zipfExponent > 0, zipfExponent <= 100 else { throw ValidationError("--zipf-exponent must be in (0, 100], got \(zipfExponent)") }
+            if !plotSeries.isEmpty && plot == nil { throw ValidationError("--plot-series needs --plot FILE") }
+            guard plotSeries.count <= 16 else { throw ValidationError("at most 16 --plot-series") }
+            for item in plotSeries {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex, item.index(after: equals) != item.endIndex else {
+                    throw ValidationError("--plot-series takes NAME=FILE, got \(item)")
+                }
+            }
         }
 
         private var efValues: [Int] { ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
         func run() throws {
+            // the chart's other curves and its file are checked before anything is measured
+            let otherSeries = try plotSeries.map { item in
+                let equals = item.firstIndex(of: "=") ?? item.endIndex
+                return try RecallPlot.series(named: String(item[..<equals]), jsonLinesAt: String(item[item.index(after: equals)...]))
+            }
+            let plotFile = try plot.map { path throws(VectorFileError) in try OutputFile(path: path) }
+            var plotWritten = false
+            defer { if !plotWritten { plotFile?.abandon() } }
+            var plotted: [RecallPlot.Point] = []
             let queryVectors = try VectorFileReader(path: queries).readAll().map(\.vector)
             guard !queryVectors.isEmpty else { throw CLIError("\(queries) holds no queries") }
             let truthRows = try IVecsFile.read(path: truth)
@@ -191,6 +218,7 @@ extension FMDB {
                     line.evictions = after.evictions - before.evictions
                     line.resultCacheHits = after.resultCacheHits - before.resultCacheHits
                 }
+                plotted.append(RecallPlot.Point(ef: ef, recall: line.recall, qps: line.qps))
                 if json {
                     try Output.printJSON(line)
                 } else {
@@ -207,6 +235,15 @@ extension FMDB {
             if saveHotSet {
                 try store.saveHotSet()
                 Output.note("saved the hot set for the next opening's warm start")
+            }
+            if let plotFile {
+                let chart = RecallPlot(
+                    title: "\(URL(fileURLWithPath: location.store).lastPathComponent): recall@\(k) against queries per second, \(threads) thread\(threads == 1 ? "" : "s")",
+                    k: k, series: [RecallPlot.Series(name: plotName, points: plotted)] + otherSeries)
+                try plotFile.write(Array(chart.svg().utf8))
+                try plotFile.commit()
+                plotWritten = true
+                Output.note("wrote the chart to \(plotFile.path)")
             }
         }
 
