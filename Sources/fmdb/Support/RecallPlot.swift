@@ -21,8 +21,8 @@ struct RecallPlot {
     var k: Int
     var series: [Series]
 
-    private static let width = 720.0, height = 480.0
-    private static let left = 70.0, right = 160.0, top = 40.0, bottom = 50.0
+    private static let plotWidth = 560.0, height = 480.0
+    private static let left = 70.0, top = 40.0, bottom = 50.0
     private static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
     /// Reads a series from JSON lines with `ef`, `recall` and `qps` (what `fmdb bench --json` and
@@ -50,31 +50,36 @@ struct RecallPlot {
         var low = max(0, (recalls.min() ?? 0) - 0.01), high = min(1, (recalls.max() ?? 1) + 0.01)
         if high - low < 0.02 { (low, high) = (max(0, low - 0.01), min(1, high + 0.01)) }
         let floor = pow(10, Foundation.floor(log10(rates.min() ?? 1))), ceiling = pow(10, ceil(log10(rates.max() ?? 10)))
-        let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
+        // the legend's column is as wide as its longest name (about 7 pixels a character)
+        let right = max(160, 60 + 7 * Double(series.map(\.name.count).max() ?? 0))
+        let plotWidth = Self.plotWidth, plotHeight = Self.height - Self.top - Self.bottom
+        let width = Self.left + plotWidth + right
         func x(_ recall: Double) -> Double { Self.left + (recall - low) / (high - low) * plotWidth }
         func y(_ qps: Double) -> Double {
             let span = log10(ceiling) - log10(floor)
             return Self.top + plotHeight - (log10(qps) - log10(floor)) / (span > 0 ? span : 1) * plotHeight
         }
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(Self.height))" \
-        viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" font-family="sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(Self.height))" \
+        viewBox="0 0 \(Int(width)) \(Int(Self.height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(Self.left)" y="24" font-size="14">\(Self.escaped(title))</text>
 
         """
-        // axes, grid and ticks
-        out += "<g stroke=\"#ddd\">"
+        // axes, grid and ticks: a line at 1, 2 and 5 times each power of ten
+        var ticks: [Double] = []
         var decade = floor
         while decade <= ceiling * 1.0001 {
-            out += "<line x1=\"\(f(Self.left))\" y1=\"\(f(y(decade)))\" x2=\"\(f(Self.left + plotWidth))\" y2=\"\(f(y(decade)))\"/>"
+            for factor in [1.0, 2.0, 5.0] where decade * factor <= ceiling * 1.0001 { ticks.append(decade * factor) }
             decade *= 10
         }
+        out += "<g stroke=\"#ddd\">"
+        for tick in ticks {
+            out += "<line x1=\"\(f(Self.left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(Self.left + plotWidth))\" y2=\"\(f(y(tick)))\"/>"
+        }
         out += "</g>\n"
-        decade = floor
-        while decade <= ceiling * 1.0001 {
-            out += "<text x=\"\(f(Self.left - 6))\" y=\"\(f(y(decade) + 4))\" text-anchor=\"end\">\(Self.label(decade))</text>\n"
-            decade *= 10
+        for tick in ticks {
+            out += "<text x=\"\(f(Self.left - 6))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(Self.label(tick))</text>\n"
         }
         for step in 0...5 {
             let recall = low + (high - low) * Double(step) / 5
