@@ -28,10 +28,16 @@ struct NodeCacheView {
         return unchanged(entry, since: before)
     }
 
+    /// The current node index (the cache always has one: it is replaced, never removed).
+    @inline(__always)
+    private var indexBlock: UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+    }
+
     /// The slot the node index assigns `node`, if any; its contents are still to be checked.
     @inline(__always)
     func slot(of node: UInt32) -> NodeSlot? {
-        let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+        let block = indexBlock
         let index = Int(node)
         guard index < NodeIndex.capacity(block) else { return nil }
         let slotPlusOne = fm_load_u32_relaxed(NodeIndex.slots(block) + index)
@@ -76,7 +82,7 @@ struct NodeCacheView {
     /// Starts loading the node index's entry for `node` into the processor cache.
     @inline(__always)
     func prefetchLookup(_ node: UInt32) {
-        let block = UnsafeMutableRawPointer(mutating: fm_load_pointer(UnsafePointer(OpaquePointer(indexSlot)))!)
+        let block = indexBlock
         guard Int(node) < NodeIndex.capacity(block) else { return }
         fm_prefetch_line(NodeIndex.slots(block) + Int(node))
     }
