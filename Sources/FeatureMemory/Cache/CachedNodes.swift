@@ -77,21 +77,12 @@ struct CachedNodes: NodeSource {
         if view.format == .bytes {
             let unit = queryUnit, integers = queryIntegers
             if unit > 0 {
+                let integerQuery = IntegerQuery(
+                    integers: integers, unit: unit, sum: querySum, norm: queryNorm, dimension: dimension, metric: metric)
                 return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
                     let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                    // q·x ≈ low·Σq + step·Σ q·code, the last sum in integers
-                    let dot = entry.low * querySum + entry.scale * unit * Float(fm_integer_dot(integers, codes, dimension))
-                    switch metric {
-                    case .l2:
-                        // |q − x|² = |q|² + |x|² − 2 q·x, with the exact norms; vectors so long
-                        // that their squares overflow are compared in floats
-                        let d = queryNorm * queryNorm + entry.norm * entry.norm - 2 * dot
-                        return d.isFinite ? d : fm_byte_l2_squared(query, codes, entry.low, entry.scale, dimension)
-                    case .innerProduct:
-                        return 1 - dot
-                    case .cosine:
-                        return 1 - dot / (queryNorm * entry.norm)
-                    }
+                    return integerQuery.distance(toCodes: codes, low: entry.low, step: entry.scale, vectorNorm: entry.norm)
+                        ?? fm_byte_l2_squared(query, codes, entry.low, entry.scale, dimension)
                 }
             }
             return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in

@@ -50,16 +50,10 @@ struct WriterNodes: StoredVectorSource {
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, layer: Int) throws -> Float? {
         let scratch = self.scratch, unit = scratch.queryUnit
         guard unit > 0, let entry = cache.codes(node) else { return try exactDistance(query, norm: queryNorm, to: node) }
-        let dot = entry.low * scratch.querySum + entry.step * unit * Float(fm_integer_dot(scratch.queryIntegers, entry.codes, dimension))
-        switch metric {
-        case .l2:
-            let d = queryNorm * queryNorm + entry.norm * entry.norm - 2 * dot
-            return d.isFinite ? d : try exactDistance(query, norm: queryNorm, to: node)
-        case .innerProduct:
-            return 1 - dot
-        case .cosine:
-            return 1 - dot / (queryNorm * entry.norm)
-        }
+        let integerQuery = IntegerQuery(
+            integers: scratch.queryIntegers, unit: unit, sum: scratch.querySum, norm: queryNorm, dimension: dimension, metric: metric)
+        if let d = integerQuery.distance(toCodes: entry.codes, low: entry.low, step: entry.step, vectorNorm: entry.norm) { return d }
+        return try exactDistance(query, norm: queryNorm, to: node)
     }
 
     @inline(__always)
