@@ -15,11 +15,9 @@ struct CachedNodes: NodeSource {
     private let dimension: Int
     private let metric: Metric
     private var epoch: UInt32 = 0
-    private var querySum: Float = 0
-    /// What one unit of `scratch.queryIntegers` stands for; 0 when the query has no integer form
-    /// (dimensions too large for int32 sums), and 8-bit entries are compared in floats then.
-    private var queryUnit: Float = 0
-    private let queryIntegers: UnsafeMutablePointer<Int16>
+    /// The current query's integer form and sum (no integer form for half entries, or for
+    /// dimensions too large for int32 sums: 8-bit entries are compared in floats then).
+    private var query: IntegerQuery
     // counted here and added to the cache's totals once per search
     private var lookups = 0
     private var hits = 0
@@ -31,7 +29,7 @@ struct CachedNodes: NodeSource {
         view = cache.view
         dimension = map.dimension
         metric = map.metric
-        queryIntegers = map.scratch.queryIntegers
+        query = IntegerQuery(before: map.scratch.queryIntegers, metric: map.metric)
         cache.observe(snapshot: map.snapshot)
     }
 
@@ -43,8 +41,8 @@ struct CachedNodes: NodeSource {
 
     mutating func beginSearch(_ query: UnsafeRawPointer) {
         epoch = cache.nextEpoch()
-        querySum = fm_sum(query, dimension)
-        queryUnit = view.format == .bytes ? fm_query_integers(query, queryIntegers, dimension) : 0
+        self.query = IntegerQuery(query, into: map.scratch.queryIntegers, dimension: dimension, metric: metric,
+                                  integral: view.format == .bytes)
     }
 
     mutating func endSearch() {
@@ -73,15 +71,12 @@ struct CachedNodes: NodeSource {
     /// The distance to `node` from its cache entry; nil on a miss.
     @inline(__always)
     private func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, epoch: UInt32) -> Float? {
-        let dimension = self.dimension, metric = self.metric, offset = view.vectorOffset, querySum = self.querySum
+        let dimension = self.dimension, metric = self.metric, offset = view.vectorOffset, integerQuery = self.query, querySum = integerQuery.sum
         if view.format == .bytes {
-            let unit = queryUnit, integers = queryIntegers
-            if unit > 0 {
-                let integerQuery = IntegerQuery(
-                    integers: integers, unit: unit, sum: querySum, norm: queryNorm, dimension: dimension, metric: metric)
+            if integerQuery.isIntegral {
                 return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
                     let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                    return integerQuery.distance(toCodes: codes, low: entry.low, step: entry.scale, vectorNorm: entry.norm)
+                    return integerQuery.distance(norm: queryNorm, toCodes: codes, low: entry.low, step: entry.scale, vectorNorm: entry.norm)
                         ?? fm_byte_l2_squared(query, codes, entry.low, entry.scale, dimension)
                 }
             }

@@ -12,8 +12,6 @@ final class SearchScratch {
     var fresh: ContiguousArray<UInt32> = []
     /// Neighbours of nodes a search had to read from the map, for the graph prefetcher.
     var pendingPrefetch: [UInt32] = []
-    /// The sum of the current query's values (8-bit cache entries need it for dot products).
-    var querySum: Float = 0
     /// The node cache epoch of the current search (see `NodeCache.nextEpoch`).
     var epoch: UInt32 = 0
     /// The layer-0 node the last search's descent arrived at (its region, for the predictor).
@@ -28,10 +26,8 @@ final class SearchScratch {
 
     /// Floats per vector slot.
     let dimension: Int
-    /// The current query as 16-bit integers, for distances to 8-bit cache entries.
+    /// The current query as 16-bit integers (`IntegerQuery`), for distances to 8-bit copies.
     let queryIntegers: UnsafeMutablePointer<Int16>
-    /// What one unit of `queryIntegers` stands for (0: the query has no integer form).
-    var queryUnit: Float = 0
     private var slots: UnsafeMutableRawPointer
     private var slotCapacity: Int
 

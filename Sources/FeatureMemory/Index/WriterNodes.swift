@@ -15,6 +15,14 @@ struct WriterNodes: StoredVectorSource {
     let cache: WriterCache
     /// Whether what is read from the map is added to `cache` (the writer) or not (batch searches).
     let populates: Bool
+    /// The current search's query in integer form; nil outside a search.
+    private var query: IntegerQuery?
+
+    init(map: MapNodes, cache: WriterCache, populates: Bool) {
+        self.map = map
+        self.cache = cache
+        self.populates = populates
+    }
 
     var snapshot: UInt64 { map.snapshot }
     var dimension: Int { map.dimension }
@@ -41,18 +49,18 @@ struct WriterNodes: StoredVectorSource {
     }
 
     mutating func beginSearch(_ query: UnsafeRawPointer) {
-        scratch.querySum = fm_sum(query, dimension)
-        scratch.queryUnit = fm_query_integers(query, scratch.queryIntegers, dimension)
+        self.query = IntegerQuery(query, into: scratch.queryIntegers, dimension: dimension, metric: metric)
     }
+
+    mutating func endSearch() { query = nil }
 
     /// The distance searches rank by: from the node's 8-bit copy when the cache has one, else exact.
     @inline(__always)
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, layer: Int) throws -> Float? {
-        let scratch = self.scratch, unit = scratch.queryUnit
-        guard unit > 0, let entry = cache.codes(node) else { return try exactDistance(query, norm: queryNorm, to: node) }
-        let integerQuery = IntegerQuery(
-            integers: scratch.queryIntegers, unit: unit, sum: scratch.querySum, norm: queryNorm, dimension: dimension, metric: metric)
-        if let d = integerQuery.distance(toCodes: entry.codes, low: entry.low, step: entry.step, vectorNorm: entry.norm) { return d }
+        if let integerQuery = self.query, integerQuery.isIntegral, let entry = cache.codes(node),
+           let d = integerQuery.distance(norm: queryNorm, toCodes: entry.codes, low: entry.low, step: entry.step, vectorNorm: entry.norm) {
+            return d
+        }
         return try exactDistance(query, norm: queryNorm, to: node)
     }
 
