@@ -9,13 +9,13 @@ extension HNSWWriter {
             let outs = record.out[layer].filter { $0 != node }
             let ins = record.in[layer].filter { $0 != node }
             // the nodes it linked to forget the in-link
-            for target in Set(outs) {
+            for target in outs.uniqued() {
                 guard var targetRecord = try self.node(target), targetRecord.in.indices.contains(layer) else { continue }
                 targetRecord.in[layer].removeAll { $0 == node }
                 try write(targetRecord, for: target)
             }
             // the nodes that linked to it choose new neighbours among its links
-            for source in Set(ins) {
+            for source in ins.uniqued() {
                 guard var sourceRecord = try self.node(source), sourceRecord.out.indices.contains(layer) else { continue }
                 sourceRecord.out[layer].removeAll { $0 == node }
                 let added = try relink(&sourceRecord, of: source, layer: layer, candidates: outs + ins)
@@ -27,7 +27,7 @@ extension HNSWWriter {
                 }
             }
             // a former neighbour no one links to any more is linked from its nearest former peer
-            for orphan in Set(outs) where try isOrphan(orphan, layer: layer) {
+            for orphan in outs.uniqued() where try isOrphan(orphan, layer: layer) {
                 try adopt(orphan, layer: layer, among: ins + outs)
             }
         }
@@ -64,7 +64,7 @@ extension HNSWWriter {
         guard let orphanNorm = try loadVector(orphan, intoSlot: 0) else { return }
         let base = scratch.slot(0)
         var ranked: [Candidate] = []
-        for peer in Set(peers) where peer != orphan {
+        for peer in peers.uniqued() where peer != orphan {
             guard let d = try distance(base, norm: orphanNorm, to: peer) else { continue }
             ranked.append(Candidate(distance: d, node: peer))
         }

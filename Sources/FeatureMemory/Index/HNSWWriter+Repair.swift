@@ -140,7 +140,7 @@ extension HNSWWriter {
         }
         // the neighbours' prunes may have rewritten this record's in-links; start from the latest
         if gained > 0, var latest = try self.node(node) {
-            latest.in[0] = Array(Set(latest.in[0] + record.in[0]))
+            latest.in[0] = (latest.in[0] + record.in[0]).uniqued()
             try write(latest, for: node)
         }
         return gained
