@@ -28,6 +28,8 @@ final class SearchScratch {
     let dimension: Int
     /// The current query as 16-bit integers (`IntegerQuery`), for distances to 8-bit copies.
     let queryIntegers: UnsafeMutablePointer<Int16>
+    /// One node's vector in 8 bits, for the writer's distances to nodes its cache lacks.
+    let nodeCodes: UnsafeMutablePointer<UInt8>
     private var slots: UnsafeMutableRawPointer
     private var slotCapacity: Int
 
@@ -36,11 +38,13 @@ final class SearchScratch {
         slotCapacity = 64
         slots = .allocate(byteCount: slotCapacity * dimension * 4, alignment: 64)
         queryIntegers = .allocate(capacity: max(dimension, 1))
+        nodeCodes = .allocate(capacity: max(dimension, 1))
     }
 
     deinit {
         slots.deallocate()
         queryIntegers.deallocate()
+        nodeCodes.deallocate()
     }
 
     /// Room for at least `count` vectors in the slots (contents are not kept when it grows).

@@ -54,14 +54,41 @@ struct WriterNodes: StoredVectorSource {
 
     mutating func endSearch() { query = nil }
 
-    /// The distance searches rank by: from the node's 8-bit copy when the cache has one, else exact.
+    /// The distance searches rank by: from the node's 8-bit copy, the cache's or one made here.
+    ///
+    /// A node the cache lacks is encoded just as the cache would have encoded it, so the distance
+    /// — and with it the graph a write builds — does not depend on what this process has cached:
+    /// replicas applying the same log build the same graph whether or not they restarted.
     @inline(__always)
     func distance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, layer: Int) throws -> Float? {
-        if let integerQuery = self.query, integerQuery.isIntegral, let entry = cache.codes(node),
-           let d = integerQuery.distance(norm: queryNorm, toCodes: entry.codes, low: entry.low, step: entry.step, vectorNorm: entry.norm) {
-            return d
+        guard let integerQuery = self.query, integerQuery.isIntegral else {
+            return try exactDistance(query, norm: queryNorm, to: node)
         }
-        return try exactDistance(query, norm: queryNorm, to: node)
+        if let entry = cache.codes(node) {
+            if let d = integerQuery.distance(norm: queryNorm, toCodes: entry.codes, low: entry.low, step: entry.step, vectorNorm: entry.norm),
+               !d.isNaN {
+                return d
+            }
+            return try exactDistance(query, norm: queryNorm, to: node)
+        }
+        return try encodedDistance(integerQuery, query, norm: queryNorm, to: node)
+    }
+
+    /// The distance from `integerQuery` to `node`'s vector encoded in 8 bits here (the cache has no
+    /// copy); exact where the codes' distance overflows or is undefined, as for a cached copy.
+    @inline(never)
+    private func encodedDistance(_ integerQuery: IntegerQuery, _ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        let dimension = self.dimension, metric = self.metric, codes = scratch.nodeCodes
+        return try scratch.checkedDistance(to: node) {
+            try withVector(node) { values, norm in
+                var step: Float = 0
+                let low = fm_byte_encode(values, codes, dimension, &step)
+                if let d = integerQuery.distance(norm: queryNorm, toCodes: codes, low: low, step: step, vectorNorm: norm), !d.isNaN {
+                    return d
+                }
+                return Distance.between(query, norm: queryNorm, values, norm: norm, count: dimension, metric: metric)
+            }
+        }
     }
 
     @inline(__always)

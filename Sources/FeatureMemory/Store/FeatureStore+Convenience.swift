@@ -89,6 +89,7 @@ extension FeatureStore {
         let snapshots = ParallelSlots<Int>(count: workers, initial: -1)
         let failure = FirstError()
         let parameters = hnswParameters, seed = schema.levelSeed
+        let uncached = WriterCache(dimension: writerCache.dimension, byteBudget: 0)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 try read { txn in
@@ -101,11 +102,10 @@ extension FeatureStore {
                         let norm = items[index].vector.euclideanNorm
                         pools[index] = try items[index].vector.withUnsafeBytes { bytes in
                             guard let query = bytes.baseAddress else { return [] }
-                            if cachedByWriter {
-                                var search = HNSWSearch(source: WriterNodes(map: map, cache: writerCache, populates: false), scratch: txn.scratch)
-                                return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
-                            }
-                            var search = HNSWSearch(source: map, scratch: txn.scratch)
+                            // without the writer's cache, an empty one: the same 8-bit distances
+                            // made from the map, so the pools do not depend on what is cached
+                            let cache = cachedByWriter ? writerCache : uncached
+                            var search = HNSWSearch(source: WriterNodes(map: map, cache: cache, populates: false), scratch: txn.scratch)
                             return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
                         }
                         index += workers
