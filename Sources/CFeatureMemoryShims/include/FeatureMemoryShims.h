@@ -49,6 +49,16 @@ int fm_kernels_use_avx2(void);
 float fm_l2_squared_portable(const void *a, const void *b, size_t count);
 float fm_dot_portable(const void *a, const void *b, size_t count);
 float fm_half_encode_portable(const void *values, uint16_t *out, size_t count);
+/// The float32 values of `count` float16 values (unaligned) times `scale` (as `fm_half_encode` returned).
+void fm_half_decode(const void *halves, float scale, float *out, size_t count);
+/// `fm_half_decode` without F16C, for tests.
+void fm_half_decode_portable(const void *halves, float scale, float *out, size_t count);
+/// `count` floats as bfloat16 (their top 16 bits, rounded to nearest even), unaligned output.
+void fm_bfloat_encode(const void *values, void *out, size_t count);
+/// The float32 values of `count` bfloat16 values (unaligned).
+void fm_bfloat_decode(const void *in, float *out, size_t count);
+/// low + step · code for each of `count` 8-bit codes (as `fm_byte_encode` made them).
+void fm_byte_decode(const uint8_t *codes, float low, float step, float *out, size_t count);
 float fm_half_dot_portable(const void *query, const uint16_t *values, size_t count);
 float fm_half_l2_squared_portable(const void *query, const uint16_t *values, float scale, size_t count);
 float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count);

@@ -18,6 +18,8 @@ enum MetaKey: String, CaseIterable {
     case rawVectorBytes = "raw_vector_bytes"
     /// Payload bytes of all live vector records as stored (UInt64).
     case storedVectorBytes = "stored_vector_bytes"
+    /// `VectorEncoding.storedCode` (UInt8); absent in float32 stores.
+    case vectorEncoding = "vector_encoding"
 
     /// HNSW links per node in the upper layers (UInt32).
     case hnswM = "hnsw_m"
@@ -36,8 +38,15 @@ enum MetaKey: String, CaseIterable {
     /// The node cache's statistics (JSON) when the hot set was last saved, for `fmdb stats`.
     case cacheStatistics = "cache_statistics"
 
-    /// The format version this code writes and reads (3: graph records with 32-bit in-link counts).
-    static let currentFormatVersion: UInt32 = 3
+    /// The newest format version this code writes and reads (3: graph records with 32-bit in-link
+    /// counts; 4: the same, with vectors stored below float32, `vector_encoding`).
+    static let currentFormatVersion: UInt32 = 4
+    /// The oldest format version this code reads.
+    static let oldestReadableFormatVersion: UInt32 = 3
+
+    /// The format a new store of `encoding` is written in: float32 stores stay readable by
+    /// versions that know only format 3; the others are refused by them as newer.
+    static func formatVersion(for encoding: VectorEncoding) -> UInt32 { encoding == .f32 ? 3 : 4 }
 }
 
 extension Transaction {

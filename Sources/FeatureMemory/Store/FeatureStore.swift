@@ -29,6 +29,8 @@ public final class FeatureStore: Sendable {
     public var dimension: Int { schema.dimension }
     /// The distance metric, fixed at creation.
     public var metric: Metric { schema.metric }
+    /// The precision the store keeps vectors in.
+    public var encoding: VectorEncoding { schema.encoding }
     /// The on-disk format version of the store.
     public var formatVersion: UInt32 { schema.formatVersion }
     /// The HNSW graph's parameters (M fixed at creation; efConstruction may be set per opening).
@@ -133,9 +135,10 @@ public final class FeatureStore: Sendable {
                     guard let tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
                         throw StoreError.notAStore(path: path)
                     }
+                    let encoding = options.encoding ?? .f32
                     let schema = StoreSchema(
-                        formatVersion: MetaKey.currentFormatVersion, dimension: dimension, metric: options.metric ?? .l2,
-                        hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0)
+                        formatVersion: MetaKey.formatVersion(for: encoding), dimension: dimension, metric: options.metric ?? .l2,
+                        encoding: encoding, hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0)
                     try schema.write(to: tables.meta, in: txn)
                     try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)
                     try txn.setInteger(UInt64(0), for: .count, in: tables.meta)
@@ -153,7 +156,8 @@ public final class FeatureStore: Sendable {
         self.schema = schema
         self.wasCreated = opened.created
         let dimension = schema.dimension
-        self.codecs = ScratchPool { VectorCodec(dimension: dimension) }
+        let encoding = schema.encoding
+        self.codecs = ScratchPool { VectorCodec(dimension: dimension, encoding: encoding) }
         self.scratches = ScratchPool { SearchScratch(dimension: dimension) }
         self.writerCache = WriterCache(dimension: dimension, byteBudget: max(options.writeCacheBytes, 0))
         let hnsw = schema.hnsw
@@ -214,8 +218,8 @@ public final class FeatureStore: Sendable {
         guard format <= MetaKey.currentFormatVersion else {
             throw StoreError.newerFormat(found: format, supported: MetaKey.currentFormatVersion)
         }
-        guard format == MetaKey.currentFormatVersion else {
-            throw StoreError.olderFormat(found: format, supported: MetaKey.currentFormatVersion)
+        guard format >= MetaKey.oldestReadableFormatVersion else {
+            throw StoreError.olderFormat(found: format, supported: MetaKey.oldestReadableFormatVersion)
         }
         guard let tables = try StoreTables.open(in: environment, txn: txn, create: false),
               let schema = try StoreSchema.read(from: tables.meta, in: txn)
@@ -225,6 +229,9 @@ public final class FeatureStore: Sendable {
         }
         if let requested = options.metric, requested != schema.metric {
             throw StoreError.configurationMismatch(field: "metric", stored: schema.metric.rawValue, requested: requested.rawValue)
+        }
+        if let requested = options.encoding, requested != schema.encoding {
+            throw StoreError.configurationMismatch(field: "encoding", stored: schema.encoding.rawValue, requested: requested.rawValue)
         }
         if let requested = options.hnsw?.m, requested != schema.hnsw.m {
             throw StoreError.configurationMismatch(field: "M", stored: "\(schema.hnsw.m)", requested: "\(requested)")

@@ -10,6 +10,9 @@ public struct StoreOptions: Sendable {
     public var dimension: Int?
     /// The distance metric; `.l2` for a new store when nil, checked against an existing one when set.
     public var metric: Metric?
+    /// The precision vectors are stored in; f32 for a new store when nil, checked against an
+    /// existing one when set.
+    public var encoding: VectorEncoding?
     /// HNSW graph parameters for a new store (default M = 16, efConstruction = 200); for an existing
     /// store M must match, and efConstruction applies to this opening's inserts.
     public var hnsw: HNSWParameters?
@@ -47,7 +50,7 @@ public struct StoreOptions: Sendable {
     /// Options for opening or creating a store; every option has a parameter, each defaulting to
     /// the property's documented default.
     public init(
-        dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
+        dimension: Int? = nil, metric: Metric? = nil, encoding: VectorEncoding? = nil, hnsw: HNSWParameters? = nil, durability: Durability = .full,
         mapSizeCap: Int? = nil, initialMapSize: Int = 256 << 30, createIfMissing: Bool = true,
         writeCacheBytes: Int = 512 << 20, cacheBytes: Int = 256 << 20, cachePolicy: CachePolicy = .clock,
         cacheFormat: CacheFormat = .bytes, prefetch: PrefetchOptions = .init(), resultCacheEntries: Int = 1024,
@@ -55,6 +58,7 @@ public struct StoreOptions: Sendable {
     ) {
         self.dimension = dimension
         self.metric = metric
+        self.encoding = encoding
         self.hnsw = hnsw
         self.durability = durability
         self.mapSizeCap = mapSizeCap

@@ -95,9 +95,11 @@ extension FeatureStore {
     /// Creates the store at `directory` and puts `items` in batches, metadata verbatim. Returns
     /// the ids the write path refused (a record that verifies but breaks its rules, such as a zero
     /// vector under cosine).
-    private static func writeStore(_ items: [SalvagedRecords.Item], schema: (metric: Metric, hnsw: HNSWParameters, dimension: Int), at directory: URL) throws -> Set<UInt64> {
+    private static func writeStore(
+        _ items: [SalvagedRecords.Item], schema: (metric: Metric, encoding: VectorEncoding, hnsw: HNSWParameters, dimension: Int), at directory: URL
+    ) throws -> Set<UInt64> {
         let store = try FeatureStore(at: directory, options: StoreOptions(
-            dimension: schema.dimension, metric: schema.metric, hnsw: schema.hnsw, durability: .noSync,
+            dimension: schema.dimension, metric: schema.metric, encoding: schema.encoding, hnsw: schema.hnsw, durability: .noSync,
             createIfMissing: true, cacheBytes: 0))
         var refused = Set<UInt64>()
         for start in stride(from: 0, to: items.count, by: 1000) {
@@ -241,14 +243,28 @@ struct SalvagedRecords {
     }
 
     /// The schema of the new store: the old one's where `meta` is readable.
-    func schema(fallbackMetric: Metric, dimension: Int) -> (metric: Metric, hnsw: HNSWParameters, dimension: Int) {
+    func schema(fallbackMetric: Metric, dimension: Int) -> (metric: Metric, encoding: VectorEncoding, hnsw: HNSWParameters, dimension: Int) {
         let metric = metaInteger(.metric).flatMap { Metric(storedCode: UInt8(truncatingIfNeeded: $0)) } ?? fallbackMetric
+        let encoding = metaInteger(.vectorEncoding).flatMap { VectorEncoding(storedCode: UInt8(truncatingIfNeeded: $0)) }
+            ?? recordEncoding()
         var hnsw = HNSWParameters()
         if let m = metaInteger(.hnswM), let ef = metaInteger(.hnswEfConstruction) {
             let stored = HNSWParameters(m: Int(clamping: m), efConstruction: Int(clamping: ef))
             if (try? stored.validate()) != nil { hnsw = stored }
         }
-        return (metric, hnsw, dimension)
+        return (metric, encoding, hnsw, dimension)
+    }
+
+    /// The encoding most vector records found were written in (f32 when none says otherwise): a
+    /// float32 store has no `vector_encoding`, so its absence in a damaged `meta` proves nothing.
+    func recordEncoding() -> VectorEncoding {
+        var votes: [VectorEncoding: Int] = [:]
+        for found in vectors.values.joined() where found.bytes.count >= VectorRecord.headerSize {
+            guard let codec = VectorRecord.Codec(rawValue: found.bytes[1]) else { continue }
+            let encoding = VectorEncoding.allCases.first { $0.recordCodec == codec } ?? .f32
+            votes[encoding, default: 0] += 1
+        }
+        return votes.max { ($0.value, $1.key.storedCode) < ($1.value, $0.key.storedCode) }?.key ?? .f32
     }
 
     /// The vectors that verify, paired with their ids and metadata, and the report.

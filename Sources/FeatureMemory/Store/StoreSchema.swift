@@ -3,6 +3,8 @@ struct StoreSchema: Sendable {
     var formatVersion: UInt32
     var dimension: Int
     var metric: Metric
+    /// The precision vectors are stored in.
+    var encoding: VectorEncoding
     var hnsw: HNSWParameters
     /// Seed of the level draw, fixed at creation.
     var levelSeed: UInt64
@@ -18,7 +20,12 @@ struct StoreSchema: Sendable {
         else { return nil }
         let hnsw = HNSWParameters(m: Int(m), efConstruction: Int(efConstruction))
         guard hnsw.isReadable else { return nil }
-        return StoreSchema(formatVersion: format, dimension: Int(dimension), metric: metric, hnsw: hnsw, levelSeed: seed)
+        var encoding = VectorEncoding.f32
+        if let code = try txn.integer(.vectorEncoding, in: meta, as: UInt8.self) {
+            guard let stored = VectorEncoding(storedCode: code) else { return nil }
+            encoding = stored
+        }
+        return StoreSchema(formatVersion: format, dimension: Int(dimension), metric: metric, encoding: encoding, hnsw: hnsw, levelSeed: seed)
     }
 
     /// Writes the schema into `meta`.
@@ -26,6 +33,7 @@ struct StoreSchema: Sendable {
         try txn.setInteger(formatVersion, for: .formatVersion, in: meta)
         try txn.setInteger(UInt32(dimension), for: .dimension, in: meta)
         try txn.setInteger(metric.storedCode, for: .metric, in: meta)
+        if encoding != .f32 { try txn.setInteger(encoding.storedCode, for: .vectorEncoding, in: meta) }
         try txn.setInteger(UInt32(hnsw.m), for: .hnswM, in: meta)
         try txn.setInteger(UInt32(hnsw.efConstruction), for: .hnswEfConstruction, in: meta)
         try txn.setInteger(levelSeed, for: .hnswSeed, in: meta)

@@ -6,6 +6,8 @@ public struct StoreStatistics: Sendable, Codable, Equatable {
     public var dimension: Int
     /// The distance metric.
     public var metric: Metric
+    /// The precision vectors are stored in.
+    public var encoding: VectorEncoding = .f32
     /// Live vectors.
     public var count: Int
     /// Bytes the live vectors take as float32.
@@ -65,7 +67,7 @@ extension FeatureStore {
             let tableStats = try tables.all.map { table throws(StoreError) in try txn.statistics(of: table) }
             let freePages = try environment.freePageCount(in: txn)
             return StoreStatistics(
-                formatVersion: formatVersion, dimension: dimension, metric: metric, count: try reader.count(),
+                formatVersion: formatVersion, dimension: dimension, metric: metric, encoding: encoding, count: try reader.count(),
                 rawVectorBytes: raw, storedVectorBytes: stored,
                 compressionRatio: stored > 0 ? Double(raw) / Double(stored) : 0,
                 compressedRecords: compressed, fileBytes: info.fileSize, usedBytes: info.usedBytes,

@@ -46,7 +46,7 @@ public final class WriteTransaction: ReadTransaction {
         peers: inout [(node: UInt32, level: Int)]
     ) throws {
         try ensureOpen()
-        let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
+        let stored = try codec.storedForm(of: vector, metric: store.metric)
         try VectorValidation.validate(label: label)
         try VectorValidation.validate(userData: userData)
         let now = Date().timeIntervalSince1970
@@ -55,8 +55,8 @@ public final class WriteTransaction: ReadTransaction {
             // a damaged metadata record is replaced whole, so a put is also its repair
             var fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: now)
             try indexWriter.remove(node)
-            try writeVector(vector, norm: norm, node: node, replacing: true)
-            try index(node, vector: vector, norm: norm, id: id, pools: pools, peers: &peers)
+            try writeVector(stored, node: node, replacing: true)
+            try index(node, vector: stored.values, norm: stored.norm, id: id, pools: pools, peers: &peers)
             try relabel(node: node, from: fields.label, to: label)
             fields.label = label
             fields.userData = userData
@@ -67,8 +67,8 @@ public final class WriteTransaction: ReadTransaction {
             try node.withKeyBytes { value in
                 try id.withKeyBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
             }
-            try writeVector(vector, norm: norm, node: node, replacing: false)
-            try index(node, vector: vector, norm: norm, id: id, pools: pools, peers: &peers)
+            try writeVector(stored, node: node, replacing: false)
+            try index(node, vector: stored.values, norm: stored.norm, id: id, pools: pools, peers: &peers)
             try relabel(node: node, from: nil, to: label)
             try writeMetadata(
                 .init(id: id, label: label, userData: userData, support: 1, confidence: 1, created: now, updated: now),
@@ -85,13 +85,13 @@ public final class WriteTransaction: ReadTransaction {
     /// Replaces the vector of an existing `id`, keeping its metadata; throws `unknownID` when none.
     public func update(_ id: UInt64, vector: [Float]) throws {
         try ensureOpen()
-        let norm = try VectorValidation.validate(vector, dimension: store.dimension, metric: store.metric)
+        let stored = try codec.storedForm(of: vector, metric: store.metric)
         guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
         var fields = try metadataFields(ofNode: node)
         try indexWriter.remove(node)
-        try writeVector(vector, norm: norm, node: node, replacing: true)
+        try writeVector(stored, node: node, replacing: true)
         var peers: [(node: UInt32, level: Int)] = []
-        try index(node, vector: vector, norm: norm, id: id, pools: nil, peers: &peers)
+        try index(node, vector: stored.values, norm: stored.norm, id: id, pools: nil, peers: &peers)
         fields.updated = Date().timeIntervalSince1970
         try writeMetadata(fields, node: node)
     }
@@ -231,17 +231,14 @@ public final class WriteTransaction: ReadTransaction {
         return next
     }
 
-    private func writeVector(_ vector: [Float], norm: Float, node: UInt32, replacing: Bool) throws {
+    private func writeVector(_ stored: StoredForm, node: UInt32, replacing: Bool) throws {
         let oldPayload = replacing ? try storedPayloadSize(ofNode: node) : 0
-        let newPayload = try vector.withUnsafeBufferPointer { values in
-            let record = codec.encode(values, norm: norm)
-            try node.withKeyBytes { key in
-                try txn.put(record, forKey: key, in: tables.vectors, appending: !replacing)
-            }
-            store.writerCache.setVector(node, UnsafeRawPointer(values.baseAddress!), norm: norm)
-            indexWriter.noteChanged(node)
-            return record.count - VectorRecord.headerSize
+        try node.withKeyBytes { key in
+            try stored.record.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.vectors, appending: !replacing) }
         }
+        stored.values.withUnsafeBytes { store.writerCache.setVector(node, $0.baseAddress!, norm: stored.norm) }
+        indexWriter.noteChanged(node)
+        let newPayload = stored.record.count - VectorRecord.headerSize
         if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }
         try txn.addToCounter(.storedVectorBytes, newPayload - oldPayload, in: tables.meta)
     }
