@@ -3,7 +3,7 @@ import FeatureMemory
 import Foundation
 
 extension FMDB {
-    /// `fmdb create STORE --dim N --metric l2|cosine|ip`
+    /// `fmdb create STORE --dim N --metric l2|cosine|ip [--encoding f32|f16|bf16|int8]`
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty store.")
 
@@ -28,11 +28,12 @@ extension FMDB {
             if FileManager.default.fileExists(atPath: location.store + "/data.mdb") {
                 throw CLIError("a store already exists at \(location.store)")
             }
-            let store = try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, hnsw: graph.parameters, create: true))
+            let store = try FeatureStore(at: location.url, options: location.options(
+                dimension: dimension, metric: metric, encoding: graph.encoding, hnsw: graph.parameters, create: true))
             if json {
                 try Output.printJSON(StoreSummary(store: store, count: 0))
             } else {
-                print("created \(location.store): dimension \(store.dimension), metric \(store.metric.rawValue)")
+                print("created \(location.store): dimension \(store.dimension), metric \(store.metric.rawValue), encoding \(store.encoding.rawValue)")
             }
         }
     }
@@ -50,6 +51,7 @@ struct StoreSummary: Encodable {
     var formatVersion: UInt32
     var dimension: Int
     var metric: String
+    var encoding: String
     var count: Int
 
     init(store: FeatureStore, count: Int) {
@@ -57,6 +59,7 @@ struct StoreSummary: Encodable {
         formatVersion = store.formatVersion
         dimension = store.dimension
         metric = store.metric.rawValue
+        encoding = store.encoding.rawValue
         self.count = count
     }
 }

@@ -55,11 +55,13 @@ extension FMDB {
             // only once the whole file has passed, so a bad file leaves no store behind.
             let existing = try openExisting()
             let checked = try ImportCheck.run(
-                file: file, format: format, firstID: firstID, rules: existing?.putRules, metric: existing?.metric ?? metric ?? .l2)
+                file: file, format: format, firstID: firstID, rules: existing?.putRules, metric: existing?.metric ?? metric ?? .l2,
+                encoding: existing?.encoding ?? graph.encoding ?? .f32)
             guard let dimension = checked.dimension, checked.rows > 0 else { throw CLIError("\(file): no rows to import") }
             let created = existing == nil ? CreatedPaths(store: location.store) : nil
             let store = try existing ?? FeatureStore(
-                at: location.url, options: location.options(dimension: dimension, metric: metric, hnsw: graph.parameters, create: true))
+                at: location.url, options: location.options(
+                    dimension: dimension, metric: metric, encoding: graph.encoding, hnsw: graph.parameters, create: true))
 
             // Pass 2: write in batches.
             let writeStart = Date()
@@ -103,7 +105,7 @@ extension FMDB {
         /// The store at the path, or nil when there is none (or only an empty LMDB environment).
         private func openExisting() throws -> FeatureStore? {
             do {
-                return try FeatureStore(at: location.url, options: location.options(metric: metric, hnsw: graph.parameters, create: false))
+                return try FeatureStore(at: location.url, options: location.options(metric: metric, encoding: graph.encoding, hnsw: graph.parameters, create: false))
             } catch StoreError.storeNotFound {
                 return nil
             }

@@ -26,6 +26,7 @@ extension FMDB {
                     format:       \(info.summary.formatVersion)
                     dimension:    \(info.summary.dimension)
                     metric:       \(info.summary.metric)
+                    encoding:     \(info.summary.encoding)
                     vectors:      \(info.summary.count)
                     graph:        HNSW, M \(info.hnswM), efConstruction \(info.hnswEfConstruction)
                     file size:    \(Output.bytes(info.fileBytes))
@@ -44,7 +45,7 @@ struct InfoResult: Encodable {
     var hnswEfConstruction: Int
 
     enum CodingKeys: String, CodingKey {
-        case path, formatVersion, dimension, metric, count, fileBytes, compressionRatio, hnswM, hnswEfConstruction
+        case path, formatVersion, dimension, metric, encoding, count, fileBytes, compressionRatio, hnswM, hnswEfConstruction
     }
 
     func encode(to encoder: Encoder) throws {
@@ -53,6 +54,7 @@ struct InfoResult: Encodable {
         try container.encode(summary.formatVersion, forKey: .formatVersion)
         try container.encode(summary.dimension, forKey: .dimension)
         try container.encode(summary.metric, forKey: .metric)
+        try container.encode(summary.encoding, forKey: .encoding)
         try container.encode(summary.count, forKey: .count)
         try container.encode(fileBytes, forKey: .fileBytes)
         try container.encode(compressionRatio, forKey: .compressionRatio)

@@ -39,7 +39,7 @@ extension FMDB {
             }
             print("""
                 vectors:            \(s.count) × \(s.dimension) (\(s.metric.rawValue)), format \(s.formatVersion)
-                vector bytes:       \(Output.bytes(s.rawVectorBytes)) as float32, \(Output.bytes(s.storedVectorBytes)) stored
+                vector bytes:       \(Output.bytes(s.rawVectorBytes)) as float32, \(Output.bytes(s.storedVectorBytes)) stored as \(s.encoding.rawValue)
                 compression ratio:  \(String(format: "%.3f", s.compressionRatio)) (\(s.compressedRecords) of \(s.count) records LZ4-compressed)
                 file:               \(Output.bytes(s.fileBytes)) on disk, \(Output.bytes(s.usedBytes)) in use, map \(Output.bytes(s.mapBytes))
                 pages:              \(s.pageSize) bytes each, \(s.freePages) free for reuse
@@ -57,11 +57,20 @@ extension FMDB {
                 print("                    prefetch accuracy \(c.prefetchAccuracy.map { String(format: "%.3f", $0) } ?? "-"): \(prefetchers)")
             }
             let header = "table".padding(toLength: 12, withPad: " ", startingAt: 0)
-            print("\n\(header)  entries   depth  branch    leaf  overflow      bytes")
+            let perVector = StatsReport.bytesPerVector(byTable: s)
+            func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            func share(_ name: String) -> String { right(perVector[name].map { String(format: "%.1f", $0) } ?? "-", 12) }
+            print("\n\(header)  entries   depth  branch    leaf  overflow      bytes  bytes/vector")
             for t in s.tables {
                 print(t.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                      + String(format: "  %7d  %6d  %6d  %6d  %8d  %9@", t.entries, t.depth, t.branchPages, t.leafPages,
-                               t.overflowPages, Output.bytes(t.bytes)))
+                      + String(format: "  %7d  %6d  %6d  %6d  %8d  ", t.entries, t.depth, t.branchPages, t.leafPages, t.overflowPages)
+                      + right(Output.bytes(t.bytes), 9) + "  " + share(t.name))
+            }
+            let free = Output.bytes(s.freePages * s.pageSize)
+            print("free pages".padding(toLength: 12, withPad: " ", startingAt: 0)
+                  + String(format: "  %7d  ", s.freePages) + String(repeating: " ", count: 32) + right(free, 9) + "  " + share("free"))
+            if s.count > 0 {
+                print(String(format: "file: %.1f bytes per vector", Double(s.fileBytes) / Double(s.count)))
             }
         }
     }

@@ -26,10 +26,12 @@ struct StoreArguments: ParsableArguments {
     /// The store's directory as a URL.
     var url: URL { URL(fileURLWithPath: store) }
 
-    /// Options for opening the store; `dimension`, `metric` and `hnsw` for creating it.
-    func options(dimension: Int? = nil, metric: Metric? = nil, hnsw: HNSWParameters? = nil, create: Bool) -> StoreOptions {
+    /// Options for opening the store; `dimension`, `metric`, `encoding` and `hnsw` for creating it.
+    func options(
+        dimension: Int? = nil, metric: Metric? = nil, encoding: VectorEncoding? = nil, hnsw: HNSWParameters? = nil, create: Bool
+    ) -> StoreOptions {
         StoreOptions(
-            dimension: dimension, metric: metric, hnsw: hnsw, durability: durability.value,
+            dimension: dimension, metric: metric, encoding: encoding, hnsw: hnsw, durability: durability.value,
             mapSizeCap: mapCapMB.map { $0 << 20 }, createIfMissing: create)
     }
 
@@ -55,10 +57,14 @@ enum DurabilityArgument: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension Metric: ExpressibleByArgument {}
+extension VectorEncoding: ExpressibleByArgument {}
 extension VectorFileFormat: ExpressibleByArgument {}
 
-/// `--m` and `--ef-construction`, for commands that may create a store.
+/// `--m`, `--ef-construction` and `--encoding`, for commands that may create a store.
 struct GraphArguments: ParsableArguments {
+    @Option(help: "How a new store keeps vectors: f32 (default), f16, bf16 or int8. An existing store's must match.")
+    var encoding: VectorEncoding?
+
     @Option(name: .customLong("m"), help: "HNSW links per node (upper layers; twice as many in layer 0). Default 16.")
     var m: Int?
 

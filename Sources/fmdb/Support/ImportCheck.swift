@@ -15,7 +15,9 @@ struct ImportCheck {
 
     /// Reads and checks every row of `file`. `rules` are an existing store's; a new store's are made
     /// from the file's dimension and `metric`.
-    static func run(file: String, format: VectorFileFormat?, firstID: UInt64, rules existing: PutRules?, metric: Metric) throws -> ImportCheck {
+    static func run(
+        file: String, format: VectorFileFormat?, firstID: UInt64, rules existing: PutRules?, metric: Metric, encoding: VectorEncoding
+    ) throws -> ImportCheck {
         let reader = try VectorFileReader(path: file, format: format)
         var checked = ImportCheck()
         var rules: PutRules?
@@ -29,7 +31,7 @@ struct ImportCheck {
                     throw StoreError.configurationMismatch(field: "dimension", stored: "\(existing.dimension)", requested: "\(dimension)")
                 }
                 do {
-                    rules = try existing ?? PutRules(dimension: dimension, metric: metric)
+                    rules = try existing ?? PutRules(dimension: dimension, metric: metric, encoding: encoding)
                 } catch {
                     throw CLIError("\(file): \(error); nothing was imported")
                 }

@@ -13,8 +13,11 @@ struct StatsReport: Encodable {
         var recallEstimate: RecallSample
         /// Stored bytes per vector (the file over the live vectors); nil for an empty store.
         var bytesPerVector: Double?
+        /// Per table, the bytes of its pages over the live vectors, and "free" for the pages
+        /// free for reuse; empty for an empty store.
+        var bytesPerVectorByTable: [String: Double]
 
-        private enum CodingKeys: String, CodingKey { case cacheHitRatio, prefetchAccuracy, recallEstimate, bytesPerVector }
+        private enum CodingKeys: String, CodingKey { case cacheHitRatio, prefetchAccuracy, recallEstimate, bytesPerVector, bytesPerVectorByTable }
 
         // null, not missing, for what has no value
         func encode(to encoder: any Encoder) throws {
@@ -23,6 +26,7 @@ struct StatsReport: Encodable {
             try container.encode(prefetchAccuracy, forKey: .prefetchAccuracy)
             try container.encode(recallEstimate, forKey: .recallEstimate)
             try container.encode(bytesPerVector, forKey: .bytesPerVector)
+            try container.encode(bytesPerVectorByTable, forKey: .bytesPerVectorByTable)
         }
     }
 
@@ -44,6 +48,16 @@ struct StatsReport: Encodable {
         let saved = statistics.savedCacheStatistics
         derived = Derived(
             cacheHitRatio: saved?.hitRate, prefetchAccuracy: saved?.prefetchAccuracyByName ?? [:], recallEstimate: recall,
-            bytesPerVector: statistics.count > 0 ? Double(statistics.fileBytes) / Double(statistics.count) : nil)
+            bytesPerVector: statistics.count > 0 ? Double(statistics.fileBytes) / Double(statistics.count) : nil,
+            bytesPerVectorByTable: Self.bytesPerVector(byTable: statistics))
+    }
+
+    /// Each table's bytes, and the free pages', over the live vectors.
+    static func bytesPerVector(byTable s: StoreStatistics) -> [String: Double] {
+        guard s.count > 0 else { return [:] }
+        var shares: [String: Double] = [:]
+        for table in s.tables { shares[table.name] = Double(table.bytes) / Double(s.count) }
+        shares["free"] = Double(s.freePages * s.pageSize) / Double(s.count)
+        return shares
     }
 }
