@@ -172,6 +172,17 @@ final class VectorCodec {
         }
     }
 
+    /// The floats of a record of a fixed-size codec below float32 whose checksum and layout
+    /// were checked already (a snapshot's location table holds only such records), decoded
+    /// into this codec's scratch without checking them again.
+    @inline(__always)
+    func decodeChecked(_ record: UnsafeRawPointer) -> UnsafeRawPointer {
+        let codec = VectorRecord.Codec(rawValue: record.load(fromByteOffset: 1, as: UInt8.self)) ?? .raw
+        let size = codec.payloadBytes(dimension: dimension) ?? rawBytes
+        Self.decodePayload(UnsafeRawBufferPointer(start: record + VectorRecord.headerSize, count: size), codec: codec, count: dimension, into: decoded.baseAddress!)
+        return UnsafeRawPointer(decoded.baseAddress!)
+    }
+
     /// The floats of `record` as an array.
     func decodeArray(_ record: UnsafeRawBufferPointer, node: UInt32) throws(StoreError) -> [Float] {
         let (values, _) = try decode(record, node: node)

@@ -7,8 +7,8 @@ extension MapNodes {
     /// finds every address for a fraction of that (neighbouring keys share pages), so searches
     /// of a store whose cache is still loading read the map without lookups. Records are checked
     /// as on any first read (checksums, layout) and a damaged one is left out, so the search that
-    /// meets it reports it as usual. LZ4-compressed vectors have no address to record (they are
-    /// decoded on each read); their links are still located. `stop` is asked at every record;
+    /// meets it reports it as usual. LZ4-compressed vectors have no address recorded (they are
+    /// decompressed on each read); their links are still located. `stop` is asked at every record;
     /// the walk ends early when it says so.
     @discardableResult
     func locateAll(until stop: () -> Bool = { false }) throws -> Int {
@@ -20,7 +20,7 @@ extension MapNodes {
                 if stop() { return false }
                 guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity else { return true }
                 guard locations.vectorRecord(node) == nil, entry.value.count >= VectorRecord.headerSize,
-                      entry.value[1] == VectorRecord.Codec.raw.rawValue,
+                      entry.value[1] != VectorRecord.Codec.shuffledLZ4.rawValue,
                       (try? codec.decode(entry.value, node: node)) != nil
                 else { return true }
                 locations.noteCheckedVectorRecord(node, entry.value)

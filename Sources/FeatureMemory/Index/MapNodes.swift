@@ -62,7 +62,10 @@ struct MapNodes: StoredVectorSource {
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
         if let locations, let record = locations.vectorRecord(node) {
             let norm = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-            return try body(record + VectorRecord.headerSize, norm)
+            if record.load(fromByteOffset: 1, as: UInt8.self) == VectorRecord.Codec.raw.rawValue {
+                return try body(record + VectorRecord.headerSize, norm)
+            }
+            return try body(codec.decodeChecked(record), norm)
         }
         let dimension = self.dimension, codec = self.codec, locations = self.locations
         return try node.withKeyBytes { key in

@@ -108,11 +108,12 @@ final class SnapshotLocations: @unchecked Sendable {
         fm_store_pointer(vectorSlots + index, address)
     }
 
-    /// Records where `node`'s vector record lies, checked by its checksum already, when it is
-    /// stored raw (a compressed one is decoded on every read, so its address would not help).
+    /// Records where `node`'s vector record lies, checked by its checksum already, unless it is
+    /// LZ4-compressed (decompressing costs more than the lookup the address saves). A raw record
+    /// is then read in place, one of a lower precision decoded without checking it again.
     @inline(__always)
     func noteCheckedVectorRecord(_ node: UInt32, _ record: UnsafeRawBufferPointer) {
-        guard record.count > 1, record[1] == VectorRecord.Codec.raw.rawValue, let start = record.baseAddress else { return }
+        guard record.count > 1, record[1] != VectorRecord.Codec.shuffledLZ4.rawValue, let start = record.baseAddress else { return }
         setVectorRecord(node, start)
     }
 

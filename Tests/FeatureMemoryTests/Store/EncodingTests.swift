@@ -77,6 +77,31 @@ struct EncodingTests {
         }
     }
 
+    @Test(arguments: VectorEncoding.allCases)
+    func locatedRecordsReadAsLookedUpOnes(encoding: VectorEncoding) throws {
+        let store = try store(encoding)
+        var random = SeededGenerator(seed: 13)
+        try store.put((0..<100).map { VectorItem(id: UInt64($0), vector: random.gaussianVector(48)) })
+        try store.read { txn in
+            let map = txn.mapNodes
+            let bound = try map.nodeBound()
+            func all() throws -> [[Float]?] {
+                try (0..<bound).map { node in
+                    try map.withVector(UInt32(node)) { values, norm in
+                        (0..<48).map { values.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } + [norm]
+                    }
+                }
+            }
+            // the first read of each record looks it up and records its address (every codec but
+            // LZ4's); the second reads from the address, without checking the record again
+            let lookedUp = try all()
+            let locations = try #require(map.locations)
+            #expect((0..<bound).allSatisfy { locations.vectorRecord(UInt32($0)) != nil })
+            #expect(try all() == lookedUp)
+            #expect(lookedUp.compactMap { $0 }.count == 100)
+        }
+    }
+
     @Test func theRecordsAreSmallerAndTheFormatSaysSo() throws {
         var sizes: [VectorEncoding: Int] = [:]
         for encoding in VectorEncoding.allCases {
