@@ -8,7 +8,8 @@ usage: tools/churn.py STORE BASE.fvecs QUERIES.fvecs TRUTH.ivecs [--fraction 0.3
 STORE must hold BASE imported with ids = row numbers (fmdb import STORE BASE.fvecs).
 Each round picks a random --fraction of the ids (seeded), removes them with `fmdb rm`,
 re-imports the same rows with their ids from a JSON-lines file, then runs `fmdb verify` and
-`fmdb bench`. Prints a line per step and one JSON summary line at the end.
+`fmdb bench`. Prints a line per step and one JSON summary line at the end: size_* is data.mdb,
+live_* data.mdb less its free pages (what `fmdb compact` would leave).
 """
 import argparse
 import json
@@ -47,6 +48,13 @@ def size(store):
     return os.path.getsize(os.path.join(store, "data.mdb"))
 
 
+def live_size(fmdb, store):
+    """data.mdb less its free pages: LMDB cannot reuse the pages the last two transactions freed,
+    so the file carries up to two transactions' worth of copies that later writes reuse."""
+    stats = json.loads(run(fmdb, "stats", store, "--json", "--recall-sample", "0"))
+    return stats["file_bytes"] - stats["free_pages"] * stats["page_size"]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("store")
@@ -64,7 +72,7 @@ def main():
 
     base = read_fvecs(a.base)
     before = bench(a.fmdb, a.store, a.queries, a.truth, a.k, a.ef)
-    size_before = size(a.store)
+    size_before, live_before = size(a.store), live_size(a.fmdb, a.store)
     print(f"before: recall@{a.k} {before['recall']:.4f} at ef {a.ef}, {before['qps']:.0f} q/s, data.mdb {size_before / 2**20:.1f} MiB")
     rng = random.Random(a.seed)
     with tempfile.TemporaryDirectory() as work:
@@ -82,7 +90,7 @@ def main():
             print(f"round {round_}: removed and re-inserted {len(ids)} vectors; "
                   f"data.mdb {size_deleted / 2**20:.1f} MiB after the deletes, {size(a.store) / 2**20:.1f} MiB after the inserts; verify clean")
     after = bench(a.fmdb, a.store, a.queries, a.truth, a.k, a.ef)
-    size_after = size(a.store)
+    size_after, live_after = size(a.store), live_size(a.fmdb, a.store)
     print(f"after:  recall@{a.k} {after['recall']:.4f} at ef {a.ef}, {after['qps']:.0f} q/s, data.mdb {size_after / 2**20:.1f} MiB")
     print(json.dumps({
         "fraction": a.fraction, "rounds": a.rounds, "ef": a.ef,
@@ -90,6 +98,8 @@ def main():
         "recall_drop": round(before["recall"] - after["recall"], 4),
         "size_before": size_before, "size_after": size_after,
         "size_growth": round(size_after / size_before - 1, 4),
+        "live_before": live_before, "live_after": live_after,
+        "live_growth": round(live_after / live_before - 1, 4),
         "qps_before": before["qps"], "qps_after": after["qps"],
     }))
 
