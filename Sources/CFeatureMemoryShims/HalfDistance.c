@@ -46,27 +46,6 @@ static uint16_t half_from_float(float value) {
     return (uint16_t)half;
 }
 
-static float float_from_half(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-    uint32_t x;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            x = sign;
-        } else {
-            int e = -1;
-            do { e++; mantissa <<= 1; } while (!(mantissa & 0x400));
-            x = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mantissa & 0x3FF) << 13);
-        }
-    } else if (exponent == 31) {
-        x = sign | 0x7F800000 | (mantissa << 13);
-    } else {
-        x = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -120,16 +99,16 @@ static float half_dot_portable(const void *q, const uint16_t *v, size_t n) {
     float acc[8] = {0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += fm_float_at(q, i + j) * float_from_half(v[i + j]);
+        for (int j = 0; j < 8; j++) acc[j] += fm_float_at(q, i + j) * fm_float_from_half(v[i + j]);
     float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; i < n; i++) s += fm_float_at(q, i) * float_from_half(v[i]);
+    for (; i < n; i++) s += fm_float_at(q, i) * fm_float_from_half(v[i]);
     return s;
 }
 
 static float half_l2_portable(const void *q, const uint16_t *v, float scale, size_t n) {
     float s = 0;
     for (size_t i = 0; i < n; i++) {
-        float d = fm_float_at(q, i) - scale * float_from_half(v[i]);
+        float d = fm_float_at(q, i) - scale * fm_float_from_half(v[i]);
         s += d * d;
     }
     return s;
@@ -152,7 +131,7 @@ static float half_dot_f16c(const void *q, const uint16_t *v, size_t n) {
     }
     for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(QUERY8(q, i), HALF8(v, i), acc0);
     float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
-    for (; i < n; i++) s += fm_float_at(q, i) * float_from_half(v[i]);
+    for (; i < n; i++) s += fm_float_at(q, i) * fm_float_from_half(v[i]);
     return s;
 }
 
@@ -172,7 +151,7 @@ static float half_l2_f16c(const void *q, const uint16_t *v, float scale, size_t 
     }
     float s = fm_hsum256(_mm256_add_ps(acc0, acc1));
     for (; i < n; i++) {
-        float d = fm_float_at(q, i) - scale * float_from_half(v[i]);
+        float d = fm_float_at(q, i) - scale * fm_float_from_half(v[i]);
         s += d * d;
     }
     return s;

@@ -2,6 +2,7 @@
 #ifndef FEATUREMEMORY_KERNEL_SUPPORT_H
 #define FEATUREMEMORY_KERNEL_SUPPORT_H
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /// The float at index `i` of `p`, which need not be float-aligned (vectors are read in place
@@ -9,6 +10,29 @@
 static inline float fm_float_at(const void *p, size_t i) {
     float f;
     memcpy(&f, (const unsigned char *)p + 4 * i, 4);
+    return f;
+}
+
+/// The float32 value of IEEE 754 binary16 `h` (exact: every half is a float).
+static inline float fm_float_from_half(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+    uint32_t x;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            x = sign;
+        } else {
+            int e = -1;
+            do { e++; mantissa <<= 1; } while (!(mantissa & 0x400));
+            x = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mantissa & 0x3FF) << 13);
+        }
+    } else if (exponent == 31) {
+        x = sign | 0x7F800000 | (mantissa << 13);
+    } else {
+        x = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &x, 4);
     return f;
 }
 

@@ -14,27 +14,6 @@ __attribute__((constructor)) static void fm_stored_precision_init(void) {
 #endif
 }
 
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-    uint32_t x;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            x = sign;
-        } else {
-            int e = -1;
-            do { e++; mantissa <<= 1; } while (!(mantissa & 0x400));
-            x = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mantissa & 0x3FF) << 13);
-        }
-    } else if (exponent == 31) {
-        x = sign | 0x7F800000 | (mantissa << 13);
-    } else {
-        x = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
 
 static uint16_t half_at(const void *p, size_t i) {
     uint16_t h;
@@ -43,7 +22,7 @@ static uint16_t half_at(const void *p, size_t i) {
 }
 
 static void half_decode_portable(const void *halves, float scale, float *out, size_t count) {
-    for (size_t i = 0; i < count; i++) out[i] = half_to_float(half_at(halves, i)) * scale;
+    for (size_t i = 0; i < count; i++) out[i] = fm_float_from_half(half_at(halves, i)) * scale;
 }
 
 #if defined(__x86_64__)
@@ -56,7 +35,7 @@ static void half_decode_f16c(const void *halves, float scale, float *out, size_t
         __m128i h = _mm_loadu_si128((const __m128i *)((const unsigned char *)halves + 2 * i));
         _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtph_ps(h), s));
     }
-    for (; i < count; i++) out[i] = half_to_float(half_at(halves, i)) * scale;
+    for (; i < count; i++) out[i] = fm_float_from_half(half_at(halves, i)) * scale;
 }
 #endif
 
