@@ -41,6 +41,35 @@ import VectorFiles
         #expect(result.stderr.contains("queries/s"))
     }
 
+    /// A run of a few queries opens the store without cache or warm start; each of its answers, ids
+    /// and distances, is the one a run of many queries (cached, warm-started) gives.
+    @Test func fewQueriesAnswerAsManyDo() throws {
+        var random = SeededGenerator(seed: 12)
+        let base = random.vectors(2_000, dimension: 16)
+        let queries = random.vectors(FMDB.Search.warmStartQueries + 8, dimension: 16)
+        let baseFile = temp.path("base.fvecs"), manyFile = temp.path("many.fvecs")
+        for (file, rows) in [(baseFile, base), (manyFile, queries)] {
+            let writer = try VectorFileWriter(path: file, format: .fvecs, dimension: 16, rowCount: rows.count)
+            for row in rows { try writer.write(row) }
+            try writer.finish()
+        }
+        let store = temp.path("s")
+        #expect(try FMDBRunner.run(["import", store, baseFile, "--m", "6", "--ef-construction", "16"]).status == 0)
+        let many = try FMDBRunner.run(["search", store, "--queries", manyFile, "--k", "5", "--ef", "8", "--json"])
+        #expect(many.status == 0, "\(many.stderr)")
+        #expect(many.lines.count == queries.count)
+        for index in [0, 3, FMDB.Search.warmStartQueries + 7] {
+            let oneFile = temp.path("one-\(index).fvecs")
+            let writer = try VectorFileWriter(path: oneFile, format: .fvecs, dimension: 16, rowCount: 1)
+            try writer.write(queries[index])
+            try writer.finish()
+            let one = try FMDBRunner.run(["search", store, "--queries", oneFile, "--k", "5", "--ef", "8", "--json"])
+            #expect(one.status == 0, "\(one.stderr)")
+            let expected = many.lines[index].replacingOccurrences(of: "\"query\":\(index)", with: "\"query\":0")
+            #expect(one.lines == [expected])
+        }
+    }
+
     @Test func searchByStoredIdFindsItselfFirst() throws {
         let store = temp.path("s")
         try FMDBRunner.run(["create", store, "--dim", "2"])

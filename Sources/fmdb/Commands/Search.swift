@@ -47,14 +47,20 @@ extension FMDB {
             if let ef { try OptionRange.check(ef, in: OptionRange.ef, flag: "--ef") }
         }
 
+        /// Below this many queries the process opens the store without the warm start.
+        static let warmStartQueries = 16
+
         func run() throws {
-            let store = try location.open()
+            let store: FeatureStore
             let vectors: [[Float]]
             if let queries {
                 vectors = try VectorFileReader(path: queries, format: format).readAll().map(\.vector)
+                store = try vectors.count < Self.warmStartQueries ? location.openForFewSearches() : location.open()
             } else if let id {
+                store = try location.openForFewSearches()
                 vectors = [try store.get(id).vector]
             } else {
+                store = try location.open()
                 vectors = []
             }
             var latencies: [Double] = []
@@ -78,7 +84,7 @@ extension FMDB {
                         query: index, queryId: id, ids: results.map(\.id), distances: results.map(\.distance),
                         skippedDamaged: skipped.isEmpty ? nil : skipped))
                 } else {
-                    let hits = results.map { "\($0.id) (\(String(format: "%.4f", $0.distance)))" }.joined(separator: ", ")
+                    let hits = results.map { "\($0.id) (\(FixedPoint.format(Double($0.distance), digits: 4)))" }.joined(separator: ", ")
                     print("query \(index): \(hits)")
                 }
                 if !skipped.isEmpty {
@@ -90,8 +96,10 @@ extension FMDB {
                 let p50 = sorted[sorted.count / 2]
                 let p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
                 let total = latencies.reduce(0, +)
-                Output.note(String(format: "%d queries, k=%d, %@: p50 %.3f ms, p99 %.3f ms, %.1f queries/s",
-                                   latencies.count, k, exact ? "exact" : "hnsw ef=\(max(ef ?? max(64, k), k))", p50, p99, Double(latencies.count) / (total / 1e3)))
+                let kind = exact ? "exact" : "hnsw ef=\(max(ef ?? max(64, k), k))"
+                Output.note("\(latencies.count) queries, k=\(k), \(kind): p50 \(FixedPoint.format(p50, digits: 3)) ms, "
+                            + "p99 \(FixedPoint.format(p99, digits: 3)) ms, "
+                            + "\(FixedPoint.format(Double(latencies.count) / (total / 1e3), digits: 1)) queries/s")
             }
         }
     }

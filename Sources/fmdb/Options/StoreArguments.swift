@@ -39,6 +39,17 @@ struct StoreArguments: ParsableArguments {
     func open() throws -> FeatureStore {
         try FeatureStore(at: url, options: options(create: false))
     }
+
+    /// Opens an existing store for a process that will run only a few searches: without the warm
+    /// start, which reads the whole store into the cache after the first search and pays for itself
+    /// only over many searches (a one-shot `fmdb search` spent more on it, and on unmapping what it
+    /// mapped at exit, than on its query).
+    func openForFewSearches() throws -> FeatureStore {
+        var options = options(create: false)
+        options.prefetch.warmStart = false
+        options.cacheBytes = 0
+        return try FeatureStore(at: url, options: options)
+    }
 }
 
 /// `--durability` values.

@@ -11,7 +11,9 @@ import Foundation
 enum FaultHandler {
     /// Installs the handler for SIGBUS and SIGSEGV unless `FMDB_FAULT_HANDLER` is `0`.
     static func install() {
-        guard ProcessInfo.processInfo.environment["FMDB_FAULT_HANDLER"] != "0" else { return }
+        // getenv, not ProcessInfo's environment dictionary, which copies the whole environment
+        // into Swift strings at every process start
+        if let setting = getenv("FMDB_FAULT_HANDLER"), String(cString: setting) == "0" { return }
         for signal in [SIGBUS, SIGSEGV] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
