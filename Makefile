@@ -49,9 +49,11 @@ monitoring-deps:
 
 # The Swift runtime and Foundation linked in statically: a command starts in about half the time
 # (16 against 34 ms for `fmdb --version`, no relocations against Foundation's shared libraries),
-# which is most of what a one-query `fmdb search` costs.
+# which is most of what a one-query `fmdb search` costs. `fmdb serve` and `fmdb cluster` run
+# fmdb-server, built beside it.
 build: deps
 	$(SWIFT) build -c release --product fmdb --static-swift-stdlib
+	$(SWIFT) build -c release --product fmdb-server --static-swift-stdlib
 
 # The main job: learn spoken words from some voices and recognize voices never heard (in
 # $(DEMO_SPEECH)), then the vector store underneath: import into $(DEMO_STORE), search, verify.

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "FeatureMemory", targets: ["FeatureMemory"]),
         .executable(name: "fmdb", targets: ["fmdb"]),
+        .executable(name: "fmdb-server", targets: ["FMDBServer"]),
         .executable(name: "fmdb-load", targets: ["LoadGenerator"]),
         .library(name: "FeatureExtraction", targets: ["FeatureExtraction"]),
         .library(name: "PatternLearning", targets: ["PatternLearning"]),
@@ -61,12 +62,25 @@ let package = Package(
                 "FeatureExtraction",
                 "PatternLearning",
                 "LearningPipeline",
-                "FeatureServer",
-                "FeatureCluster",
                 "VectorFiles",
+                "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `fmdb serve` and `fmdb cluster`, which fmdb runs by exec: apart, so that the server's
+        // packages (their code and some 3,900 protocol conformances the Swift runtime scans on a
+        // process's first dynamic casts) leave every other fmdb command's start untouched
+        .executableTarget(
+            name: "FMDBServer",
+            dependencies: [
+                "FeatureServer",
+                "FeatureCluster",
+                "CommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // what both command-line executables share: option ranges, --durability, errors and the fault handler
+        .target(name: "CommandSupport", dependencies: ["FeatureMemory", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "FeatureMemoryTests",
             dependencies: ["FeatureMemory", .product(name: "MetricsTestKit", package: "swift-metrics")]
@@ -74,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "fmdbTests",
             // fmdb itself for its OutputFile; every other test runs the built binary
-            dependencies: ["fmdb", "FeatureMemory", "VectorFiles"]
+            dependencies: ["fmdb", "FeatureMemory", "VectorFiles", "CommandSupport"]
         ),
         // no storage dependency: VectorFiles is a file-format library (its .npy parser)
         .target(name: "FeatureExtraction", dependencies: ["VectorFiles"]),

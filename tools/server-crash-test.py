@@ -60,9 +60,11 @@ def find_fmdb(explicit):
     if os.environ.get("FMDB_BINARY"):
         return os.environ["FMDB_BINARY"]
     binary = os.path.join(HERE, ".build/release/fmdb")
-    if not os.access(binary, os.X_OK):
-        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "fmdb"], cwd=HERE, check=True,
-                       stdout=sys.stderr)
+    # `fmdb serve` runs fmdb-server from fmdb's directory
+    for product in ("fmdb", "fmdb-server"):
+        if not os.access(os.path.join(HERE, ".build/release", product), os.X_OK):
+            subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product], cwd=HERE,
+                           check=True, stdout=sys.stderr)
     return binary
 
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import FeatureMemory
 
 /// `fmdb`: create, import, inspect, search and verify FeatureMemory stores.
@@ -7,6 +8,11 @@ struct FMDB: ParsableCommand {
     /// Parses the command line and runs the command, with the fault handler installed.
     static func main() {
         FaultHandler.install()
+        do {
+            try ServerForwarding.forwardIfServerCommand(CommandLine.arguments)
+        } catch {
+            exit(withError: error)
+        }
         main(nil)
     }
 

@@ -34,10 +34,10 @@ struct FMDBRunner {
         return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
     }()
 
-    /// Runs `fmdb arguments…` to completion.
+    /// Runs `fmdb arguments…` to completion (`executable` instead of the built fmdb when given).
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Result {
-        let binary = try #require(binary, "fmdb is not built: run `swift build` (make test does) or set FMDB_BINARY")
+    static func run(_ arguments: [String], executable: URL? = nil) throws -> Result {
+        let binary = try #require(executable ?? binary, "fmdb is not built: run `swift build` (make test does) or set FMDB_BINARY")
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

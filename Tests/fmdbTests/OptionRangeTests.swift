@@ -1,3 +1,4 @@
+import CommandSupport
 import FeatureMemory
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import FeatureMemory
 import Foundation
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
 import FeatureMemory
-import FeatureServer
 import Foundation
 import Synchronization
 import VectorFiles

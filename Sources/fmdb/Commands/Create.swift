@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import FeatureMemory
 import Foundation
 
@@ -37,12 +38,6 @@ extension FMDB {
             }
         }
     }
-}
-
-/// A one-line error for conditions the command itself finds.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// What `create` and `info` report.

@@ -1,7 +1,8 @@
 import ArgumentParser
+import CommandSupport
 import FeatureMemory
-import LearningPipeline
 import Foundation
+import LearningPipeline
 import PatternLearning
 
 extension FMDB {

@@ -1,9 +1,10 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
 import FeatureExtraction
 import FeatureMemory
-import LearningPipeline
 import Foundation
+import LearningPipeline
 import PatternLearning
 
 extension FMDB {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import FeatureMemory
 import Foundation
 import VectorFiles
@@ -49,21 +50,6 @@ struct StoreArguments: ParsableArguments {
         options.prefetch.warmStart = false
         options.cacheBytes = 0
         return try FeatureStore(at: url, options: options)
-    }
-}
-
-/// `--durability` values.
-enum DurabilityArgument: String, ExpressibleByArgument, CaseIterable {
-    case full
-    case noMetaSync = "no-meta-sync"
-    case noSync = "no-sync"
-
-    var value: Durability {
-        switch self {
-        case .full: .full
-        case .noMetaSync: .noMetaSync
-        case .noSync: .noSync
-        }
     }
 }
 

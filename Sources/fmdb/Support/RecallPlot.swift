@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 
 /// Recall@k against queries per second as an SVG chart, one curve per series (a run of `fmdb

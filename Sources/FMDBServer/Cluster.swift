@@ -1,8 +1,9 @@
 import ArgumentParser
+import CommandSupport
 import FeatureCluster
 import Foundation
 
-extension FMDB {
+extension ServerCommand {
     /// `fmdb cluster`: the cluster's map, read and changed through its JetStream bucket.
     struct Cluster: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -19,7 +20,7 @@ extension FMDB {
             func directory() throws -> ClusterDirectory {
                 do {
                     return try ClusterDirectory(connection: try NATSConnection(urls: try natsURLs(nats), name: "fmdb cluster"))
-                } catch let error as NATSError {
+                } catch {
                     throw CLIError("cannot reach the cluster at \(nats): \(error)")
                 }
             }

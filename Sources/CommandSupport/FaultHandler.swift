@@ -8,9 +8,9 @@ import Foundation
 /// above 256 MiB (only branch pages are read at open) and a file damaged while it is open.
 /// `FMDB_FAULT_HANDLER=0` leaves the signals alone, as tools/damage-test does, so that a fault
 /// is seen for what it is.
-enum FaultHandler {
+public enum FaultHandler {
     /// Installs the handler for SIGBUS and SIGSEGV unless `FMDB_FAULT_HANDLER` is `0`.
-    static func install() {
+    public static func install() {
         // getenv, not ProcessInfo's environment dictionary, which copies the whole environment
         // into Swift strings at every process start
         if let setting = getenv("FMDB_FAULT_HANDLER"), String(cString: setting) == "0" { return }

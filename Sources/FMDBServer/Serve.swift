@@ -1,11 +1,12 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
 import FeatureCluster
 import FeatureServer
 import Foundation
 import Synchronization
 
-extension FMDB {
+extension ServerCommand {
     /// `fmdb serve DIR`: the HTTP API over a directory of collections.
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
