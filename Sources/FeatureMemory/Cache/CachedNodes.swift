@@ -64,7 +64,7 @@ struct CachedNodes: NodeSource {
             return d
         }
         let d = try map.exactDistance(query, norm: norm, to: node)
-        if d != nil, !cache.isLoadingWhole { try fill(node, origin: .demand, epoch: epoch) }
+        if d != nil, !cache.isLoadingWhole, cache.admits(node) { try fill(node, origin: .demand, epoch: epoch) }
         return d
     }
 

@@ -58,6 +58,11 @@ final class NodeCache: @unchecked Sendable {
     var populateRequested = false
     /// The arena's length in bytes.
     let arenaBytes: Int
+    /// One byte per hash bucket of node ids: set by a node's first miss while the cache is full
+    /// (see `admits`), cleared every `doorkeeperMask / 2 + 1` first misses.
+    let doorkeeper: UnsafeMutablePointer<UInt8>
+    /// The doorkeeper's length less one (a power of two less one).
+    let doorkeeperMask: Int
     var sizing: AdaptiveSizing
 
     /// The word of `shared` where the per-prefetcher use counters start.
@@ -69,7 +74,8 @@ final class NodeCache: @unchecked Sendable {
         case floor = 0, explained, pending
         case lookups = 8, hits, fills, evictions, windowLookups, windowHits, windowEvictions
         case prefetchedGraph, prefetchedWarm, prefetchedPredictive, usedGraph, usedWarm, usedPredictive, epoch, full, loadingWhole
-        static var wordCount: Int { loadingWhole.rawValue + 1 }
+        case firstMisses, refused
+        static var wordCount: Int { refused.rawValue + 1 }
     }
 
     /// A cache for vectors of `dimension` floats and `maximumLinks` layer-0 links, within
@@ -108,6 +114,11 @@ final class NodeCache: @unchecked Sendable {
         shared[Shared.explained.rawValue] = snapshot
         sizing = AdaptiveSizing(capacity: capacity)
         eviction = EvictionQueues(policy: policy)
+        // twice the slots, so that a window of first misses as long as the cache leaves most buckets apart
+        let buckets = max(4096, 1 << (Int.bitWidth - (max(capacity, 1) * 2 - 1).leadingZeroBitCount))
+        doorkeeper = .allocate(capacity: buckets)
+        doorkeeper.initialize(repeating: 0, count: buckets)
+        doorkeeperMask = buckets - 1
     }
 
     deinit {
@@ -116,6 +127,7 @@ final class NodeCache: @unchecked Sendable {
         for retired in retiredIndexes { retired.deallocate() }
         indexSlot.deallocate()
         shared.deallocate()
+        doorkeeper.deallocate()
     }
 
     // MARK: snapshots and invalidation
