@@ -86,7 +86,9 @@ final class CacheLoader: @unchecked Sendable {
             }
         }
         for node in wanted where !nodeCache.contains(node, snapshot: source.snapshot, countingUse: false) {
-            if isStopping { return }
+            // a prefetch into a full cache evicts an entry searches may need for one they may
+            // not: under a working set larger than the cache that turned every search into misses
+            if isStopping || nodeCache.isFull { return }
             try source.fill(node, origin: origin)
         }
     }
