@@ -216,6 +216,7 @@ extension FMDB {
                     line.cacheMB = Double(after.bytesInUse) / 1_048_576
                     line.cacheTargetMB = Double(after.targetBytes) / 1_048_576
                     line.evictions = after.evictions - before.evictions
+                    line.cacheLookupsPerQuery = Double(after.lookups - before.lookups) / Double(max(stream.count, 1))
                     line.resultCacheHits = after.resultCacheHits - before.resultCacheHits
                 }
                 plotted.append(RecallPlot.Point(ef: ef, recall: line.recall, qps: line.qps))
@@ -325,6 +326,8 @@ struct BenchLine: Encodable {
     var cacheMB: Double?
     var cacheTargetMB: Double?
     var evictions: Int?
+    /// Layer-0 link and vector lookups in the node cache per query: how much of the graph a search walked.
+    var cacheLookupsPerQuery: Double?
     var resultCacheHits: Int?
 }
 
