@@ -31,7 +31,7 @@ final class Collection: Sendable {
     var settings: CollectionSettings {
         CollectionSettings(
             dimension: store.dimension, metric: store.metric, m: store.hnswParameters.m,
-            efConstruction: store.hnswParameters.efConstruction)
+            efConstruction: store.hnswParameters.efConstruction, encoding: store.encoding)
     }
 
     /// Counts a request in; `leave()` counts it out.
@@ -56,7 +56,8 @@ final class Collection: Sendable {
         let recall = canary.estimate
         return CollectionInfo(
             name: name, count: try store.count(), dimension: settings.dimension, metric: settings.metric.rawValue,
-            m: settings.m, efConstruction: settings.efConstruction, bytes: CollectionMetrics.bytes(in: store.directory),
+            m: settings.m, efConstruction: settings.efConstruction, encoding: settings.encoding.rawValue,
+            bytes: CollectionMetrics.bytes(in: store.directory),
             cache: CollectionInfo.Cache(
                 hits: cache?.hits ?? 0, misses: (cache?.lookups ?? 0) - (cache?.hits ?? 0),
                 hitRate: cache?.hitRate ?? 0, nodes: cache?.entries ?? 0, bytes: cache?.bytesInUse ?? 0, prefetchAccuracy: cache?.prefetchAccuracyByName ?? [:]),

@@ -116,6 +116,7 @@ final class CollectionRegistry: Sendable {
         options.dimension = settings.dimension
         options.metric = settings.metric
         options.hnsw = HNSWParameters(m: settings.m, efConstruction: settings.efConstruction)
+        options.encoding = settings.encoding
         options.createIfMissing = true
         let collection = try openCollection(name, at: path, options: options)
         collection.isWarm.store(true, ordering: .releasing)
@@ -177,6 +178,7 @@ final class CollectionRegistry: Sendable {
     private func release(_ name: String) { _ = busy.withLock { $0.remove(name) } }
 
     private func describe(_ settings: CollectionSettings) -> String {
-        "dimension \(settings.dimension), metric \(settings.metric.rawValue), m \(settings.m), ef_construction \(settings.efConstruction)"
+        "dimension \(settings.dimension), metric \(settings.metric.rawValue), m \(settings.m), ef_construction \(settings.efConstruction), "
+            + "encoding \(settings.encoding.rawValue)"
     }
 }

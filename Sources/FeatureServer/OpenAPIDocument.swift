@@ -661,10 +661,18 @@ components:
           maximum: 10000
           nullable: true
           description: Candidates examined per insertion, at least m; 200 (or m, when larger) when absent.
+        encoding:
+          type: string
+          enum: [f32, f16, bf16, int8]
+          nullable: true
+          description: >-
+            How vectors are stored: f32 (4 bytes a value) when absent; f16 (scaled float16), bf16 or
+            int8 (256 levels per vector) take a half or a quarter of the bytes. Search distances are
+            exact to the stored values. Clustered nodes take f32 collections only.
     CollectionInfo:
       type: object
       additionalProperties: false
-      required: [name, count, dimension, metric, m, ef_construction, bytes, cache, recall]
+      required: [name, count, dimension, metric, m, ef_construction, encoding, bytes, cache, recall]
       properties:
         name: { type: string, pattern: "^[A-Za-z0-9_-]{1,64}$" }
         count: { type: integer, minimum: 0, description: Points stored. }
@@ -672,6 +680,7 @@ components:
         metric: { $ref: "#/components/schemas/Metric" }
         m: { type: integer, minimum: 4, maximum: 255 }
         ef_construction: { type: integer, minimum: 4, maximum: 10000 }
+        encoding: { type: string, enum: [f32, f16, bf16, int8] }
         bytes: { type: integer, minimum: 0, description: Size of the store's files. }
         cache:
           type: object

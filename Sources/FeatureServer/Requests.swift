@@ -7,11 +7,13 @@ struct CollectionSettings: Decodable, Equatable {
     var metric: Metric
     var m: Int
     var efConstruction: Int
+    /// How the collection's store keeps vectors (f32 unless asked).
+    var encoding: VectorEncoding
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, m, efConstruction = "ef_construction" }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, m, efConstruction = "ef_construction", encoding }
 
-    init(dimension: Int, metric: Metric, m: Int, efConstruction: Int) {
-        (self.dimension, self.metric, self.m, self.efConstruction) = (dimension, metric, m, efConstruction)
+    init(dimension: Int, metric: Metric, m: Int, efConstruction: Int, encoding: VectorEncoding = .f32) {
+        (self.dimension, self.metric, self.m, self.efConstruction, self.encoding) = (dimension, metric, m, efConstruction, encoding)
     }
 
     init(from decoder: any Decoder) throws {
@@ -23,6 +25,12 @@ struct CollectionSettings: Decodable, Equatable {
             throw APIError.invalidField("metric: expected \"cosine\", \"l2\" or \"ip\", got \"\(metricName)\"")
         }
         self.metric = metric
+        let encodingName = try container.field(String.self, .encoding, expected: "a string", in: decoder) ?? VectorEncoding.f32.rawValue
+        guard let encoding = VectorEncoding(rawValue: encodingName) else {
+            let names = VectorEncoding.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw APIError.invalidField("encoding: expected one of \(names), got \"\(encodingName)\"")
+        }
+        self.encoding = encoding
         m = try container.field(Int.self, .m, expected: "an integer", in: decoder) ?? HNSWParameters().m
         // the default follows a large m: ef_construction may not be below m
         efConstruction = try container.field(Int.self, .efConstruction, expected: "an integer", in: decoder)

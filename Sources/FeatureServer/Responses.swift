@@ -29,10 +29,11 @@ struct CollectionInfo: Encodable, Sendable {
     var metric: String
     var m: Int
     var efConstruction: Int
+    var encoding: String
     var bytes: Int
     var cache: Cache
     var recall: Recall
-    private enum CodingKeys: String, CodingKey { case name, count, dimension, metric, m, efConstruction = "ef_construction", bytes, cache, recall }
+    private enum CodingKeys: String, CodingKey { case name, count, dimension, metric, m, efConstruction = "ef_construction", encoding, bytes, cache, recall }
 }
 
 /// `GET /v1/collections`.

@@ -26,6 +26,38 @@ struct CollectionRouteTests {
         }
     }
 
+    /// `"encoding"` picks the stored precision: reported back, part of the settings a second PUT
+    /// must match, and searches rank exactly by the stored (here half-precision) values.
+    @Test func encodingIsKeptReportedAndSearchedExactly() async throws {
+        try await withServer { _, client in
+            let created = try await client.send(.PUT, "/v1/collections/h", json: #"{"dimension": 8, "metric": "l2", "encoding": "f16"}"#)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(try created.decode(WireCollection.self).encoding == "f16")
+            let plain = try await client.send(.PUT, "/v1/collections/p", json: #"{"dimension": 8}"#)
+            #expect(try plain.decode(WireCollection.self).encoding == "f32")
+            let conflict = try await client.send(.PUT, "/v1/collections/h", json: #"{"dimension": 8, "metric": "l2"}"#)
+            #expect(conflict.status == 409, "\(conflict.text)")
+            for bad in [#"{"dimension": 8, "encoding": "f8"}"#, #"{"dimension": 8, "encoding": 16}"#] {
+                let refused = try await client.send(.PUT, "/v1/collections/x", json: bad)
+                #expect(refused.status == 400, "\(bad): \(refused.text)")
+                #expect(try refused.apiError().code == "invalid_field")
+            }
+            #expect(try await client.get("/v1/collections/x").status == 404)
+
+            let points = Vectors.random(60, dimension: 8, seed: 9).enumerated().map { (id: UInt64($0.offset), vector: $0.element) }
+            try await client.upsert("h", points.map { WirePoint(id: $0.id, vector: $0.vector, label: nil) })
+            // half precision of each value is what the collection holds and ranks by
+            let stored = points.map { (id: $0.id, vector: $0.vector.map { Float(Float16($0)) }) }
+            for query in Vectors.random(5, dimension: 8, seed: 10) {
+                let expected = Vectors.nearest(to: query, in: stored, k: 5, metric: "l2")
+                let reply = try await client.send(.POST, "/v1/collections/h/search", encoding: WireSearch(vector: query, k: 5, exact: true))
+                let result = try reply.decode(WireResult.self)
+                #expect(result.ids == expected.map(\.id))
+                for (got, want) in zip(result.distances, expected) { #expect(abs(Double(got) - want.distance) <= 1e-4 * max(1, want.distance)) }
+            }
+        }
+    }
+
     @Test func badNamesAre400AndNothingIsCreatedOutsideTheDirectory() async throws {
         let root = try TemporaryDirectory()
         let served = root.url.appendingPathComponent("served")

@@ -54,9 +54,10 @@ struct WireCollection: Decodable, Equatable {
     var metric: String
     var m: Int
     var efConstruction: Int
+    var encoding: String
     var bytes: Int
     var cache: Cache
-    private enum CodingKeys: String, CodingKey { case name, count, dimension, metric, m, efConstruction = "ef_construction", bytes, cache }
+    private enum CodingKeys: String, CodingKey { case name, count, dimension, metric, m, efConstruction = "ef_construction", encoding, bytes, cache }
 }
 
 /// `GET /v1/collections`.
