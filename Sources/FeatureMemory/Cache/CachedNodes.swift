@@ -150,8 +150,11 @@ struct CachedNodes: NodeSource {
         // neighbours are what the search reads next; the prefetch thread loads them
         if origin == .demand && collectsGraphPrefetch { scratch.pendingPrefetch.append(contentsOf: links) }
         let snapshot = map.snapshot, cache = self.cache
-        // a damaged metadata record only means the entry carries no id; searches look it up then
-        let id = try? map.tables.externalID(ofNode: node, in: map.txn)
+        // a search's own fill into a full cache leaves the id out: it is another B-tree lookup per
+        // miss, for an entry likely evicted before any search returns it (searches look up the ids
+        // of their k results when an entry has none). Entries of a cache still filling stay, so
+        // they carry it. A damaged metadata record, too, only means the entry carries no id.
+        let id = origin == .demand && cache.isFull ? nil : try? map.tables.externalID(ofNode: node, in: map.txn)
         do {
             _ = try map.withVector(node) { values, norm in
                 links.withUnsafeBufferPointer { buffer in
