@@ -78,8 +78,11 @@ final class Environment: @unchecked Sendable {
             var mapSize = max(configuration.initialMapSize, existing)
             if let cap = configuration.mapSizeCap { mapSize = max(min(mapSize, cap), existing) }
             try check(mdb_env_set_mapsize(envPointer, mapSize), "mdb_env_set_mapsize")
-            // no MDB_NOMEMINIT: unused bytes of written pages would carry stale heap contents
-            let flags = UInt32(MDB_NOTLS) | Self.flags(for: configuration.durability)
+            // no MDB_NOMEMINIT: unused bytes of written pages would carry stale heap contents.
+            // MDB_NORDAHEAD: searches fault in pages at random; with read-ahead each fault of a
+            // store larger than its memory read pages it then evicted unused (1,000,000 × 128 in a
+            // cgroup allowed a quarter of the file: 800 MB/s read and under 1 query/s, 45 without)
+            let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD) | Self.flags(for: configuration.durability)
             try check(mdb_env_open(envPointer, directory, flags, 0o644), "mdb_env_open \(directory)")
             var dead: Int32 = 0
             try check(mdb_reader_check(envPointer, &dead), "mdb_reader_check")
