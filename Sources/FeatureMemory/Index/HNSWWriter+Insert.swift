@@ -234,7 +234,7 @@ extension HNSWWriter {
 
     /// Writes `record` as `node`'s graph record.
     func write(_ record: GraphRecord.Node, for node: UInt32) throws {
-        let bytes = GraphRecord.encode(record)
+        let bytes = GraphRecord.encode(record, layout: graphLayout)
         try node.withKeyBytes { key in
             try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }
         }

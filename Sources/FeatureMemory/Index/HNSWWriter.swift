@@ -22,10 +22,12 @@ final class HNSWWriter {
     let observer: (any GraphChangeObserver)?
     /// The id of this write transaction.
     let transactionID: UInt64
+    /// The layout graph records are written in (the store's format decides, see `MetaKey`).
+    let graphLayout: UInt8
 
     /// The writer of the graph in `map`'s write transaction, reading through the writer's `cache`
     /// and telling `observer` of every node it changes.
-    init(map: MapNodes, parameters: HNSWParameters, cache: WriterCache, observer: (any GraphChangeObserver)?) {
+    init(map: MapNodes, parameters: HNSWParameters, cache: WriterCache, observer: (any GraphChangeObserver)?, graphLayout: UInt8) {
         txn = map.txn
         tables = map.tables
         dimension = map.dimension
@@ -33,6 +35,7 @@ final class HNSWWriter {
         scratch = map.scratch
         self.parameters = parameters
         self.observer = observer
+        self.graphLayout = graphLayout
         transactionID = map.snapshot
         nodes = WriterNodes(map: map, cache: cache, populates: true)
     }

@@ -94,14 +94,11 @@ struct MapNodes: StoredVectorSource {
         links.removeAll(keepingCapacity: true)
         if let locations {
             if layer == 0, let block = locations.layerZeroLinks(node) {
-                let count = Int(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
-                for i in 0..<count {
-                    links.append(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: GraphRecord.layerHeaderSize + 4 * i, as: UInt32.self)))
-                }
+                GraphRecord.appendOutLinks(ofLayerAt: block, to: &links)
                 return true
             }
             if layer > 0, let record = locations.graphRecord(node) {
-                Self.append(GraphRecord.outLinks(of: record, layer: layer), to: &links)
+                GraphRecord.appendOutLinks(of: record, layer: layer, to: &links)
                 return true
             }
         }
@@ -110,18 +107,13 @@ struct MapNodes: StoredVectorSource {
             try txn.withValue(in: tables.graph, forKey: key) { record -> Bool in
                 guard GraphRecord.isIntact(record) else { return false }
                 locations?.noteIntactGraphRecord(node, record)
-                Self.append(GraphRecord.outLinks(of: record, layer: layer), to: &links)
+                GraphRecord.appendOutLinks(of: record, layer: layer, to: &links)
                 return true
             }
         }
         guard let found else { return false }
         if !found { scratch.damaged.append(node) }
         return found
-    }
-
-    @inline(__always)
-    private static func append(_ bytes: UnsafeRawBufferPointer, to links: inout ContiguousArray<UInt32>) {
-        for i in 0..<(bytes.count / 4) { links.append(bytes.littleEndian(at: 4 * i)) }
     }
 
     /// The decoded links of `node`, or nil when it has no record. A damaged record is an error.

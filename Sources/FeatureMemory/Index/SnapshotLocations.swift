@@ -127,7 +127,7 @@ final class SnapshotLocations: @unchecked Sendable {
         if GraphRecord.level(of: record) > 0 { setGraphRecord(node, record) }
     }
 
-    /// The address of `node`'s layer-0 link block (u16 out count, u16 zero, u32 in count, out-links), if recorded.
+    /// The address of `node`'s layer-0 link block (its layer header, then the links; see `GraphRecord`), if recorded.
     @inline(__always)
     func layerZeroLinks(_ node: UInt32) -> UnsafeRawPointer? {
         let index = Int(node)

@@ -38,15 +38,17 @@ enum MetaKey: String, CaseIterable {
     /// The node cache's statistics (JSON) when the hot set was last saved, for `fmdb stats`.
     case cacheStatistics = "cache_statistics"
 
-    /// The newest format version this code writes and reads (3: graph records with 32-bit in-link
-    /// counts; 4: the same, with vectors stored below float32, `vector_encoding`).
-    static let currentFormatVersion: UInt32 = 4
+    /// The format new stores are written in, and the newest this code reads. 3: graph records
+    /// with 32-bit in-link counts; 4: vectors stored below float32 (`vector_encoding`); 5: graph
+    /// records with ids of 2, 3 or 4 bytes (`GraphRecord.narrowLayout`), which versions that know
+    /// only 3 and 4 refuse as newer rather than read as damaged.
+    static let currentFormatVersion: UInt32 = 5
     /// The oldest format version this code reads.
     static let oldestReadableFormatVersion: UInt32 = 3
 
-    /// The format a new store of `encoding` is written in: float32 stores stay readable by
-    /// versions that know only format 3; the others are refused by them as newer.
-    static func formatVersion(for encoding: VectorEncoding) -> UInt32 { encoding == .f32 ? 3 : 4 }
+    /// The graph record layout a store of `format` is written in: a store of an older format keeps
+    /// 4-byte ids, so that the versions that made it can still read it.
+    static func graphLayout(forFormat format: UInt32) -> UInt8 { format >= 5 ? GraphRecord.narrowLayout : GraphRecord.wideLayout }
 }
 
 extension Transaction {

@@ -137,7 +137,7 @@ public final class FeatureStore: Sendable {
                     }
                     let encoding = options.encoding ?? .f32
                     let schema = StoreSchema(
-                        formatVersion: MetaKey.formatVersion(for: encoding), dimension: dimension, metric: options.metric ?? .l2,
+                        formatVersion: MetaKey.currentFormatVersion, dimension: dimension, metric: options.metric ?? .l2,
                         encoding: encoding, hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0)
                     try schema.write(to: tables.meta, in: txn)
                     try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)

@@ -13,7 +13,8 @@ public final class WriteTransaction: ReadTransaction {
     /// The HNSW graph as this transaction changes it.
     var indexWriter: HNSWWriter {
         if let builtIndexWriter { return builtIndexWriter }
-        let writer = HNSWWriter(map: mapNodes, parameters: store.hnswParameters, cache: store.writerCache, observer: store.nodeCache)
+        let writer = HNSWWriter(map: mapNodes, parameters: store.hnswParameters, cache: store.writerCache,
+                                 observer: store.nodeCache, graphLayout: MetaKey.graphLayout(forFormat: store.formatVersion))
         builtIndexWriter = writer
         return writer
     }

@@ -113,7 +113,7 @@ struct EncodingTests {
             let statistics = try store.statistics()
             sizes[encoding] = statistics.storedVectorBytes
             #expect(statistics.encoding == encoding)
-            #expect(store.formatVersion == (encoding == .f32 ? 3 : 4))
+            #expect(store.formatVersion == MetaKey.currentFormatVersion)
             // a float32 store is as older versions wrote it: no encoding in meta
             let hasKey = try store.read { reader in try reader.txn.withBytes(of: .vectorEncoding, in: store.tables.meta) { _ in true } ?? false }
             #expect(hasKey == (encoding != .f32))

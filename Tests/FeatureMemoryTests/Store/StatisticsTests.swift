@@ -11,7 +11,7 @@ struct StatisticsTests {
     @Test func anEmptyStoreReportsZeros() throws {
         let store = try temporary.store(dimension: 6, metric: .cosine)
         let statistics = try store.statistics()
-        #expect(statistics.formatVersion == MetaKey.formatVersion(for: .f32))
+        #expect(statistics.formatVersion == MetaKey.currentFormatVersion)
         #expect(statistics.dimension == 6)
         #expect(statistics.metric == .cosine)
         #expect(statistics.count == 0)
