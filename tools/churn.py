@@ -8,7 +8,7 @@ usage: tools/churn.py STORE BASE.fvecs QUERIES.fvecs TRUTH.ivecs [--fraction 0.3
 STORE must hold BASE imported with ids = row numbers (fmdb import STORE BASE.fvecs).
 Each round picks a random --fraction of the ids (seeded), removes them with `fmdb rm`,
 re-imports the same rows with their ids from a JSON-lines file, then runs `fmdb verify` and
-`fmdb bench`. Prints a line per step and one JSON summary line at the end: size_* is data.mdb,
+`fmdb bench` (the re-import compacts the free pages away at its end unless --no-compact). Prints a line per step and one JSON summary line at the end: size_* is data.mdb,
 live_* data.mdb less its free pages (what `fmdb compact` would leave).
 """
 import argparse
@@ -67,6 +67,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--batch", type=int, default=1000, help="ids per fmdb rm call (one transaction each)")
+    p.add_argument("--no-compact", action="store_true",
+                   help="re-insert with `fmdb import --no-compact` (as a server or library writer would: no compaction after)")
     p.add_argument("--fmdb", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "fmdb"))
     a = p.parse_args()
 
@@ -85,7 +87,7 @@ def main():
             with open(rows, "w") as f:
                 for i in ids:
                     f.write(json.dumps({"id": i, "vector": list(base[i])}) + "\n")
-            run(a.fmdb, "import", a.store, rows, "--batch-size", str(a.batch))
+            run(a.fmdb, "import", a.store, rows, "--batch-size", str(a.batch), *(["--no-compact"] if a.no_compact else []))
             run(a.fmdb, "verify", a.store)
             print(f"round {round_}: removed and re-inserted {len(ids)} vectors; "
                   f"data.mdb {size_deleted / 2**20:.1f} MiB after the deletes, {size(a.store) / 2**20:.1f} MiB after the inserts; verify clean")

@@ -20,3 +20,12 @@ extension FeatureStore {
             fileBytes: info.fileSize)
     }
 }
+
+extension FeatureStore {
+    /// Bytes of the file in free pages: pages copy-on-write left behind, which later writes reuse
+    /// and `compact(at:)` drops.
+    public func freeBytes() throws -> Int {
+        let pageSize = try environment.info(countingReaders: false).pageSize
+        return try read { reader in try environment.freePageCount(in: reader.txn) } * pageSize
+    }
+}

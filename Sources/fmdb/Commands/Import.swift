@@ -38,6 +38,9 @@ extension FMDB {
         @Option(help: "Rows per transaction (1…1000000).")
         var batchSize: Int = 1000
 
+        @Flag(help: "Leave the free pages the import's commits left behind in the file (by default a file they take an eighth of is compacted, when no other process has the store open).")
+        var noCompact = false
+
         @Flag(help: "Print the result as JSON.")
         var json = false
 
@@ -51,6 +54,37 @@ extension FMDB {
         }
 
         func run() throws {
+            let started = Date()
+            var (result, compactable) = try importRows()
+            // every row is committed by now: compaction only rewrites the file without the pages
+            // copy-on-write left behind, and refuses (changing nothing) when another process has the
+            // store open or commits meanwhile, so a refusal is a note, not a failure
+            if compactable && !noCompact {
+                do {
+                    let report = try FeatureStore.compact(at: location.url)
+                    result.compacted = CompactionResult(bytesBefore: report.bytesBefore, bytesAfter: report.bytesAfter)
+                } catch {
+                    result.notCompacted = "\(error)"
+                }
+                result.seconds = Date().timeIntervalSince(started)
+                result.rowsPerSecond = Double(result.rows) / max(result.seconds, 1e-9)
+            }
+            if json {
+                try Output.printJSON(result)
+            } else {
+                print(String(format: "imported %d rows of dimension %d into %@ in %.2f s: %.0f rows/s (%.2f s writing); store now holds %d",
+                             result.rows, result.dimension, location.store, result.seconds, result.rowsPerSecond, result.writeSeconds, result.count))
+                if let compacted = result.compacted {
+                    print("compacted the free pages away: \(Output.bytes(compacted.bytesBefore)) -> \(Output.bytes(compacted.bytesAfter))")
+                } else if let reason = result.notCompacted {
+                    print("left the free pages in the file (run fmdb compact later): \(reason)")
+                }
+            }
+        }
+
+        /// Checks and writes the file's rows; the result, and whether free pages take an eighth
+        /// of the file. The store is closed when this returns.
+        private func importRows() throws -> (ImportResult, compactable: Bool) {
             let started = Date()
             // An existing store is opened first, so its rules check the file; a new one is created
             // only once the whole file has passed, so a bad file leaves no store behind.
@@ -95,12 +129,8 @@ extension FMDB {
                 rows: committed, dimension: dimension, seconds: totalSeconds, writeSeconds: writeSeconds,
                 rowsPerSecond: Double(committed) / max(totalSeconds, 1e-9), count: try store.count(),
                 created: store.wasCreated)
-            if json {
-                try Output.printJSON(result)
-            } else {
-                print(String(format: "imported %d rows of dimension %d into %@ in %.2f s: %.0f rows/s (%.2f s writing); store now holds %d",
-                             committed, dimension, location.store, totalSeconds, result.rowsPerSecond, writeSeconds, result.count))
-            }
+            let fileBytes = try store.mapUsage().fileBytes
+            return (result, try store.freeBytes() >= fileBytes / 8)
         }
 
         /// The store at the path, or nil when there is none (or only an empty LMDB environment).
@@ -157,4 +187,14 @@ struct ImportResult: Encodable {
     var rowsPerSecond: Double
     var count: Int
     var created: Bool
+    /// The file before and after the compaction that followed, if one did.
+    var compacted: CompactionResult?
+    /// Why the compaction the free pages called for did not happen.
+    var notCompacted: String?
+}
+
+/// The file's size before and after a compaction.
+struct CompactionResult: Encodable {
+    var bytesBefore: Int
+    var bytesAfter: Int
 }
