@@ -40,7 +40,8 @@ final class NodeCache: @unchecked Sendable {
     let mapping: (start: UnsafeMutableRawPointer, length: Int)?
     /// The current node index block (see `NodeIndex`), published with an atomic pointer store.
     private let indexSlot: UnsafeMutablePointer<UnsafeRawPointer?>
-    private var retiredIndexes: [UnsafeMutableRawPointer] = []
+    /// Every node index block made, the current one last: replaced ones stay until the cache goes.
+    private var indexBlocks: [ZeroedBlock] = []
     // internal, not private: the image extension (NodeCache+Image.swift) works on them under `lock`
     let shared: UnsafeMutablePointer<UInt64>
     let lock = NSLock()
@@ -61,6 +62,7 @@ final class NodeCache: @unchecked Sendable {
     /// One byte per hash bucket of node ids: set by a node's first miss while the cache is full
     /// (see `admits`), cleared every `doorkeeperMask / 2 + 1` first misses.
     let doorkeeper: UnsafeMutablePointer<UInt8>
+    private let doorkeeperBlock: ZeroedBlock
     /// The doorkeeper's length less one (a power of two less one).
     let doorkeeperMask: Int
     var sizing: AdaptiveSizing
@@ -106,8 +108,10 @@ final class NodeCache: @unchecked Sendable {
             mapping = nil
             arena = .allocate(byteCount: arenaBytes, alignment: 64)
         }
+        let index = NodeIndex.allocate(capacity: max(nodeBound + nodeBound / 4, 1024))
+        indexBlocks = [index]
         indexSlot = .allocate(capacity: 1)
-        indexSlot.initialize(to: UnsafeRawPointer(NodeIndex.allocate(capacity: max(nodeBound + nodeBound / 4, 1024))))
+        indexSlot.initialize(to: UnsafeRawPointer(index.base))
         shared = .allocate(capacity: Shared.wordCount)
         shared.initialize(repeating: 0, count: Shared.wordCount)
         shared[Shared.floor.rawValue] = snapshot
@@ -116,18 +120,17 @@ final class NodeCache: @unchecked Sendable {
         eviction = EvictionQueues(policy: policy)
         // twice the slots, so that a window of first misses as long as the cache leaves most buckets apart
         let buckets = max(4096, 1 << (Int.bitWidth - (max(capacity, 1) * 2 - 1).leadingZeroBitCount))
-        doorkeeper = .allocate(capacity: buckets)
-        doorkeeper.initialize(repeating: 0, count: buckets)
+        doorkeeperBlock = ZeroedBlock(bytes: buckets)
+        doorkeeper = doorkeeperBlock.base.bindMemory(to: UInt8.self, capacity: buckets)
         doorkeeperMask = buckets - 1
     }
 
     deinit {
         if let mapping { munmap(mapping.start, mapping.length) } else { arena.deallocate() }
-        if let current = indexSlot.pointee { UnsafeMutableRawPointer(mutating: current).deallocate() }
-        for retired in retiredIndexes { retired.deallocate() }
+        for block in indexBlocks { block.release() }
         indexSlot.deallocate()
         shared.deallocate()
-        doorkeeper.deallocate()
+        doorkeeperBlock.release()
     }
 
     // MARK: snapshots and invalidation
@@ -345,12 +348,12 @@ final class NodeCache: @unchecked Sendable {
         let block = currentIndex
         let capacity = NodeIndex.capacity(block)
         guard node >= capacity else { return }
-        let grown = NodeIndex.allocate(capacity: max(node + 1, capacity * 2))
+        let grownBlock = NodeIndex.allocate(capacity: max(node + 1, capacity * 2)), grown = grownBlock.base
         NodeIndex.slots(grown).update(from: NodeIndex.slots(block), count: capacity)
         NodeIndex.modified(grown).update(from: NodeIndex.modified(block), count: capacity)
         fm_fence_release()
         fm_store_pointer(UnsafeMutablePointer(OpaquePointer(indexSlot)), UnsafeRawPointer(grown))
-        retiredIndexes.append(block)
+        indexBlocks.append(grownBlock)
     }
 
     /// The nodes the cache holds now, in slot order (the hot set a warm start reloads).

@@ -3,11 +3,11 @@ internal import CFeatureMemoryShims
 /// The node index: for every node id, the slot holding it (+1; 0 for none) and the id of the
 /// last write transaction that changed it. Laid out as capacity u64 | slots u32… | stamps u64….
 enum NodeIndex {
-    static func allocate(capacity: Int) -> UnsafeMutableRawPointer {
+    /// A zeroed index for nodes 0..<capacity (the caller releases it).
+    static func allocate(capacity: Int) -> ZeroedBlock {
         let stampsOffset = (8 + 4 * capacity + 7) & ~7
-        let block = UnsafeMutableRawPointer.allocate(byteCount: stampsOffset + 8 * capacity, alignment: 64)
-        block.initializeMemory(as: UInt8.self, repeating: 0, count: stampsOffset + 8 * capacity)
-        block.storeBytes(of: UInt64(capacity), as: UInt64.self)
+        let block = ZeroedBlock(bytes: stampsOffset + 8 * capacity)
+        block.base.storeBytes(of: UInt64(capacity), as: UInt64.self)
         return block
     }
 
