@@ -38,7 +38,14 @@ struct WarmStart {
     /// Runs the steps in order.
     func run() throws {
         let cache = loader.nodeCache, environment = loader.environment, gate = loader.locationGate, loader = self.loader
-        defer { gate.release() }
+        // the store may have marked the whole-store load pending at its opening; a warm start
+        // that ends before step 5 sweeps (closing, an error, a store grown past the budget)
+        // hands filling back to searches
+        var sweeping = false
+        defer {
+            if !sweeping { cache.isLoadingWhole = false }
+            gate.release()
+        }
         gate.waitForFirstSearch(limit: Self.firstSearchGrace, stop: { loader.isStopping })
         if loader.isStopping { return }
         try loader.withNodes { source in
@@ -58,6 +65,8 @@ struct WarmStart {
             gate.release()
             // 5
             if whole {
+                // the sweep clears the mark itself when it ends, however it ends
+                sweeping = true
                 try loader.sweep(source, from: 0)
             } else {
                 try loader.fill(try hotNodes(source, limit: cache.capacity), withNeighbours: false, origin: .warmStart, in: source)

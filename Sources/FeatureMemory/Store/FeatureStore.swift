@@ -161,10 +161,12 @@ public final class FeatureStore: Sendable {
         self.scratches = ScratchPool { SearchScratch(dimension: dimension) }
         self.writerCache = WriterCache(dimension: dimension, byteBudget: max(options.writeCacheBytes, 0))
         let hnsw = schema.hnsw
+        var openedNodeBound: Int?
         if options.cacheBytes > 0 {
             let (snapshot, bound) = try environment.read { txn in
                 (UInt64(txn.snapshotID), try StoreCounters.plausibleNodeBound(in: txn, tables: opened.tables))
             }
+            openedNodeBound = bound
             nodeCache = NodeCache(
                 dimension: dimension, maximumLinks: hnsw.maximumLinks(layer: 0), budgetBytes: options.cacheBytes,
                 snapshot: snapshot, nodeBound: bound, policy: options.cachePolicy,
@@ -187,7 +189,14 @@ public final class FeatureStore: Sendable {
                 parameters: schema.hnsw, codecs: codecs, scratches: scratches, locations: locations, locationGate: locationGate))
             if prefetch.warmStart {
                 locationGate.hold()
-                if !prefetcher.enqueue(.warmStart) { locationGate.release() }
+                if prefetcher.enqueue(.warmStart) {
+                    // a store the budget holds whole is loaded by the warm start right after the
+                    // first search: that search leaves filling to it (each fill would fault in
+                    // fresh cache pages, doubling the first answer's time, for entries loaded anyway)
+                    if let bound = openedNodeBound, bound <= nodeCache.capacity { nodeCache.isLoadingWhole = true }
+                } else {
+                    locationGate.release()
+                }
             }
         }
     }
