@@ -159,7 +159,8 @@ public final class FeatureStore: Sendable {
         let encoding = schema.encoding
         self.codecs = ScratchPool { VectorCodec(dimension: dimension, encoding: encoding) }
         self.scratches = ScratchPool { SearchScratch(dimension: dimension) }
-        self.writerCache = WriterCache(dimension: dimension, byteBudget: max(options.writeCacheBytes, 0))
+        self.writerCache = WriterCache(
+            dimension: dimension, byteBudget: max(options.writeCacheBytes, 0), flatWidth: schema.hnsw.maximumLinks(layer: 0))
         let hnsw = schema.hnsw
         var openedNodeBound: Int?
         if options.cacheBytes > 0 {
