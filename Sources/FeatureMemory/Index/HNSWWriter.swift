@@ -57,11 +57,17 @@ final class HNSWWriter {
     func loadVector(_ node: UInt32, intoSlot slot: Int) throws -> Float? {
         let bytes = dimension * 4
         let target = scratch.slot(slot)
+        return try withCheckedVector(node) { values, norm in
+            target.copyMemory(from: values, byteCount: bytes)
+            return norm
+        }
+    }
+
+    /// Passes `node`'s vector (valid only inside `body`, which must not write) and norm to `body`;
+    /// nil when the node is missing or damaged (then it is noted in `scratch.damaged`).
+    func withCheckedVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
         do {
-            return try nodes.withVector(node) { values, norm in
-                target.copyMemory(from: values, byteCount: bytes)
-                return norm
-            }
+            return try nodes.withVector(node, body)
         } catch StoreError.corruptRecord {
             scratch.damaged.append(node)
             return nil
