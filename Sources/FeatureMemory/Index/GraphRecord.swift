@@ -19,6 +19,9 @@ enum GraphRecord {
     static let wideLayout: UInt8 = 1
     /// The layout of records whose layers each say how wide their ids are.
     static let narrowLayout: UInt8 = 2
+    /// The layout a store of `format` writes its records in: a store of format 3 or 4 keeps
+    /// 4-byte ids, so that the versions that made it can still read it.
+    static func layout(forStoreFormat format: UInt32) -> UInt8 { format >= 5 ? narrowLayout : wideLayout }
     /// Bytes before the first layer.
     static let headerSize = 8
     /// Bytes before each layer's links: out count u16, id width u8, zero u8, in count u32.

@@ -40,15 +40,12 @@ enum MetaKey: String, CaseIterable {
 
     /// The format new stores are written in, and the newest this code reads. 3: graph records
     /// with 32-bit in-link counts; 4: vectors stored below float32 (`vector_encoding`); 5: graph
-    /// records with ids of 2, 3 or 4 bytes (`GraphRecord.narrowLayout`), which versions that know
+    /// records with ids of 2, 3 or 4 bytes (graph layout 2), which versions that know
     /// only 3 and 4 refuse as newer rather than read as damaged.
     static let currentFormatVersion: UInt32 = 5
     /// The oldest format version this code reads.
     static let oldestReadableFormatVersion: UInt32 = 3
 
-    /// The graph record layout a store of `format` is written in: a store of an older format keeps
-    /// 4-byte ids, so that the versions that made it can still read it.
-    static func graphLayout(forFormat format: UInt32) -> UInt8 { format >= 5 ? GraphRecord.narrowLayout : GraphRecord.wideLayout }
 }
 
 extension Transaction {

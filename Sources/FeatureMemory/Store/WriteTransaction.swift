@@ -14,7 +14,7 @@ public final class WriteTransaction: ReadTransaction {
     var indexWriter: HNSWWriter {
         if let builtIndexWriter { return builtIndexWriter }
         let writer = HNSWWriter(map: mapNodes, parameters: store.hnswParameters, cache: store.writerCache,
-                                 observer: store.nodeCache, graphLayout: MetaKey.graphLayout(forFormat: store.formatVersion))
+                                 observer: store.nodeCache, graphLayout: GraphRecord.layout(forStoreFormat: store.formatVersion))
         builtIndexWriter = writer
         return writer
     }
