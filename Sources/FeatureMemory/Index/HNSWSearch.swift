@@ -100,8 +100,6 @@ struct HNSWSearch<Source: NodeSource> {
         // need no exclusivity checks, and swapping back keeps their buffers for the next search.
         var visited = VisitedSet(), candidates = CandidateHeap(nearestFirst: true)
         var results = CandidateHeap(nearestFirst: false), links = ContiguousArray<UInt32>()
-        var fresh = ContiguousArray<UInt32>()
-        swap(&fresh, &scratch.fresh)
         swap(&visited, &scratch.visited)
         swap(&candidates, &scratch.candidates)
         swap(&results, &scratch.results)
@@ -111,7 +109,6 @@ struct HNSWSearch<Source: NodeSource> {
             swap(&candidates, &scratch.candidates)
             swap(&results, &scratch.results)
             swap(&links, &scratch.links)
-            swap(&fresh, &scratch.fresh)
         }
         var visitedCount = 0
         defer { scratch.visitedNodes &+= visitedCount }
@@ -125,19 +122,28 @@ struct HNSWSearch<Source: NodeSource> {
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, worst < nearest { break }
             guard try source.links(of: nearest.node, layer: layer, into: &links) else { continue }
-            fresh.removeAll(keepingCapacity: true)
-            for neighbour in links where visited.insert(neighbour) { fresh.append(neighbour) }
-            visitedCount &+= fresh.count
+            // the unvisited neighbours, moved to the front of the list in place (appending them to a
+            // second array checked its uniqueness on every append)
+            let count = links.withUnsafeMutableBufferPointer { buffer -> Int in
+                var kept = 0
+                for index in buffer.indices where visited.insert(buffer[index]) {
+                    buffer[kept] = buffer[index]
+                    kept &+= 1
+                }
+                return kept
+            }
+            visitedCount &+= count
             // a few neighbours ahead are requested from memory while the current one is compared:
             // requesting them all at once fills the processor's miss buffers and stalls it
             // (the lookup that finds a neighbour's entry is requested twice as far ahead, so the
             // entry's address is known by the time its own request is made)
-            let ahead = Self.prefetchLookahead, count = fresh.count
-            for index in 0..<min(2 * ahead, count) { source.prefetchLookup(fresh[index]) }
-            for index in 0..<min(ahead, count) { source.prefetch(fresh[index]) }
-            for (index, neighbour) in fresh.enumerated() {
-                if index + 2 * ahead < count { source.prefetchLookup(fresh[index + 2 * ahead]) }
-                if index + ahead < count { source.prefetch(fresh[index + ahead]) }
+            let ahead = Self.prefetchLookahead
+            for index in 0..<min(2 * ahead, count) { source.prefetchLookup(links[index]) }
+            for index in 0..<min(ahead, count) { source.prefetch(links[index]) }
+            for index in 0..<count {
+                let neighbour = links[index]
+                if index + 2 * ahead < count { source.prefetchLookup(links[index + 2 * ahead]) }
+                if index + ahead < count { source.prefetch(links[index + ahead]) }
                 guard let d = try source.distance(query, norm: norm, to: neighbour, layer: layer) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)
                 if results.count < ef || candidate < (results.top ?? candidate) {

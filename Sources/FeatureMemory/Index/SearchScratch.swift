@@ -8,8 +8,6 @@ final class SearchScratch {
     var results = CandidateHeap(nearestFirst: false)
     /// Links of the node being expanded, copied out of the map.
     var links: ContiguousArray<UInt32> = []
-    /// The unvisited neighbours of the node being expanded.
-    var fresh: ContiguousArray<UInt32> = []
     /// Neighbours of nodes a search had to read from the map, for the graph prefetcher.
     var pendingPrefetch: [UInt32] = []
     /// The node cache epoch of the current search (see `NodeCache.nextEpoch`).
