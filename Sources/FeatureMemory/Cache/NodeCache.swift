@@ -225,9 +225,12 @@ final class NodeCache: @unchecked Sendable {
         countingUse ? withEntry(node, snapshot: snapshot) { _ in true } ?? false : view.holds(node, at: snapshot)
     }
 
+    /// Whether a store of `nodes` nodes fits the cache whole (then the warm start loads all of it).
+    func holdsWhole(nodes: Int) -> Bool { nodes <= capacity }
+
     /// Raises the size target to hold `nodes` entries when the budget allows; false when it does not.
     func reserve(nodes: Int) -> Bool {
-        guard nodes <= capacity else { return false }
+        guard holdsWhole(nodes: nodes) else { return false }
         lock.lock()
         defer { lock.unlock() }
         sizing.reserve(nodes)

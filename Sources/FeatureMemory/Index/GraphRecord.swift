@@ -70,8 +70,12 @@ enum GraphRecord {
                 // in-links are not bounded by M (a popular node collects many): 32 bits
                 out.storeLittleEndian(UInt32(node.in[layer].count), at: offset + 4)
                 offset += Self.layerHeaderSize
-                for id in node.out[layer] + node.in[layer] {
-                    store(id, width: width, in: out, at: offset)
+                for id in node.out[layer] {
+                    storeID(id, width: width, at: out.baseAddress! + offset)
+                    offset += width
+                }
+                for id in node.in[layer] {
+                    storeID(id, width: width, at: out.baseAddress! + offset)
                     offset += width
                 }
             }
@@ -83,9 +87,16 @@ enum GraphRecord {
     /// The fewest bytes (2, 3 or 4) that hold `id`.
     static func idWidth(forLargest id: UInt32) -> Int { id < 1 << 16 ? 2 : id < 1 << 24 ? 3 : 4 }
 
+    /// Writes `id` in `width` bytes at `address` (the inverse of `loadID`).
     @inline(__always)
-    private static func store(_ id: UInt32, width: Int, in out: UnsafeMutableRawBufferPointer, at offset: Int) {
-        for byte in 0..<width { out[offset + byte] = UInt8(truncatingIfNeeded: id >> (8 * byte)) }
+    private static func storeID(_ id: UInt32, width: Int, at address: UnsafeMutableRawPointer) {
+        switch width {
+        case 2: address.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, as: UInt16.self)
+        case 3:
+            address.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, as: UInt16.self)
+            address.storeBytes(of: UInt8(truncatingIfNeeded: id >> 16), toByteOffset: 2, as: UInt8.self)
+        default: address.storeBytes(of: id.littleEndian, as: UInt32.self)
+        }
     }
 
     /// The id of `width` bytes at `address`.

@@ -22,7 +22,7 @@ final class HNSWWriter {
     let observer: (any GraphChangeObserver)?
     /// The id of this write transaction.
     let transactionID: UInt64
-    /// The layout graph records are written in (the store's format decides, see `MetaKey`).
+    /// The layout graph records are written in (the store's format decides: `GraphRecord.layout(forStoreFormat:)`).
     let graphLayout: UInt8
 
     /// The writer of the graph in `map`'s write transaction, reading through the writer's `cache`

@@ -187,21 +187,14 @@ final class WriterCache: @unchecked Sendable {
     /// Keeps `record` as `node`'s links (or forgets them with nil).
     func setNode(_ node: UInt32, _ record: GraphRecord.Node?) {
         let index = Int(node)
-        if record == nil {
-            guard index < capacity, let old = nodes[index] else { return }
-            nodeBytes -= Self.estimatedBytes(old)
-            nodes[index] = nil
-            flatCounts[index] = Self.notFlat
+        guard let record else {
+            if index < capacity { forgetNode(at: index) }
             return
         }
-        guard ensureCapacity(index + 1), let record else { return }
-        if let old = nodes[index] { nodeBytes -= Self.estimatedBytes(old) }
+        guard ensureCapacity(index + 1) else { return }
+        forgetNode(at: index)
         let added = Self.estimatedBytes(record)
-        guard bytesInUse + added <= byteBudget else {
-            nodes[index] = nil
-            flatCounts[index] = Self.notFlat
-            return
-        }
+        guard bytesInUse + added <= byteBudget else { return }
         nodes[index] = record
         nodeBytes += added
         let bottom = record.out[0]
@@ -211,6 +204,13 @@ final class WriterCache: @unchecked Sendable {
         } else {
             flatCounts[index] = Self.notFlat
         }
+    }
+
+    /// Drops the record and flat links cached at `index` (within capacity), if any.
+    private func forgetNode(at index: Int) {
+        if let old = nodes[index] { nodeBytes -= Self.estimatedBytes(old) }
+        nodes[index] = nil
+        flatCounts[index] = Self.notFlat
     }
 
     private static func estimatedBytes(_ record: GraphRecord.Node) -> Int {

@@ -45,7 +45,6 @@ enum MetaKey: String, CaseIterable {
     static let currentFormatVersion: UInt32 = 5
     /// The oldest format version this code reads.
     static let oldestReadableFormatVersion: UInt32 = 3
-
 }
 
 extension Transaction {

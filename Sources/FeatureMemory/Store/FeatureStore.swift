@@ -194,7 +194,7 @@ public final class FeatureStore: Sendable {
                     // a store the budget holds whole is loaded by the warm start right after the
                     // first search: that search leaves filling to it (each fill would fault in
                     // fresh cache pages, doubling the first answer's time, for entries loaded anyway)
-                    if let bound = openedNodeBound, bound <= nodeCache.capacity { nodeCache.isLoadingWhole = true }
+                    if let bound = openedNodeBound, nodeCache.holdsWhole(nodes: bound) { nodeCache.isLoadingWhole = true }
                 } else {
                     locationGate.release()
                 }

@@ -55,14 +55,13 @@ extension FMDB {
 
         func run() throws {
             let started = Date()
-            var (result, compactable) = try importRows()
+            var (result, compactable) = try importRows(started: started)
             // every row is committed by now: compaction only rewrites the file without the pages
             // copy-on-write left behind, and refuses (changing nothing) when another process has the
             // store open or commits meanwhile, so a refusal is a note, not a failure
             if compactable && !noCompact {
                 do {
-                    let report = try FeatureStore.compact(at: location.url)
-                    result.compacted = CompactionResult(bytesBefore: report.bytesBefore, bytesAfter: report.bytesAfter)
+                    result.compacted = try FeatureStore.compact(at: location.url)
                 } catch {
                     result.notCompacted = "\(error)"
                 }
@@ -82,10 +81,9 @@ extension FMDB {
             }
         }
 
-        /// Checks and writes the file's rows; the result, and whether free pages take an eighth
-        /// of the file. The store is closed when this returns.
-        private func importRows() throws -> (ImportResult, compactable: Bool) {
-            let started = Date()
+        /// Checks and writes the file's rows; the result (timed from `started`), and whether free
+        /// pages take an eighth of the file. The store is closed when this returns.
+        private func importRows(started: Date) throws -> (ImportResult, compactable: Bool) {
             // An existing store is opened first, so its rules check the file; a new one is created
             // only once the whole file has passed, so a bad file leaves no store behind.
             let existing = try openExisting()
@@ -188,13 +186,7 @@ struct ImportResult: Encodable {
     var count: Int
     var created: Bool
     /// The file before and after the compaction that followed, if one did.
-    var compacted: CompactionResult?
+    var compacted: CompactionReport?
     /// Why the compaction the free pages called for did not happen.
     var notCompacted: String?
-}
-
-/// The file's size before and after a compaction.
-struct CompactionResult: Encodable {
-    var bytesBefore: Int
-    var bytesAfter: Int
 }
