@@ -13,32 +13,13 @@ extension HNSWWriter {
         return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
     }
 
-    /// Adds `peers` (nodes written earlier in the same batch, with their levels, compared
-    /// exhaustively) to `pools` (candidates found in the snapshot before the batch) and keeps the
-    /// `efConstruction` nearest per layer. A peer's snapshot candidate is replaced by the peer
-    /// (an upsert in the batch moved it), and `node` itself (whose old vector the snapshot
-    /// search found when the put replaces it) is left out.
-    func mergePools(
-        _ pools: [[Candidate]], for node: UInt32, _ query: UnsafeRawPointer, norm: Float, level: Int,
-        peers: [(node: UInt32, level: Int)]
-    ) throws -> [[Candidate]] {
-        var merged = Array(repeating: [Candidate](), count: level + 1)
-        let rewritten = Set(peers.map(\.node)).union([node])
-        for layer in 0...level {
-            var pool = (layer < pools.count ? pools[layer] : []).filter { !rewritten.contains($0.node) }
-            for peer in peers where peer.level >= layer && peer.node != node {
-                guard let d = try distance(query, norm: norm, to: peer.node) else { continue }
-                pool.append(Candidate(distance: d, node: peer.node))
-            }
-            pool.sort()
-            if pool.count > parameters.efConstruction { pool.removeLast(pool.count - parameters.efConstruction) }
-            merged[layer] = pool
-        }
-        return merged
-    }
-
-    /// Links `node` (vector `query`, at `level`) to the best of `pools`, both ways.
-    func connect(_ node: UInt32, vector query: UnsafeRawPointer, norm: Float, level: Int, pools: [[Candidate]]) throws {
+    /// Links `node` (vector `query`, at `level`) to the best of `pools`, both ways: to `planned`
+    /// per layer when a batch plan chose them already (`BatchLinkPlanner`), else to the ones the
+    /// selection heuristic keeps.
+    func connect(
+        _ node: UInt32, vector query: UnsafeRawPointer, norm: Float, level: Int, pools: [[Candidate]],
+        planned: [[Candidate]]? = nil
+    ) throws {
         var record = GraphRecord.Node(level: level)
         guard let entry = try entryPoint() else {
             try write(record, for: node)
@@ -50,7 +31,9 @@ extension HNSWWriter {
         for layer in stride(from: min(level, pools.count - 1), through: 0, by: -1) where !pools[layer].isEmpty {
             // never a link to itself, nor to a node that is not in this layer (a candidate from
             // another snapshot may have moved since)
-            let chosen = try selectNeighbours(from: pools[layer].filter { $0.node != node }, limit: parameters.m)
+            let selected = try planned.flatMap { layer < $0.count ? $0[layer] : nil }
+                ?? selectNeighbours(from: pools[layer].filter { $0.node != node }, limit: parameters.m)
+            let chosen = try selected.filter { $0.node != node }
                 .filter { candidate in try self.node(candidate.node).map { $0.level >= layer } ?? false }
             record.out[layer] = chosen.map(\.node)
             chosenPerLayer.append((layer, chosen))
@@ -82,33 +65,12 @@ extension HNSWWriter {
         try addToLevelIndex(node, level: level)
     }
 
-    /// The paper's neighbour-selection heuristic: from `candidates` (nearest first to the base
-    /// vector), keep a candidate only if it is nearer to the base than to every one kept before,
-    /// which spreads links in all directions instead of into one cluster.
+    /// The neighbours `NeighbourSelection` keeps of `candidates` (nearest first to the base vector),
+    /// reading their vectors through the writer's cache (damaged ones are left out).
     func selectNeighbours(from candidates: [Candidate], limit: Int) throws -> [Candidate] {
-        scratch.reserveSlots(limit + 2)
-        var selected: [Candidate] = []
-        var norms: [Float] = []
-        selected.reserveCapacity(limit)
-        let bytes = dimension * 4
-        for candidate in candidates {
-            guard selected.count < limit else { break }
-            let slot = selected.count
-            // compared where the vector lies; copied into its slot only when kept (most candidates
-            // are not, and copying each took a tenth of an import)
-            let kept = try withCheckedVector(candidate.node) { vector, norm -> Bool in
-                for index in 0..<slot {
-                    let d = Distance.between(vector, norm: norm, scratch.slot(index), norm: norms[index], count: dimension, metric: metric)
-                    // a copy of a node already kept adds no direction
-                    if d < candidate.distance || d <= Self.copyDistance { return false }
-                }
-                scratch.slot(slot).copyMemory(from: vector, byteCount: bytes)
-                norms.append(norm)
-                return true
-            }
-            if kept == true { selected.append(candidate) }
+        try NeighbourSelection.select(from: candidates, limit: limit, distance: \.distance, metric: metric, scratch: scratch) { candidate, body in
+            try withCheckedVector(candidate.node, body)
         }
-        return selected
     }
 
     /// Tries the link `source → target`, pruning `source`'s list when it is full; when

@@ -20,14 +20,14 @@ extension FeatureStore {
     /// the node is unlinked and linked again in the same transaction). When the batch holds an id
     /// more than once, its last item wins and the earlier ones are skipped.
     ///
-    /// A large batch is indexed on every core: the graph neighbourhood of each item is searched in
-    /// parallel in the last committed snapshot, then the writer links the items one by one from
-    /// those candidates plus the items before them in the batch (compared exhaustively). When
-    /// another writer (a process or a store object) committed between the searches and the write,
-    /// the candidates describe a graph that no longer exists and the items are inserted by plain
-    /// graph search instead.
+    /// A large batch is indexed on every core: before the write transaction, each item's graph
+    /// neighbourhood is searched in the last committed snapshot, merged with the items before it
+    /// in the batch (compared exactly), and its neighbours chosen from that pool; the writer then
+    /// links the items one by one as planned. When another writer (a process or a store object)
+    /// committed between the planning and the write, the plans describe a graph that no longer
+    /// exists and the items are inserted by plain graph search instead.
     ///
-    /// The searches run once; the write transaction may run again after the map grows (see
+    /// The planning runs once; the write transaction may run again after the map grows (see
     /// `write(_:)`), which is invisible here, as the call changes nothing outside the store.
     /// Called inside a `write` block on the same thread, it throws `StoreError.nestedWrite` and
     /// writes nothing.
@@ -49,16 +49,16 @@ extension FeatureStore {
             // items past the first 1,024 insert by plain graph search: comparing each with every
             // earlier item of the batch would grow quadratically
             let parallel = written.prefix(1_024).map { items[$0] }
-            let searched = parallel.count >= Self.parallelBatchThreshold ? try candidatePools(for: parallel) : nil
+            let planned = parallel.count >= Self.parallelBatchThreshold ? try linkPlans(for: parallel) : nil
             try write { txn in
-                // the candidates hold only if nothing was committed since their snapshot
-                let pools = searched.flatMap { $0.snapshotID + 1 == txn.txn.snapshotID ? $0.pools : nil }
-                var peers: [(node: UInt32, level: Int)] = []
+                // the plans hold only if nothing was committed since their snapshot
+                let plans = planned.flatMap { $0.snapshotID + 1 == txn.txn.snapshotID ? $0.plans : nil }
+                var peers: [UInt32] = []
                 for (position, index) in written.enumerated() {
                     let item = items[index]
                     do {
                         try txn.put(item.vector, for: item.id, label: item.label, userData: item.userData,
-                                    pools: pools.flatMap { position < $0.count ? $0[position] : nil }, peers: &peers)
+                                    planned: plans.flatMap { position < $0.count ? $0[position] : nil }, peers: &peers)
                     } catch let error as StoreError {
                         throw StoreError.batchItem(index: index, error)
                     }
@@ -80,27 +80,33 @@ extension FeatureStore {
         return items.indices.filter { last[items[$0].id] == $0 }
     }
 
-    /// Each item's candidate neighbours in the last committed snapshot, searched on all cores,
-    /// and that snapshot's id; nil when the workers' snapshots differ (a commit came between
-    /// their transactions).
-    private func candidatePools(for items: [VectorItem]) throws -> (pools: [[[Candidate]]], snapshotID: Int)? {
+    /// Each item's link plan and stored form, made on all cores from the last committed snapshot,
+    /// and that snapshot's id; nil when the workers' snapshots differ (a commit came between their
+    /// transactions) or an item is invalid (the write reports it).
+    func linkPlans(for items: [VectorItem]) throws -> (plans: [(plan: BatchLinkPlan, stored: StoredForm)], snapshotID: Int)? {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
+        let forms = ParallelSlots<(stored: StoredForm, snapshotNode: UInt32?)?>(count: items.count, initial: nil)
         let pools = ParallelSlots<[[Candidate]]>(count: items.count, initial: [])
-        let snapshots = ParallelSlots<Int>(count: workers, initial: -1)
+        let plans = ParallelSlots<BatchLinkPlan?>(count: items.count, initial: nil)
+        let snapshots = ParallelSlots<Int>(count: 2 * workers, initial: -1)
         let failure = FirstError()
-        let parameters = hnswParameters, seed = schema.levelSeed
+        let parameters = hnswParameters, seed = schema.levelSeed, metric = self.metric
         let uncached = WriterCache(dimension: writerCache.dimension, byteBudget: 0)
+        // first each item's stored form, its node in the snapshot and its candidates there ...
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 try read { txn in
                     snapshots[worker] = txn.txn.snapshotID
-                    let map = txn.mapNodes
+                    let map = txn.mapNodes, codec = txn.codec
                     let cachedByWriter = writerCache.reflects(snapshotID: txn.txn.snapshotID)
                     var index = worker
                     while index < items.count {
-                        let level = parameters.level(forKey: items[index].id, seed: seed)
-                        let norm = items[index].vector.euclideanNorm
-                        pools[index] = try items[index].vector.withUnsafeBytes { bytes in
+                        let item = items[index]
+                        guard let stored = try? codec.storedForm(of: item.vector, metric: metric) else { return }
+                        forms[index] = (stored, try txn.node(for: item.id))
+                        let level = parameters.level(forKey: item.id, seed: seed)
+                        let norm = item.vector.euclideanNorm
+                        pools[index] = try item.vector.withUnsafeBytes { bytes in
                             guard let query = bytes.baseAddress else { return [] }
                             // without the writer's cache, an empty one: the same 8-bit distances
                             // made from the map, so the pools do not depend on what is cached
@@ -116,9 +122,41 @@ extension FeatureStore {
             }
         }
         if let error = failure.error { throw error }
+        var plannedItems: [PlannedItem] = []
+        plannedItems.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            guard let form = forms[index] else { return nil }
+            plannedItems.append(PlannedItem(values: form.stored.values, norm: form.stored.norm,
+                                            level: parameters.level(forKey: item.id, seed: seed), snapshotNode: form.snapshotNode))
+        }
+        // ... then, with every item's stored vector known, each item's pool and neighbours
+        let planner = BatchLinkPlanner(items: plannedItems, parameters: parameters, metric: metric)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            do {
+                try read { txn in
+                    snapshots[workers + worker] = txn.txn.snapshotID
+                    let cache = writerCache.reflects(snapshotID: txn.txn.snapshotID) ? writerCache : uncached
+                    let source = WriterNodes(map: txn.mapNodes, cache: cache, populates: false)
+                    var index = worker
+                    while index < items.count {
+                        plans[index] = try planner.plan(index, snapshotPools: pools[index], source: source, scratch: txn.scratch)
+                        index += workers
+                    }
+                }
+            } catch {
+                failure.set(error)
+            }
+        }
+        if let error = failure.error { throw error }
         let seen = Set(snapshots.values)
         guard seen.count == 1, let snapshotID = seen.first else { return nil }
-        return (pools.values, snapshotID)
+        var result: [(plan: BatchLinkPlan, stored: StoredForm)] = []
+        result.reserveCapacity(items.count)
+        for index in items.indices {
+            guard let plan = plans[index], let form = forms[index] else { return nil }
+            result.append((plan, form.stored))
+        }
+        return (result, snapshotID)
     }
 
     /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.

@@ -35,19 +35,20 @@ public final class WriteTransaction: ReadTransaction {
     /// Stores `vector` under `id` with its label and user data, replacing whatever `id` held
     /// (support, confidence and creation time of an existing id are kept).
     public func put(_ vector: [Float], for id: UInt64, label: String? = nil, userData: Data? = nil) throws {
-        var peers: [(node: UInt32, level: Int)] = []
-        try put(vector, for: id, label: label, userData: userData, pools: nil, peers: &peers)
+        var peers: [UInt32] = []
+        try put(vector, for: id, label: label, userData: userData, planned: nil, peers: &peers)
     }
 
-    /// `put`, linking the node from `pools` (candidates found in an earlier snapshot, see
-    /// `FeatureStore.put(_:)`) and `peers` (nodes put earlier in the same batch) instead of a
-    /// graph search; appends the node to `peers`.
+    /// `put`, linking the node as `planned` says (a plan made before this transaction from the
+    /// last committed snapshot and the items before it in the batch, see `FeatureStore.put(_:)`)
+    /// instead of by a graph search; `peers` holds the nodes of the batch's earlier items, and
+    /// this item's node is appended.
     func put(
-        _ vector: [Float], for id: UInt64, label: String?, userData: Data?, pools: [[Candidate]]?,
-        peers: inout [(node: UInt32, level: Int)]
+        _ vector: [Float], for id: UInt64, label: String?, userData: Data?,
+        planned: (plan: BatchLinkPlan, stored: StoredForm)?, peers: inout [UInt32]
     ) throws {
         try ensureOpen()
-        let stored = try codec.storedForm(of: vector, metric: store.metric)
+        let stored = try planned?.stored ?? codec.storedForm(of: vector, metric: store.metric)
         try VectorValidation.validate(label: label)
         try VectorValidation.validate(userData: userData)
         let now = Date().timeIntervalSince1970
@@ -57,7 +58,7 @@ public final class WriteTransaction: ReadTransaction {
             var fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: now)
             try indexWriter.remove(node)
             try writeVector(stored, node: node, replacing: true)
-            try index(node, vector: stored.values, norm: stored.norm, id: id, pools: pools, peers: &peers)
+            try index(node, vector: stored.values, norm: stored.norm, id: id, plan: planned?.plan, peers: &peers)
             try relabel(node: node, from: fields.label, to: label)
             fields.label = label
             fields.userData = userData
@@ -69,7 +70,7 @@ public final class WriteTransaction: ReadTransaction {
                 try id.withKeyBytes { key in try txn.put(value, forKey: key, in: tables.keys, appending: true) }
             }
             try writeVector(stored, node: node, replacing: false)
-            try index(node, vector: stored.values, norm: stored.norm, id: id, pools: pools, peers: &peers)
+            try index(node, vector: stored.values, norm: stored.norm, id: id, plan: planned?.plan, peers: &peers)
             try relabel(node: node, from: nil, to: label)
             try writeMetadata(
                 .init(id: id, label: label, userData: userData, support: 1, confidence: 1, created: now, updated: now),
@@ -91,8 +92,8 @@ public final class WriteTransaction: ReadTransaction {
         var fields = try metadataFields(ofNode: node)
         try indexWriter.remove(node)
         try writeVector(stored, node: node, replacing: true)
-        var peers: [(node: UInt32, level: Int)] = []
-        try index(node, vector: stored.values, norm: stored.norm, id: id, pools: nil, peers: &peers)
+        var peers: [UInt32] = []
+        try index(node, vector: stored.values, norm: stored.norm, id: id, plan: nil, peers: &peers)
         fields.updated = Date().timeIntervalSince1970
         try writeMetadata(fields, node: node)
     }
@@ -177,29 +178,22 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
-    /// Links `node` into the graph; its level is drawn from the external id, so re-inserting an id
-    /// (an update) puts it back on the same level.
-    private func index(
-        _ node: UInt32, vector: [Float], norm: Float, id: UInt64, pools: [[Candidate]]?,
-        peers: inout [(node: UInt32, level: Int)]
-    ) throws {
+    /// Links `node` into the graph, as `plan` says when there is one; its level is drawn from the
+    /// external id, so re-inserting an id (an update) puts it back on the same level.
+    private func index(_ node: UInt32, vector: [Float], norm: Float, id: UInt64, plan: BatchLinkPlan?, peers: inout [UInt32]) throws {
         let level = store.hnswParameters.level(forKey: id, seed: store.schema.levelSeed)
         let graph = indexWriter
         try vector.withUnsafeBytes { bytes in
             let query = bytes.baseAddress!
-            if let pools {
-                let merged = try graph.mergePools(pools, for: node, query, norm: norm, level: level, peers: peers)
-                if merged[0].isEmpty {
-                    // nothing left to link from (the only candidate was this node's old self)
-                    try graph.insert(node, vector: query, norm: norm, level: level)
-                } else {
-                    try graph.connect(node, vector: query, norm: norm, level: level, pools: merged)
-                }
+            // a plan whose pool is empty has nothing to link from (the only candidate was this
+            // node's old self): a graph search finds what this transaction holds
+            if let plan, plan.pools.count == level + 1, let resolved = plan.resolved(peerNodes: peers), !resolved.pools[0].isEmpty {
+                try graph.connect(node, vector: query, norm: norm, level: level, pools: resolved.pools, planned: resolved.chosen)
             } else {
                 try graph.insert(node, vector: query, norm: norm, level: level)
             }
         }
-        peers.append((node, level))
+        peers.append(node)
     }
 
     private struct NodeFields {
