@@ -70,65 +70,98 @@ struct PlannedItem {
 /// the writer would have made (same pools, same heuristic, same stored vectors), so the graph does
 /// not depend on which thread planned an item.
 struct BatchLinkPlanner {
-    let items: [PlannedItem]
     let parameters: HNSWParameters
     let metric: Metric
+    let dimension: Int
+    /// Every item's stored vector, one after another (no array to retain per comparison).
+    private let values: [Float]
+    private let norms: [Float]
+    private let levels: [Int]
     /// For each snapshot node an item rewrites (an upsert), that item's position.
     private let rewrittenAt: [UInt32: Int]
 
-    init(items: [PlannedItem], parameters: HNSWParameters, metric: Metric) {
-        self.items = items
+    init(items: [PlannedItem], dimension: Int, parameters: HNSWParameters, metric: Metric) {
         self.parameters = parameters
         self.metric = metric
+        self.dimension = dimension
+        var values: [Float] = []
+        values.reserveCapacity(items.count * dimension)
         var rewrittenAt: [UInt32: Int] = [:]
         for (position, item) in items.enumerated() {
+            values += item.values
             if let node = item.snapshotNode, rewrittenAt[node] == nil { rewrittenAt[node] = position }
         }
+        self.values = values
+        norms = items.map(\.norm)
+        levels = items.map(\.level)
         self.rewrittenAt = rewrittenAt
     }
 
     /// The plan of the item at `position`, from `snapshotPools` (its candidates per layer in the
-    /// snapshot `source` reads). A snapshot candidate the item itself or an earlier item rewrites
-    /// is left out (the earlier item takes its place as a peer); a damaged one is skipped.
+    /// snapshot `source` reads, nearest first). A snapshot candidate the item itself or an earlier
+    /// item rewrites is left out (the earlier item takes its place as a peer); a damaged one is
+    /// skipped by the selection.
     func plan(_ position: Int, snapshotPools: [[Candidate]], source: WriterNodes, scratch: SearchScratch) throws -> BatchLinkPlan {
-        let item = items[position]
-        var pools = [[PlannedCandidate]](repeating: [], count: item.level + 1)
-        for layer in 0...item.level where layer < snapshotPools.count {
-            pools[layer].reserveCapacity(snapshotPools[layer].count + position)
-            for candidate in snapshotPools[layer] {
-                if let rewriter = rewrittenAt[candidate.node], rewriter <= position { continue }
-                pools[layer].append(PlannedCandidate(distance: candidate.distance, reference: candidate.node, isPeer: false))
-            }
-        }
-        let dimension = scratch.dimension
-        item.values.withUnsafeBytes { query in
+        let level = levels[position], efConstruction = parameters.efConstruction
+        let dimension = self.dimension, metric = self.metric, norms = self.norms
+        return try values.withUnsafeBytes { all -> BatchLinkPlan in
+            let stride = dimension * 4
+            let query = all.baseAddress! + position * stride, queryNorm = norms[position]
+            // the nearest earlier items per layer, in bounded heaps (most of a large batch is far)
+            let heapStorage = UnsafeMutablePointer<Candidate>.allocate(capacity: (level + 1) * efConstruction)
+            defer { heapStorage.deallocate() }
+            var peerHeaps = (0...level).map { BoundedMaxHeap(storage: heapStorage + $0 * efConstruction, capacity: efConstruction) }
             for peer in 0..<position {
-                let other = items[peer]
-                let top = min(item.level, other.level)
-                let d = other.values.withUnsafeBytes { values in
-                    Distance.between(query.baseAddress!, norm: item.norm, values.baseAddress!, norm: other.norm, count: dimension, metric: metric)
-                }
-                for layer in 0...top { pools[layer].append(PlannedCandidate(distance: d, reference: UInt32(peer), isPeer: true)) }
+                let top = min(level, levels[peer])
+                let d = Distance.between(query, norm: queryNorm, all.baseAddress! + peer * stride, norm: norms[peer], count: dimension, metric: metric)
+                for layer in 0...top { peerHeaps[layer].offer(Candidate(distance: d, node: UInt32(peer))) }
             }
-        }
-        var chosen = [[PlannedCandidate]](repeating: [], count: item.level + 1)
-        for layer in pools.indices {
-            pools[layer].sort()
-            if pools[layer].count > parameters.efConstruction { pools[layer].removeLast(pools[layer].count - parameters.efConstruction) }
-            chosen[layer] = try NeighbourSelection.select(
-                from: pools[layer], limit: parameters.m, distance: \.distance, metric: metric, scratch: scratch
-            ) { candidate, body in
-                if candidate.isPeer {
-                    let peer = items[Int(candidate.reference)]
-                    return peer.values.withUnsafeBytes { body($0.baseAddress!, peer.norm) }
-                }
-                do {
-                    return try source.withVector(candidate.reference, body)
-                } catch StoreError.corruptRecord {
-                    return nil
+            var pools = [[PlannedCandidate]](repeating: [], count: level + 1)
+            var chosen = [[PlannedCandidate]](repeating: [], count: level + 1)
+            for layer in 0...level {
+                peerHeaps[layer].sortNearestFirst()
+                let peers = UnsafeBufferPointer(start: peerHeaps[layer].storage, count: peerHeaps[layer].count)
+                let snapshot = layer < snapshotPools.count ? snapshotPools[layer] : []
+                pools[layer] = merged(snapshot, peers, before: position, limit: efConstruction)
+                chosen[layer] = try NeighbourSelection.select(
+                    from: pools[layer], limit: parameters.m, distance: \.distance, metric: metric, scratch: scratch
+                ) { candidate, body in
+                    if candidate.isPeer { return body(all.baseAddress! + Int(candidate.reference) * stride, norms[Int(candidate.reference)]) }
+                    do {
+                        return try source.withVector(candidate.reference, body)
+                    } catch StoreError.corruptRecord {
+                        return nil
+                    }
                 }
             }
+            return BatchLinkPlan(pools: pools, chosen: chosen)
         }
-        return BatchLinkPlan(pools: pools, chosen: chosen)
+    }
+
+    /// The `limit` nearest of `snapshot` (less the nodes rewritten at or before `position`) and
+    /// `peers` (positions), both nearest first, in `PlannedCandidate` order.
+    private func merged(_ snapshot: [Candidate], _ peers: UnsafeBufferPointer<Candidate>, before position: Int, limit: Int) -> [PlannedCandidate] {
+        var pool: [PlannedCandidate] = []
+        pool.reserveCapacity(min(limit, snapshot.count + peers.count))
+        var s = 0, p = 0
+        while pool.count < limit {
+            while s < snapshot.count, let rewriter = rewrittenAt[snapshot[s].node], rewriter <= position { s += 1 }
+            let stored = s < snapshot.count ? PlannedCandidate(distance: snapshot[s].distance, reference: snapshot[s].node, isPeer: false) : nil
+            let peer = p < peers.count ? PlannedCandidate(distance: peers[p].distance, reference: peers[p].node, isPeer: true) : nil
+            switch (stored, peer) {
+            case let (stored?, peer?) where stored < peer:
+                pool.append(stored)
+                s += 1
+            case let (_, peer?):
+                pool.append(peer)
+                p += 1
+            case let (stored?, nil):
+                pool.append(stored)
+                s += 1
+            case (nil, nil):
+                return pool
+            }
+        }
+        return pool
     }
 }

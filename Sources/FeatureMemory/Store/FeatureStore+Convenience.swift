@@ -130,7 +130,7 @@ extension FeatureStore {
                                             level: parameters.level(forKey: item.id, seed: seed), snapshotNode: form.snapshotNode))
         }
         // ... then, with every item's stored vector known, each item's pool and neighbours
-        let planner = BatchLinkPlanner(items: plannedItems, parameters: parameters, metric: metric)
+        let planner = BatchLinkPlanner(items: plannedItems, dimension: writerCache.dimension, parameters: parameters, metric: metric)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 try read { txn in
