@@ -37,6 +37,10 @@ final class WriterCache: @unchecked Sendable {
     /// Per node, how many of its `flatLinks` slots hold links, or `notFlat` when its record is not
     /// cached or its list is longer than `flatWidth` (then it is read from the record).
     private var flatCounts: UnsafeMutablePointer<UInt16>
+    /// The memory behind `vectors`, `codes` and `flatLinks` (huge pages once they are large).
+    private var vectorMemory = HugePageMemory(bytes: 64)
+    private var codeMemory = HugePageMemory(bytes: 64)
+    private var linkMemory = HugePageMemory(bytes: 64)
     /// Layer-0 links a node's flat slots hold.
     let flatWidth: Int
     private static let notFlat = UInt16.max
@@ -51,10 +55,10 @@ final class WriterCache: @unchecked Sendable {
         self.dimension = dimension
         self.byteBudget = byteBudget
         self.flatWidth = min(max(flatWidth, 1), Int(Self.notFlat) - 1)
-        flatLinks = .allocate(capacity: 1)
+        flatLinks = linkMemory.base.bindMemory(to: UInt32.self, capacity: 1)
         flatCounts = .allocate(capacity: 1)
-        vectors = .allocate(byteCount: 1, alignment: 64)
-        codes = .allocate(capacity: 1)
+        vectors = vectorMemory.base
+        codes = codeMemory.base.bindMemory(to: UInt8.self, capacity: 1)
         codeRanges = .allocate(capacity: 1)
         norms = .allocate(capacity: 1)
         hasVector = .allocate(capacity: 1)
@@ -62,14 +66,14 @@ final class WriterCache: @unchecked Sendable {
     }
 
     deinit {
-        vectors.deallocate()
-        codes.deallocate()
+        vectorMemory.release()
+        codeMemory.release()
         codeRanges.deallocate()
         norms.deallocate()
         hasVector.deallocate()
         nodes.deinitialize(count: capacity)
         nodes.deallocate()
-        flatLinks.deallocate()
+        linkMemory.release()
         flatCounts.deallocate()
     }
 
@@ -242,14 +246,16 @@ final class WriterCache: @unchecked Sendable {
         let affordable = max(byteBudget - nodeBytes, 0) / Self.bytesPerNode(dimension: dimension, flatWidth: flatWidth)
         let target = min(max(needed, capacity * 2, 1024), affordable)
         guard target >= needed, target - capacity >= max(capacity / 8, 1) else { return false }
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: target * dimension * 4, alignment: 64)
-        grown.copyMemory(from: vectors, byteCount: capacity * dimension * 4)
-        vectors.deallocate()
-        vectors = grown
-        let grownCodes = UnsafeMutablePointer<UInt8>.allocate(capacity: target * dimension)
-        grownCodes.initialize(from: codes, count: capacity * dimension)
-        codes.deallocate()
-        codes = grownCodes
+        let grown = HugePageMemory(bytes: target * dimension * 4)
+        grown.base.copyMemory(from: vectors, byteCount: capacity * dimension * 4)
+        vectorMemory.release()
+        vectorMemory = grown
+        vectors = grown.base
+        let grownCodes = HugePageMemory(bytes: target * dimension)
+        grownCodes.base.copyMemory(from: codes, byteCount: capacity * dimension)
+        codeMemory.release()
+        codeMemory = grownCodes
+        codes = grownCodes.base.bindMemory(to: UInt8.self, capacity: target * dimension)
         let grownRanges = UnsafeMutablePointer<SIMD2<Float>>.allocate(capacity: target)
         grownRanges.initialize(from: codeRanges, count: capacity)
         (grownRanges + capacity).initialize(repeating: .zero, count: target - capacity)
@@ -270,10 +276,11 @@ final class WriterCache: @unchecked Sendable {
         (grownNodes + capacity).initialize(repeating: nil, count: target - capacity)
         nodes.deallocate()
         nodes = grownNodes
-        let grownLinks = UnsafeMutablePointer<UInt32>.allocate(capacity: target * flatWidth)
-        grownLinks.initialize(from: flatLinks, count: capacity * flatWidth)
-        flatLinks.deallocate()
-        flatLinks = grownLinks
+        let grownLinks = HugePageMemory(bytes: target * flatWidth * 4)
+        grownLinks.base.copyMemory(from: flatLinks, byteCount: capacity * flatWidth * 4)
+        linkMemory.release()
+        linkMemory = grownLinks
+        flatLinks = grownLinks.base.bindMemory(to: UInt32.self, capacity: target * flatWidth)
         let grownCounts = UnsafeMutablePointer<UInt16>.allocate(capacity: target)
         grownCounts.initialize(from: flatCounts, count: capacity)
         (grownCounts + capacity).initialize(repeating: Self.notFlat, count: target - capacity)
