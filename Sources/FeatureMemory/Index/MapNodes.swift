@@ -1,53 +1,35 @@
 /// Nodes read in place from the map of one transaction: vector records (raw ones without a copy)
 /// and graph records. In a read transaction the snapshot's location table remembers where each
 /// checked record lies, so later reads of the same snapshot, by any reader, skip the B-tree.
-struct MapNodes: StoredVectorSource {
-    /// Everything this source reads by, in one object: searches copy their source on calls (a
-    /// non-mutating method of a stored source), and a copy of 312 bytes of fields, with a retain for
-    /// each reference among them, was a tenth of an insert's search; a copy is now one reference.
-    private final class Fields {
-        let txn: Transaction
-        let tables: StoreTables
-        let dimension: Int
-        let metric: Metric
-        let codec: VectorCodec
-        let scratch: SearchScratch
-        let locations: SnapshotLocations?
-        let snapshot: UInt64
-
-        init(txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, codec: VectorCodec,
-             scratch: SearchScratch, locations: SnapshotLocations?) {
-            self.txn = txn
-            self.tables = tables
-            self.dimension = dimension
-            self.metric = metric
-            self.codec = codec
-            self.scratch = scratch
-            self.locations = locations
-            snapshot = UInt64(txn.snapshotID)
-        }
-    }
-
-    private let fields: Fields
-
-    var txn: Transaction { fields.txn }
-    var tables: StoreTables { fields.tables }
-    var dimension: Int { fields.dimension }
-    var metric: Metric { fields.metric }
-    var codec: VectorCodec { fields.codec }
+///
+/// A class, not a struct: searches copy their source on calls (a non-mutating method of a stored
+/// source), and a copy of these 312 bytes of fields, with a retain for each reference among them,
+/// was a tenth of an insert's search; a copy is now one reference.
+final class MapNodes: StoredVectorSource {
+    let txn: Transaction
+    let tables: StoreTables
+    let dimension: Int
+    let metric: Metric
+    let codec: VectorCodec
     /// Where damaged records met by a search are noted.
-    var scratch: SearchScratch { fields.scratch }
+    let scratch: SearchScratch
     /// Addresses of checked records in this snapshot; nil in write transactions (their own
     /// writes move pages).
-    var locations: SnapshotLocations? { fields.locations }
-    var snapshot: UInt64 { fields.snapshot }
+    let locations: SnapshotLocations?
+    let snapshot: UInt64
 
     init(
         txn: Transaction, tables: StoreTables, dimension: Int, metric: Metric, codec: VectorCodec,
         scratch: SearchScratch, locations: SnapshotLocations?
     ) {
-        fields = Fields(txn: txn, tables: tables, dimension: dimension, metric: metric, codec: codec,
-                        scratch: scratch, locations: txn.isReadOnly ? locations : nil)
+        self.txn = txn
+        self.tables = tables
+        self.dimension = dimension
+        self.metric = metric
+        self.codec = codec
+        self.scratch = scratch
+        self.locations = txn.isReadOnly ? locations : nil
+        snapshot = UInt64(txn.snapshotID)
     }
 
     static var isApproximate: Bool { false }

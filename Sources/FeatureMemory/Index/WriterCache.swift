@@ -21,10 +21,10 @@ final class WriterCache: @unchecked Sendable {
     let byteBudget: Int
 
     // raw buffers rather than arrays: no uniqueness or exclusivity checks in the insert loop
-    private var vectors: UnsafeMutableRawPointer
+    private var vectors: UnsafeMutableRawPointer { vectorMemory.base }
     /// 8-bit copies of the vectors (`fm_byte_encode`), which the searches of inserts rank by:
     /// a quarter of the bytes and integer arithmetic per distance
-    private var codes: UnsafeMutablePointer<UInt8>
+    private var codes: UnsafeMutablePointer<UInt8> { codeMemory.base.assumingMemoryBound(to: UInt8.self) }
     /// Per vector, the value code 0 stands for and the step between codes.
     private var codeRanges: UnsafeMutablePointer<SIMD2<Float>>
     private var norms: UnsafeMutablePointer<Float>
@@ -33,7 +33,7 @@ final class WriterCache: @unchecked Sendable {
     /// Each node's layer-0 out-links in place, `flatWidth` slots a node: what searches read most,
     /// without touching the decoded record's arrays, whose reference counts the parallel searches
     /// of a batch put contended for (a tenth of an import's time in atomic increments).
-    private var flatLinks: UnsafeMutablePointer<UInt32>
+    private var flatLinks: UnsafeMutablePointer<UInt32> { linkMemory.base.assumingMemoryBound(to: UInt32.self) }
     /// Per node, how many of its `flatLinks` slots hold links, or `notFlat` when its record is not
     /// cached or its list is longer than `flatWidth` (then it is read from the record).
     private var flatCounts: UnsafeMutablePointer<UInt16>
@@ -55,10 +55,9 @@ final class WriterCache: @unchecked Sendable {
         self.dimension = dimension
         self.byteBudget = byteBudget
         self.flatWidth = min(max(flatWidth, 1), Int(Self.notFlat) - 1)
-        flatLinks = linkMemory.base.bindMemory(to: UInt32.self, capacity: 1)
         flatCounts = .allocate(capacity: 1)
-        vectors = vectorMemory.base
-        codes = codeMemory.base.bindMemory(to: UInt8.self, capacity: 1)
+        codeMemory.base.bindMemory(to: UInt8.self, capacity: 64)
+        linkMemory.base.bindMemory(to: UInt32.self, capacity: 16)
         codeRanges = .allocate(capacity: 1)
         norms = .allocate(capacity: 1)
         hasVector = .allocate(capacity: 1)
@@ -250,12 +249,11 @@ final class WriterCache: @unchecked Sendable {
         grown.base.copyMemory(from: vectors, byteCount: capacity * dimension * 4)
         vectorMemory.release()
         vectorMemory = grown
-        vectors = grown.base
         let grownCodes = HugePageMemory(bytes: target * dimension)
         grownCodes.base.copyMemory(from: codes, byteCount: capacity * dimension)
+        grownCodes.base.bindMemory(to: UInt8.self, capacity: target * dimension)
         codeMemory.release()
         codeMemory = grownCodes
-        codes = grownCodes.base.bindMemory(to: UInt8.self, capacity: target * dimension)
         let grownRanges = UnsafeMutablePointer<SIMD2<Float>>.allocate(capacity: target)
         grownRanges.initialize(from: codeRanges, count: capacity)
         (grownRanges + capacity).initialize(repeating: .zero, count: target - capacity)
@@ -278,9 +276,9 @@ final class WriterCache: @unchecked Sendable {
         nodes = grownNodes
         let grownLinks = HugePageMemory(bytes: target * flatWidth * 4)
         grownLinks.base.copyMemory(from: flatLinks, byteCount: capacity * flatWidth * 4)
+        grownLinks.base.bindMemory(to: UInt32.self, capacity: target * flatWidth)
         linkMemory.release()
         linkMemory = grownLinks
-        flatLinks = grownLinks.base.bindMemory(to: UInt32.self, capacity: target * flatWidth)
         let grownCounts = UnsafeMutablePointer<UInt16>.allocate(capacity: target)
         grownCounts.initialize(from: flatCounts, count: capacity)
         (grownCounts + capacity).initialize(repeating: Self.notFlat, count: target - capacity)

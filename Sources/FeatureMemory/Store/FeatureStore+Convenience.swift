@@ -85,7 +85,7 @@ extension FeatureStore {
     /// transactions) or an item is invalid (the write reports it).
     func linkPlans(for items: [VectorItem]) throws -> (plans: [(plan: BatchLinkPlan, stored: StoredForm)], snapshotID: Int)? {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
-        let forms = ParallelSlots<(stored: StoredForm, snapshotNode: UInt32?)?>(count: items.count, initial: nil)
+        let forms = ParallelSlots<(stored: StoredForm, snapshotNode: UInt32?, level: Int)?>(count: items.count, initial: nil)
         let pools = ParallelSlots<[[Candidate]]>(count: items.count, initial: [])
         let plans = ParallelSlots<BatchLinkPlan?>(count: items.count, initial: nil)
         let snapshots = ParallelSlots<Int>(count: 2 * workers, initial: -1)
@@ -103,8 +103,8 @@ extension FeatureStore {
                     while index < items.count {
                         let item = items[index]
                         guard let stored = try? codec.storedForm(of: item.vector, metric: metric) else { return }
-                        forms[index] = (stored, try txn.node(for: item.id))
                         let level = parameters.level(forKey: item.id, seed: seed)
+                        forms[index] = (stored, try txn.node(for: item.id), level)
                         let norm = item.vector.euclideanNorm
                         pools[index] = try item.vector.withUnsafeBytes { bytes in
                             guard let query = bytes.baseAddress else { return [] }
@@ -124,10 +124,9 @@ extension FeatureStore {
         if let error = failure.error { throw error }
         var plannedItems: [PlannedItem] = []
         plannedItems.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
+        for index in items.indices {
             guard let form = forms[index] else { return nil }
-            plannedItems.append(PlannedItem(values: form.stored.values, norm: form.stored.norm,
-                                            level: parameters.level(forKey: item.id, seed: seed), snapshotNode: form.snapshotNode))
+            plannedItems.append(PlannedItem(values: form.stored.values, norm: form.stored.norm, level: form.level, snapshotNode: form.snapshotNode))
         }
         // ... then, with every item's stored vector known, each item's pool and neighbours
         let planner = BatchLinkPlanner(items: plannedItems, dimension: writerCache.dimension, parameters: parameters, metric: metric)
