@@ -6,11 +6,13 @@
 #include <math.h>
 
 static int use_avx2_integer = 0;
+static int use_avx512_integer = 0;
 
 __attribute__((constructor)) static void fm_integer_init(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     use_avx2_integer = __builtin_cpu_supports("avx2") ? 1 : 0;
+    use_avx512_integer = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni") ? 1 : 0;
 #endif
 }
 
@@ -69,10 +71,32 @@ static int32_t integer_dot_avx2(const int16_t *q, const uint8_t *codes, size_t n
     for (; i < n; i++) total += (int32_t)q[i] * (int32_t)codes[i];
     return total;
 }
+
+// Thirty-two codes per fused multiply-add (vpdpwssd): half the instructions of the AVX2 loop.
+// Integer sums are exact in any order, so both kernels return the same value.
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static int32_t integer_dot_avx512(const int16_t *q, const uint8_t *codes, size_t n) {
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512i c0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(codes + i)));
+        __m512i c1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(codes + i + 32)));
+        acc0 = _mm512_dpwssd_epi32(acc0, c0, _mm512_loadu_si512((const void *)(q + i)));
+        acc1 = _mm512_dpwssd_epi32(acc1, c1, _mm512_loadu_si512((const void *)(q + i + 32)));
+    }
+    for (; i + 32 <= n; i += 32) {
+        __m512i c = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(codes + i)));
+        acc0 = _mm512_dpwssd_epi32(acc0, c, _mm512_loadu_si512((const void *)(q + i)));
+    }
+    int32_t total = _mm512_reduce_add_epi32(_mm512_add_epi32(acc0, acc1));
+    for (; i < n; i++) total += (int32_t)q[i] * (int32_t)codes[i];
+    return total;
+}
 #endif
 
 int32_t fm_integer_dot(const int16_t *query, const uint8_t *codes, size_t count) {
 #if defined(__x86_64__)
+    if (use_avx512_integer) return integer_dot_avx512(query, codes, count);
     if (use_avx2_integer) return integer_dot_avx2(query, codes, count);
 #endif
     return integer_dot_portable(query, codes, count);
