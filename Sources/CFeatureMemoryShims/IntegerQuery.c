@@ -102,6 +102,13 @@ int32_t fm_integer_dot(const int16_t *query, const uint8_t *codes, size_t count)
     return integer_dot_portable(query, codes, count);
 }
 
+int32_t fm_integer_dot_avx2(const int16_t *query, const uint8_t *codes, size_t count) {
+#if defined(__x86_64__)
+    if (use_avx2_integer) return integer_dot_avx2(query, codes, count);
+#endif
+    return integer_dot_portable(query, codes, count);
+}
+
 int32_t fm_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count) {
     return integer_dot_portable(query, codes, count);
 }

@@ -41,6 +41,24 @@ float fm_query_integers(const void *query, int16_t *out, size_t count);
 size_t fm_query_integers_largest_count(void);
 /// Σ query[i] · code[i] in integers (times the query's unit, the float `fm_byte_dot`).
 int32_t fm_integer_dot(const int16_t *query, const uint8_t *codes, size_t count);
+/// Bytes of 4-bit codes for `count` values: blocks of 64 values in 32 bytes (see NibbleCodes.c).
+size_t fm_nibble_bytes(size_t count);
+/// Writes `values` as 4-bit codes into `out` (`fm_nibble_bytes(count)` bytes): value ≈ low + step · code.
+/// Returns low; sets *step.
+float fm_nibble_encode(const void *values, uint8_t *out, size_t count, float *step);
+/// low + step · code for each of `count` 4-bit codes.
+void fm_nibble_decode(const uint8_t *codes, float low, float step, float *out, size_t count);
+/// Σ query[i] · code[i] over 4-bit codes, in floats (a dot product is low · Σ query + step · this).
+float fm_nibble_dot(const void *query, const uint8_t *codes, size_t count);
+/// Squared Euclidean distance between a float query and the decoded 4-bit codes.
+float fm_nibble_l2_squared(const void *query, const uint8_t *codes, float low, float step, size_t count);
+/// Σ query[i] · code[i] over 4-bit codes in integers. `query` holds `count` integers padded with
+/// zeros to a multiple of 64 (the kernels read whole blocks).
+int32_t fm_nibble_integer_dot(const int16_t *query, const uint8_t *codes, size_t count);
+/// `fm_nibble_integer_dot` on the portable code, and on AVX2 even where AVX-512 is used (the
+/// portable code without AVX2), for tests.
+int32_t fm_nibble_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count);
+int32_t fm_nibble_integer_dot_avx2(const int16_t *query, const uint8_t *codes, size_t count);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 
@@ -64,6 +82,8 @@ float fm_half_l2_squared_portable(const void *query, const uint16_t *values, flo
 float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count);
 float fm_byte_l2_squared_portable(const void *query, const uint8_t *codes, float low, float step, size_t count);
 int32_t fm_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count);
+/// `fm_integer_dot` on AVX2 even where AVX-512 is used (the portable code without AVX2), for tests.
+int32_t fm_integer_dot_avx2(const int16_t *query, const uint8_t *codes, size_t count);
 
 /// Backs `length` bytes of writable anonymous memory from `start` (page aligned) with pages now,
 /// leaving their contents as they are; returns 1 when the kernel did it in one call.

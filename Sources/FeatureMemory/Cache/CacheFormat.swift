@@ -1,10 +1,32 @@
-/// How the node cache keeps vectors: float16 (half the bytes of float32) or 8-bit codes (a
-/// quarter), both ranking candidates only; results are re-ranked by the stored vectors.
+/// How the node cache keeps vectors: float16 (half the bytes of float32), 8-bit codes (a quarter)
+/// or 4-bit codes (an eighth), all ranking candidates only; results are re-ranked by the stored
+/// vectors.
 public enum CacheFormat: String, Sendable, CaseIterable, Codable {
     /// float16 values: half the bytes of float32.
     case half
     /// 8-bit codes: a quarter of the bytes of float32 (the default).
     case bytes
+    /// 4-bit codes: an eighth of the bytes of float32, in blocks of 64 values.
+    case nibbles
 
-    var bytesPerValue: Int { self == .half ? 2 : 1 }
+    /// Bytes one vector of `dimension` values takes in this format.
+    func vectorBytes(dimension: Int) -> Int {
+        switch self {
+        case .half: 2 * dimension
+        case .bytes: dimension
+        case .nibbles: (dimension + 63) / 64 * 32
+        }
+    }
+
+    /// Whether entries are codes compared with the query's integer form (`IntegerQuery`).
+    var isIntegerCoded: Bool { self != .half }
+
+    /// The format's number in a saved cache image.
+    var imageCode: UInt32 {
+        switch self {
+        case .half: 0
+        case .bytes: 1
+        case .nibbles: 2
+        }
+    }
 }

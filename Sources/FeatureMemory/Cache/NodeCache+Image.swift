@@ -25,7 +25,7 @@ extension NodeCache {
             count += 1
         }
         bytes.withUnsafeMutableBytes { header in
-            let fields: [UInt32] = [Self.imageMagic, 1, UInt32(dimension), UInt32(maximumLinks), UInt32(stride), format == .bytes ? 1 : 0, count, 0]
+            let fields: [UInt32] = [Self.imageMagic, 1, UInt32(dimension), UInt32(maximumLinks), UInt32(stride), format.imageCode, count, 0]
             for (index, field) in fields.enumerated() { header.storeBytes(of: field.littleEndian, toByteOffset: 4 * index, as: UInt32.self) }
             header.storeBytes(of: snapshot.littleEndian, toByteOffset: 32, as: UInt64.self)
         }
@@ -40,7 +40,7 @@ extension NodeCache {
         func field(_ index: Int) -> UInt32 { UInt32(littleEndian: image.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)) }
         let saved = UInt64(littleEndian: image.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
         guard field(0) == Self.imageMagic, field(1) == 1, field(2) == UInt32(dimension), field(3) == UInt32(maximumLinks),
-              field(4) == UInt32(stride), field(5) == (format == .bytes ? 1 : 0), saved == snapshot,
+              field(4) == UInt32(stride), field(5) == format.imageCode, saved == snapshot,
               image.count >= Self.imageHeaderSize + Int(field(6)) * stride
         else { return 0 }
         lock.lock()

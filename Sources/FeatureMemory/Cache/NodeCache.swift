@@ -89,7 +89,7 @@ final class NodeCache: @unchecked Sendable {
         self.maximumLinks = maximumLinks
         vectorOffset = NodeSlot.vectorOffset(maximumLinks: maximumLinks)
         self.format = format
-        stride = (vectorOffset + format.bytesPerValue * dimension + 63) & ~63
+        stride = (vectorOffset + format.vectorBytes(dimension: dimension) + 63) & ~63
         capacity = max(budgetBytes / stride, 0)
         self.budgetBytes = budgetBytes
         // address space only: pages are touched as slots fill, and given back when the target shrinks
@@ -292,6 +292,10 @@ final class NodeCache: @unchecked Sendable {
             case .bytes:
                 var step: Float = 0
                 entry.low = fm_byte_encode(vector, (entry.base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
+                entry.scale = step
+            case .nibbles:
+                var step: Float = 0
+                entry.low = fm_nibble_encode(vector, (entry.base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
                 entry.scale = step
             }
             entry.epoch.pointee = epoch

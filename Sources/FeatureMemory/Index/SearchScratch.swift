@@ -24,7 +24,8 @@ final class SearchScratch {
 
     /// Floats per vector slot.
     let dimension: Int
-    /// The current query as 16-bit integers (`IntegerQuery`), for distances to 8-bit copies.
+    /// The current query as 16-bit integers (`IntegerQuery`), for distances to 8-bit and 4-bit
+    /// copies; zeros past `dimension` to the next multiple of 64.
     let queryIntegers: UnsafeMutablePointer<Int16>
     /// One node's vector in 8 bits, for the writer's distances to nodes its cache lacks.
     let nodeCodes: UnsafeMutablePointer<UInt8>
@@ -35,7 +36,10 @@ final class SearchScratch {
         self.dimension = dimension
         slotCapacity = 64
         slots = .allocate(byteCount: slotCapacity * dimension * 4, alignment: 64)
-        queryIntegers = .allocate(capacity: max(dimension, 1))
+        // padded with zeros to whole 64-value blocks, which the 4-bit kernels read
+        let paddedDimension = max((dimension + 63) / 64 * 64, 64)
+        queryIntegers = .allocate(capacity: paddedDimension)
+        queryIntegers.initialize(repeating: 0, count: paddedDimension)
         nodeCodes = .allocate(capacity: max(dimension, 1))
     }
 

@@ -37,7 +37,13 @@ struct IntegerQuery {
     /// (vectors too long for their squares), for the caller to compute in floats.
     @inline(__always)
     func distance(norm queryNorm: Float, toCodes codes: UnsafePointer<UInt8>, low: Float, step: Float, vectorNorm: Float) -> Float? {
-        let dot = low * sum + step * unit * Float(fm_integer_dot(integers, codes, dimension))
+        distance(norm: queryNorm, integerDot: fm_integer_dot(integers, codes, dimension), low: low, step: step, vectorNorm: vectorNorm)
+    }
+
+    /// The same distance from `integerDot`, Σ qᵢ·codeᵢ already taken (by a kernel for another code width).
+    @inline(__always)
+    func distance(norm queryNorm: Float, integerDot: Int32, low: Float, step: Float, vectorNorm: Float) -> Float? {
+        let dot = low * sum + step * unit * Float(integerDot)
         switch metric {
         case .l2:
             // |q − x|² = |q|² + |x|² − 2 q·x, with the exact norms

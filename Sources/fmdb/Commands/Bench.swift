@@ -70,7 +70,7 @@ extension FMDB {
         @Option(help: "Node cache eviction policy: clock (default) or s3fifo.")
         var cachePolicy: CachePolicy = .clock
 
-        @Option(help: "How the node cache keeps vectors: bytes (8-bit, default) or half (float16).")
+        @Option(help: "How the node cache keeps vectors: bytes (8-bit, default), nibbles (4-bit) or half (float16).")
         var cacheFormat: CacheFormat = .bytes
 
         @Flag(help: "Turn off graph-aware prefetching.")

@@ -12,7 +12,7 @@ struct NodeCacheHalfCopyTests {
     /// tell: a query near the origin has one exact nearest distance, |query|², to every one of
     /// them, and much larger ones to the rest. A search through half-precision copies must find
     /// one of them, as searches without the cache and with 8-bit copies do.
-    @Test(arguments: [CacheFormat.half, .bytes])
+    @Test(arguments: CacheFormat.allCases)
     func aSearchNearTheOriginFindsVectorsBelowTwoToTheMinus113(format: CacheFormat) throws {
         var options = StoreOptions(
             dimension: 16, metric: .l2, hnsw: HNSWParameters(m: 8, efConstruction: 48), durability: .noSync,

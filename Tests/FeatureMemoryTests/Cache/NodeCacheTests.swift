@@ -11,11 +11,11 @@ struct NodeCacheTests {
 
     static let dimension = 24
 
-    func open(cacheBytes: Int, at url: URL? = nil) throws -> FeatureStore {
+    func open(cacheBytes: Int, at url: URL? = nil, format: CacheFormat = .bytes) throws -> FeatureStore {
         try FeatureStore(at: url ?? temporary.storeURL, options: StoreOptions(
             dimension: Self.dimension, metric: .l2, hnsw: HNSWParameters(m: 8, efConstruction: 64), durability: .noSync,
-            initialMapSize: 1 << 24, cacheBytes: cacheBytes, prefetch: PrefetchOptions(graph: false, warmStart: false, predictive: false),
-            resultCacheEntries: 0))
+            initialMapSize: 1 << 24, cacheBytes: cacheBytes, cacheFormat: format,
+            prefetch: PrefetchOptions(graph: false, warmStart: false, predictive: false), resultCacheEntries: 0))
     }
 
     func vectors(_ count: Int, seed: UInt64) -> [[Float]] {
@@ -23,11 +23,11 @@ struct NodeCacheTests {
         return (0..<count).map { _ in random.gaussianVector(Self.dimension) }
     }
 
-    /// The cache's 8-bit copies steer the walk, so a search through it may find other
-    /// candidates than one without it; what it returns must still be exact (each distance is the
-    /// stored vector's) and as good (recall against an exhaustive search within 0.02).
-    @Test(arguments: [64 << 10, 64 << 20])
-    func searchesThroughTheCacheAreExactAndAsGood(budget: Int) throws {
+    /// The cache's 8-bit (or 4-bit, or float16) copies steer the walk, so a search through it may
+    /// find other candidates than one without it; what it returns must still be exact (each
+    /// distance is the stored vector's) and as good (recall against an exhaustive search within 0.02).
+    @Test(arguments: [64 << 10, 64 << 20], CacheFormat.allCases)
+    func searchesThroughTheCacheAreExactAndAsGood(budget: Int, format: CacheFormat) throws {
         let base = vectors(1500, seed: 1)
         do {
             let store = try open(cacheBytes: 0)
@@ -37,7 +37,7 @@ struct NodeCacheTests {
         let reference = try open(cacheBytes: 0)
         let truth = try queries.map { Set(try reference.exactNearest(to: $0, count: 10).map(\.id)) }
         let uncached = try queries.map { try reference.nearest(to: $0, count: 10, ef: 40) }
-        let cached = try open(cacheBytes: budget, at: temporary.storeURL)
+        let cached = try open(cacheBytes: budget, at: temporary.storeURL, format: format)
         func recall(_ answers: [[SearchResult]]) -> Double {
             Double(zip(answers, truth).map { answer, best in answer.filter { best.contains($0.id) }.count }.reduce(0, +)) / Double(10 * queries.count)
         }

@@ -25,14 +25,14 @@ struct IntegerQueryTests {
                 for offset in [0, 1, 3, 7] {
                     var bytes = [UInt8](repeating: 0, count: n + 8)
                     for i in 0..<n { bytes[offset + i] = codes[i] }
-                    let (fast, portable) = q.withUnsafeBufferPointer { qp in
+                    let results = q.withUnsafeBufferPointer { qp in
                         bytes.withUnsafeBufferPointer { bp in
                             let b = bp.baseAddress! + offset
-                            return (fm_integer_dot(qp.baseAddress, b, n), fm_integer_dot_portable(qp.baseAddress, b, n))
+                            return [fm_integer_dot, fm_integer_dot_avx2, fm_integer_dot_portable].map { Int64($0(qp.baseAddress, b, n)) }
                         }
                     }
-                    if Int64(fast) != exact || Int64(portable) != exact {
-                        failures.append("n \(n) case \(index) offset \(offset): \(fast) / \(portable) vs \(exact)")
+                    if results.contains(where: { $0 != exact }) {
+                        failures.append("n \(n) case \(index) offset \(offset): \(results) vs \(exact)")
                     }
                 }
             }
