@@ -59,6 +59,38 @@ int32_t fm_nibble_integer_dot(const int16_t *query, const uint8_t *codes, size_t
 /// portable code without AVX2), for tests.
 int32_t fm_nibble_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count);
 int32_t fm_nibble_integer_dot_avx2(const int16_t *query, const uint8_t *codes, size_t count);
+/// A search candidate: a node and its distance from the query.
+typedef struct { float distance; uint32_t node; } fm_candidate;
+/// The beam search's working memory (one per searching thread; see CachedBeamSearch.c).
+typedef struct fm_beam_scratch fm_beam_scratch;
+fm_beam_scratch *fm_beam_scratch_create(void);
+/// Turns the cached beam search on or off for the whole process (on by default; tests compare
+/// it with the Swift search).
+void fm_beam_set_enabled(int enabled);
+int fm_beam_is_enabled(void);
+void fm_beam_scratch_destroy(fm_beam_scratch *scratch);
+enum { FM_BEAM_BYTES = 1, FM_BEAM_NIBBLES = 2 };
+enum { FM_BEAM_L2 = 0, FM_BEAM_COSINE = 1, FM_BEAM_INNER_PRODUCT = 2 };
+/// What the cached beam search reads: the node cache's arena and index (NodeCacheView), the
+/// snapshot, the search's epoch and the query's integer form (IntegerQuery).
+typedef struct {
+    uint8_t *arena;
+    size_t stride, vector_offset, maximum_links;
+    const void *const *index_slot;
+    uint64_t *shared;
+    size_t used_counter_base;
+    uint64_t snapshot;
+    uint32_t epoch, format, metric;
+    const int16_t *query_integers;
+    float unit, sum, query_norm;
+    size_t dimension;
+} fm_beam_view;
+/// The `ef` nearest nodes found from `entries` in layer 0 through the node cache, nearest first,
+/// in `out` (room for min(ef, node_bound)); their count, or -1 when a node it reaches is not in the cache as the
+/// snapshot holds it (or memory ran out): the caller searches another way then.
+long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *scratch, size_t node_bound,
+                           const fm_candidate *entries, size_t entry_count, size_t ef,
+                           fm_candidate *out, size_t *visited_count, size_t *lookups);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 

@@ -9,15 +9,15 @@ struct CachedNodes: NodeSource {
     let map: MapNodes
     let cache: NodeCache
     /// The cache's read side as plain values: lookups in the search loop do no reference counting.
-    private let view: NodeCacheView
+    let view: NodeCacheView
     /// Whether a node read on a miss queues its neighbours in `scratch.pendingPrefetch` (graph-aware prefetching).
     let collectsGraphPrefetch: Bool
-    private let dimension: Int
-    private let metric: Metric
-    private var epoch: UInt32 = 0
+    let dimension: Int
+    let metric: Metric
+    private(set) var epoch: UInt32 = 0
     /// The current query's integer form and sum (no integer form for half entries, or for
     /// dimensions too large for int32 sums: 8-bit entries are compared in floats then).
-    private var query: IntegerQuery
+    private(set) var query: IntegerQuery
     // counted here and added to the cache's totals once per search
     private var lookups = 0
     private var hits = 0
@@ -43,6 +43,12 @@ struct CachedNodes: NodeSource {
         epoch = cache.nextEpoch()
         self.query = IntegerQuery(query, into: map.scratch.queryIntegers, dimension: dimension, metric: metric,
                                   integral: view.format.isIntegerCoded)
+    }
+
+    /// Counts `count` layer-0 lookups that all hit (made by the C beam search).
+    mutating func countHits(_ count: Int) {
+        lookups &+= count
+        hits &+= count
     }
 
     mutating func endSearch() {

@@ -96,6 +96,10 @@ struct HNSWSearch<Source: NodeSource> {
         _ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int, layer: Int,
         accept: ((UInt32) -> Bool)? = nil
     ) throws -> [Candidate] {
+        if layer == 0, accept == nil, let fast = source.searchLayerZero(query, norm: norm, entries: entries, ef: ef) {
+            scratch.visitedNodes &+= fast.visited
+            return fast.found
+        }
         // The working state moves out of the shared scratch object for the loop: local values
         // need no exclusivity checks, and swapping back keeps their buffers for the next search.
         var visited = VisitedSet(), candidates = CandidateHeap(nearestFirst: true)

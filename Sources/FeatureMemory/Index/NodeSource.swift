@@ -50,6 +50,11 @@ protocol NodeSource {
 
     /// Starts loading what finding `node`'s entry reads (an index), ahead of `prefetch`.
     func prefetchLookup(_ node: UInt32)
+
+    /// The layer-0 beam search done by the source itself when it can do it faster: the `ef`
+    /// nearest nodes found from `entries`, nearest first, and how many nodes it visited; nil
+    /// when it cannot (the caller's search runs then).
+    mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)?
 }
 
 extension NodeSource {
@@ -57,6 +62,7 @@ extension NodeSource {
     mutating func endSearch() {}
     func prefetchExact(_ node: UInt32) { prefetch(node) }
     func prefetchLookup(_ node: UInt32) {}
+    mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? { nil }
 }
 
 /// A source whose exact distances come from stored vectors: the distance is computed, and a

@@ -1,3 +1,5 @@
+internal import CFeatureMemoryShims
+
 /// Per-search working memory, reused across searches through a pool so the search loop allocates
 /// nothing: the visited stamps, the two heaps, a link buffer, and vector slots for neighbour selection.
 final class SearchScratch {
@@ -21,6 +23,10 @@ final class SearchScratch {
     /// Distances computed by graph searches since `ReadTransaction.nearest` zeroed it (the nodes
     /// one search visited), for the search metrics.
     var visitedNodes = 0
+    /// The C beam search's working memory (`CachedNodes.searchLayerZero`), made on first use.
+    private(set) var beam: OpaquePointer?
+    /// Searches left before the C beam search is tried again after one met an uncached node.
+    var beamBackoff = 0
 
     /// Floats per vector slot.
     let dimension: Int
@@ -43,7 +49,14 @@ final class SearchScratch {
         nodeCodes = .allocate(capacity: max(dimension, 1))
     }
 
+    /// The C beam search's working memory, made on first use; nil when memory ran out.
+    func beamScratch() -> OpaquePointer? {
+        if beam == nil { beam = fm_beam_scratch_create() }
+        return beam
+    }
+
     deinit {
+        fm_beam_scratch_destroy(beam)
         slots.deallocate()
         queryIntegers.deallocate()
         nodeCodes.deallocate()

@@ -1,0 +1,261 @@
+// The layer-0 beam search of a store whose node cache holds every node the search reaches: the
+// loop hnswlib runs, over the cache's slots, with the cache's lock-free read protocol. In Swift
+// the same loop spent about three quarters of each lookup on bookkeeping (reference counts,
+// uniqueness and bounds checks, optional unwrapping) rather than on the distance; the Swift
+// search (HNSWSearch) remains for every other source and takes over whenever this one meets a
+// node the cache lacks.
+#include "FeatureMemoryShims.h"
+#include <stdlib.h>
+#include <string.h>
+#pragma STDC FP_CONTRACT OFF
+
+// slot layout: see NodeSlot.swift (the one place that names these offsets in Swift)
+enum { SLOT_NODE = 4, SLOT_LOADED_AT = 8, SLOT_CHANGED_AT = 16, SLOT_NORM = 32, SLOT_LINK_COUNT = 36,
+       SLOT_FREQUENCY = 38, SLOT_ORIGIN = 39, SLOT_SCALE = 40, SLOT_EPOCH = 44, SLOT_LOW = 48, SLOT_LINKS = 56 };
+
+struct fm_beam_scratch {
+    uint64_t *words;
+    size_t word_capacity;
+    uint32_t *touched;
+    size_t touched_count;
+    fm_candidate *candidates;
+    size_t candidate_capacity;
+    fm_candidate *results;
+    size_t result_capacity;
+    uint32_t *links;
+    size_t link_capacity;
+};
+
+static int beam_enabled = 1;
+
+void fm_beam_set_enabled(int enabled) { __atomic_store_n(&beam_enabled, enabled, __ATOMIC_RELAXED); }
+
+int fm_beam_is_enabled(void) { return __atomic_load_n(&beam_enabled, __ATOMIC_RELAXED); }
+
+fm_beam_scratch *fm_beam_scratch_create(void) { return calloc(1, sizeof(fm_beam_scratch)); }
+
+void fm_beam_scratch_destroy(fm_beam_scratch *scratch) {
+    if (!scratch) return;
+    free(scratch->words);
+    free(scratch->touched);
+    free(scratch->candidates);
+    free(scratch->results);
+    free(scratch->links);
+    free(scratch);
+}
+
+/// Grows `*buffer` to hold `needed` elements of `size` bytes; 0 when memory ran out.
+static int reserve(void **buffer, size_t *capacity, size_t needed, size_t size) {
+    if (*capacity >= needed) return 1;
+    size_t grown = *capacity * 2 > needed ? *capacity * 2 : needed;
+    void *fresh = realloc(*buffer, grown * size);
+    if (!fresh) return 0;
+    *buffer = fresh;
+    *capacity = grown;
+    return 1;
+}
+
+static inline int before(fm_candidate a, fm_candidate b) {
+    return a.distance < b.distance || (a.distance == b.distance && a.node < b.node);
+}
+
+// candidates: nearest on top; results: farthest on top
+static inline void push(fm_candidate *heap, size_t *count, fm_candidate c, int nearest_first) {
+    size_t child = (*count)++;
+    while (child > 0) {
+        size_t parent = (child - 1) / 2;
+        int above = nearest_first ? before(c, heap[parent]) : before(heap[parent], c);
+        if (!above) break;
+        heap[child] = heap[parent];
+        child = parent;
+    }
+    heap[child] = c;
+}
+
+static inline fm_candidate pop(fm_candidate *heap, size_t *count, int nearest_first) {
+    fm_candidate top = heap[0], last = heap[--(*count)];
+    size_t n = *count, parent = 0;
+    while (1) {
+        size_t left = 2 * parent + 1;
+        if (left >= n) break;
+        size_t best = left;
+        if (left + 1 < n) {
+            int right_above = nearest_first ? before(heap[left + 1], heap[left]) : before(heap[left], heap[left + 1]);
+            if (right_above) best = left + 1;
+        }
+        int child_above = nearest_first ? before(heap[best], last) : before(last, heap[best]);
+        if (!child_above) break;
+        heap[parent] = heap[best];
+        parent = best;
+    }
+    if (n > 0) heap[parent] = last;
+    return top;
+}
+
+static inline uint8_t *slot_of(const fm_beam_view *view, uint32_t node) {
+    const uint8_t *block = fm_load_pointer(view->index_slot);
+    if ((uint64_t)node >= *(const uint64_t *)block) return NULL;
+    uint32_t slot_plus_one = fm_load_u32_relaxed((const uint32_t *)(block + 8) + node);
+    if (slot_plus_one == 0) return NULL;
+    return view->arena + (size_t)(slot_plus_one - 1) * view->stride;
+}
+
+static inline void prefetch_lookup(const fm_beam_view *view, uint32_t node) {
+    const uint8_t *block = fm_load_pointer(view->index_slot);
+    if ((uint64_t)node < *(const uint64_t *)block) fm_prefetch_line((const uint32_t *)(block + 8) + node);
+}
+
+static inline void prefetch_slot(const fm_beam_view *view, uint32_t node) {
+    uint8_t *slot = slot_of(view, node);
+    if (!slot) return;
+    fm_prefetch_line(slot);
+    fm_prefetch_range(slot + view->vector_offset, view->stride - view->vector_offset);
+}
+
+/// The slot's sequence number when it holds `node` as the snapshot does (NodeCacheView.sequence);
+/// 1 (odd: never a valid number) otherwise.
+static inline uint32_t open_entry(const fm_beam_view *view, uint8_t *slot, uint32_t node) {
+    uint32_t sequence = fm_load_u32_acquire((const uint32_t *)slot);
+    if (sequence & 1) return 1;
+    if (fm_load_u32_relaxed((const uint32_t *)(slot + SLOT_NODE)) != node) return 1;
+    uint64_t loaded = fm_load_u64_relaxed((const uint64_t *)(slot + SLOT_LOADED_AT));
+    uint64_t bound = loaded < view->snapshot ? loaded : view->snapshot;
+    if (fm_load_u64_acquire((const uint64_t *)(slot + SLOT_CHANGED_AT)) > bound) return 1;
+    if (fm_load_u64_relaxed(view->shared) > bound) return 1;
+    return sequence;
+}
+
+static inline int unchanged(const uint8_t *slot, uint32_t sequence) {
+    fm_fence_acquire();
+    return fm_load_u32_relaxed((const uint32_t *)slot) == sequence;
+}
+
+/// NodeCacheView.noteUse: one use per search for eviction, and the prefetcher's credit.
+static inline void note_use(const fm_beam_view *view, uint8_t *slot) {
+    uint32_t *epoch = (uint32_t *)(slot + SLOT_EPOCH);
+    uint8_t *origin = slot + SLOT_ORIGIN;
+    if (fm_load_u32_relaxed(epoch) == view->epoch && fm_load_u8_relaxed(origin) == 0) return;
+    if (view->epoch != 0 && fm_load_u32_relaxed(epoch) != view->epoch) {
+        fm_store_u32_relaxed(epoch, view->epoch);
+        uint8_t *frequency = slot + SLOT_FREQUENCY;
+        uint8_t count = fm_load_u8_relaxed(frequency);
+        if (count < 3) fm_store_u8_relaxed(frequency, count + 1);
+    }
+    if (fm_load_u8_relaxed(origin) != 0) {
+        uint8_t was = fm_exchange_u8(origin, 0);
+        if (was != 0) fm_add_u64(view->shared + view->used_counter_base + was - 1, 1);
+    }
+}
+
+/// The distance from the query to the slot's codes (IntegerQuery.distance); NAN when an l2
+/// distance overflows, for the Swift search to compute in floats.
+static inline float code_distance(const fm_beam_view *view, const uint8_t *slot) {
+    const uint8_t *codes = slot + view->vector_offset;
+    int32_t integer = view->format == FM_BEAM_NIBBLES ? fm_nibble_integer_dot(view->query_integers, codes, view->dimension)
+                                                      : fm_integer_dot(view->query_integers, codes, view->dimension);
+    float low, step, norm;
+    memcpy(&low, slot + SLOT_LOW, 4);
+    memcpy(&step, slot + SLOT_SCALE, 4);
+    memcpy(&norm, slot + SLOT_NORM, 4);
+    float dot = low * view->sum + step * view->unit * (float)integer;
+    switch (view->metric) {
+    case FM_BEAM_L2: {
+        float d = view->query_norm * view->query_norm + norm * norm - 2 * dot;
+        return (d - d == 0) ? d : __builtin_nanf("");
+    }
+    case FM_BEAM_INNER_PRODUCT: return 1 - dot;
+    default: return 1 - dot / (view->query_norm * norm);
+    }
+}
+
+long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t node_bound,
+                           const fm_candidate *entries, size_t entry_count, size_t ef,
+                           fm_candidate *out, size_t *visited_count, size_t *lookups) {
+    const size_t ahead = 2;
+    // no search holds more results than the store has nodes: a huge ef (a caller asking for
+    // every result) explores the same nodes with the smaller bound, and memory stays bounded
+    if (ef > node_bound) ef = node_bound;
+    if (ef == 0) return -1;
+    size_t words_needed = (node_bound + 63) / 64;
+    if (s->touched_count * 8 < s->word_capacity) {
+        for (size_t i = 0; i < s->touched_count; i++) s->words[s->touched[i]] = 0;
+    } else if (s->words) {
+        memset(s->words, 0, s->word_capacity * sizeof(uint64_t));
+    }
+    s->touched_count = 0;
+    if (s->word_capacity < words_needed) {
+        size_t old = s->word_capacity;
+        if (!reserve((void **)&s->words, &s->word_capacity, words_needed, sizeof(uint64_t))) return -1;
+        memset(s->words + old, 0, (s->word_capacity - old) * sizeof(uint64_t));
+        size_t touched_capacity = 0;
+        free(s->touched);
+        s->touched = NULL;
+        if (!reserve((void **)&s->touched, &touched_capacity, s->word_capacity, sizeof(uint32_t))) return -1;
+    }
+    if (!reserve((void **)&s->results, &s->result_capacity, ef + 1, sizeof(fm_candidate))) return -1;
+    if (!reserve((void **)&s->links, &s->link_capacity, view->maximum_links, sizeof(uint32_t))) return -1;
+    if (!reserve((void **)&s->candidates, &s->candidate_capacity, entry_count + 64, sizeof(fm_candidate))) return -1;
+
+    uint64_t *words = s->words;
+    size_t candidate_count = 0, result_count = 0, visited = 0, looked = 0;
+    #define VISIT(node) ({ uint32_t n_ = (node); size_t w_ = n_ >> 6; uint64_t b_ = 1ull << (n_ & 63); int fresh_ = 0; \
+        if (w_ < s->word_capacity && !(words[w_] & b_)) { if (!words[w_]) s->touched[s->touched_count++] = (uint32_t)w_; \
+        words[w_] |= b_; fresh_ = 1; } fresh_; })
+    for (size_t i = 0; i < entry_count; i++) {
+        if (entries[i].node >= node_bound) return -1;
+        if (!VISIT(entries[i].node)) continue;
+        push(s->candidates, &candidate_count, entries[i], 1);
+        push(s->results, &result_count, entries[i], 0);
+    }
+    while (candidate_count > 0) {
+        fm_candidate nearest = pop(s->candidates, &candidate_count, 1);
+        if (result_count >= ef && before(s->results[0], nearest)) break;
+        uint8_t *slot = slot_of(view, nearest.node);
+        if (!slot) return -1;
+        uint32_t sequence = open_entry(view, slot, nearest.node);
+        if (sequence & 1) return -1;
+        size_t link_count = *(const uint16_t *)(slot + SLOT_LINK_COUNT);
+        if (link_count > view->maximum_links) link_count = view->maximum_links;
+        memcpy(s->links, slot + SLOT_LINKS, 4 * link_count);
+        if (!unchanged(slot, sequence)) return -1;
+        note_use(view, slot);
+        looked++;
+        uint32_t *links = s->links;
+        size_t count = 0;
+        for (size_t i = 0; i < link_count; i++) {
+            // a link past the last node is damage: the Swift search reads and reports it
+            if (links[i] >= node_bound) return -1;
+            if (VISIT(links[i])) links[count++] = links[i];
+        }
+        visited += count;
+        if (!reserve((void **)&s->candidates, &s->candidate_capacity, candidate_count + count, sizeof(fm_candidate))) return -1;
+        for (size_t i = 0; i < count && i < 2 * ahead; i++) prefetch_lookup(view, links[i]);
+        for (size_t i = 0; i < count && i < ahead; i++) prefetch_slot(view, links[i]);
+        for (size_t i = 0; i < count; i++) {
+            uint32_t neighbour = links[i];
+            if (i + 2 * ahead < count) prefetch_lookup(view, links[i + 2 * ahead]);
+            if (i + ahead < count) prefetch_slot(view, links[i + ahead]);
+            uint8_t *entry = slot_of(view, neighbour);
+            if (!entry) return -1;
+            uint32_t entry_sequence = open_entry(view, entry, neighbour);
+            if (entry_sequence & 1) return -1;
+            float d = code_distance(view, entry);
+            if (!unchanged(entry, entry_sequence) || d != d) return -1;
+            note_use(view, entry);
+            looked++;
+            fm_candidate candidate = { d, neighbour };
+            if (result_count < ef || before(candidate, s->results[0])) {
+                push(s->candidates, &candidate_count, candidate, 1);
+                push(s->results, &result_count, candidate, 0);
+                if (result_count > ef) (void)pop(s->results, &result_count, 0);
+            }
+        }
+    }
+    #undef VISIT
+    // farthest first out of the heap, so filling from the back leaves `out` nearest first
+    size_t total = result_count;
+    for (size_t i = total; i > 0; i--) out[i - 1] = pop(s->results, &result_count, 0);
+    *visited_count = visited;
+    *lookups = looked;
+    return (long)total;
+}
