@@ -259,3 +259,25 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
     *lookups = looked;
     return (long)total;
 }
+
+long fm_beam_nearest_of(const fm_beam_view *view, const uint32_t *nodes, size_t count, fm_candidate *best) {
+    const size_t ahead = 2;
+    int improved = 0;
+    for (size_t i = 0; i < count && i < ahead; i++) prefetch_slot(view, nodes[i]);
+    for (size_t i = 0; i < count; i++) {
+        if (i + ahead < count) prefetch_slot(view, nodes[i + ahead]);
+        uint8_t *entry = slot_of(view, nodes[i]);
+        if (!entry) return -1;
+        uint32_t sequence = open_entry(view, entry, nodes[i]);
+        if (sequence & 1) return -1;
+        float d = code_distance(view, entry);
+        if (!unchanged(entry, sequence) || d != d) return -1;
+        note_use(view, entry);
+        fm_candidate candidate = { d, nodes[i] };
+        if (before(candidate, *best)) {
+            *best = candidate;
+            improved = 1;
+        }
+    }
+    return improved;
+}

@@ -16,13 +16,7 @@ extension CachedNodes {
             return nil
         }
         guard let beam = scratch.beamScratch(), let bound = try? map.nodeBound(), bound > 0 else { return nil }
-        var beamView = fm_beam_view(
-            arena: view.arena.assumingMemoryBound(to: UInt8.self), stride: view.stride, vector_offset: view.vectorOffset,
-            maximum_links: view.maximumLinks, index_slot: UnsafePointer(OpaquePointer(view.indexSlot)), shared: view.shared,
-            used_counter_base: NodeCache.usedCounterBase, snapshot: map.snapshot, epoch: epoch,
-            format: UInt32(view.format == .nibbles ? FM_BEAM_NIBBLES : FM_BEAM_BYTES), metric: UInt32(metric.storedCode),
-            query_integers: self.query.integers, unit: self.query.unit, sum: self.query.sum, query_norm: norm,
-            dimension: dimension)
+        var beamView = self.beamView(norm: norm, epoch: epoch)
         let starts = entries.map { fm_candidate(distance: $0.distance, node: $0.node) }
         var out = [fm_candidate](repeating: fm_candidate(), count: min(ef, bound))
         var visited = 0, looked = 0
@@ -35,5 +29,28 @@ extension CachedNodes {
         }
         countHits(looked)
         return (out.prefix(count).map { Candidate(distance: $0.distance, node: $0.node) }, visited)
+    }
+
+    /// A greedy step of the descent through the upper layers in C (`fm_beam_nearest_of`), with
+    /// the same conditions as `searchLayerZero`; upper-layer reads are not counted as lookups
+    /// and leave the entries' epochs alone, as the Swift step does.
+    mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? {
+        guard view.format.isIntegerCoded, self.query.isIntegral, fm_beam_is_enabled() != 0, map.scratch.beamBackoff == 0 else { return nil }
+        var beamView = self.beamView(norm: norm, epoch: 0)
+        var best = fm_candidate(distance: current.distance, node: current.node)
+        let improved = nodes.withUnsafeBufferPointer { fm_beam_nearest_of(&beamView, $0.baseAddress, $0.count, &best) }
+        guard improved >= 0 else { return nil }
+        return (Candidate(distance: best.distance, node: best.node), improved == 1)
+    }
+
+    /// The cache and the current query as the C searches read them.
+    private func beamView(norm: Float, epoch: UInt32) -> fm_beam_view {
+        fm_beam_view(
+            arena: view.arena.assumingMemoryBound(to: UInt8.self), stride: view.stride, vector_offset: view.vectorOffset,
+            maximum_links: view.maximumLinks, index_slot: UnsafePointer(OpaquePointer(view.indexSlot)), shared: view.shared,
+            used_counter_base: NodeCache.usedCounterBase, snapshot: map.snapshot, epoch: epoch,
+            format: UInt32(view.format == .nibbles ? FM_BEAM_NIBBLES : FM_BEAM_BYTES), metric: UInt32(metric.storedCode),
+            query_integers: self.query.integers, unit: self.query.unit, sum: self.query.sum, query_norm: norm,
+            dimension: dimension)
     }
 }

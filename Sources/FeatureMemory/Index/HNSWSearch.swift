@@ -78,6 +78,11 @@ struct HNSWSearch<Source: NodeSource> {
         while improved {
             improved = false
             guard try source.links(of: current.node, layer: layer, into: &links) else { break }
+            if let step = source.nearest(of: links, than: current, norm: norm) {
+                current = step.best
+                improved = step.improved
+                continue
+            }
             for neighbour in links {
                 guard let d = try source.distance(query, norm: norm, to: neighbour, layer: layer) else { continue }
                 let candidate = Candidate(distance: d, node: neighbour)

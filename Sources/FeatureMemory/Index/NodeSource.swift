@@ -55,6 +55,11 @@ protocol NodeSource {
     /// nearest nodes found from `entries`, nearest first, and how many nodes it visited; nil
     /// when it cannot (the caller's search runs then).
     mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)?
+
+    /// The nearer of `current` and the nearest of `nodes` in an upper layer, when the source can
+    /// tell faster than a distance per node (`improved` whether one of `nodes` was nearer); nil
+    /// when it cannot.
+    mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)?
 }
 
 extension NodeSource {
@@ -63,6 +68,7 @@ extension NodeSource {
     func prefetchExact(_ node: UInt32) { prefetch(node) }
     func prefetchLookup(_ node: UInt32) {}
     mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? { nil }
+    mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? { nil }
 }
 
 /// A source whose exact distances come from stored vectors: the distance is computed, and a

@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import FeatureMemory
 
-/// The C beam search over the node cache (`fm_beam_search_layer0`) is the Swift search on other
-/// instructions: with the whole store cached, every answer, distance and visit count must be
+/// The C searches over the node cache (`fm_beam_search_layer0`, and `fm_beam_nearest_of` for the
+/// descent through the upper layers) are the Swift search on other instructions: with the whole store cached, every answer, distance and visit count must be
 /// the same with it and without it, for every metric and code width.
 @Suite(.serialized)
 struct CachedBeamSearchTests {
