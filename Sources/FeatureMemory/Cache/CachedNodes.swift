@@ -167,6 +167,15 @@ struct CachedNodes: NodeSource {
     @inline(__always)
     func prefetchExact(_ node: UInt32) { map.prefetch(node) }
 
+    /// 3k (at least k + 16) for 8-bit codes and float16, 4k (at least k + 32) for 4-bit codes:
+    /// on MiniLM 2k already gave every ef's recall@10 of re-ranking all ef candidates with 8-bit
+    /// codes, and lost up to 0.0007 with 4-bit ones, which 3k did not.
+    func rerankCount(forResults k: Int) -> Int {
+        let (multiple, floor) = view.format == .nibbles ? (4, 32) : (3, 16)
+        let (product, overflow) = k.multipliedReportingOverflow(by: multiple)
+        return overflow ? Int.max : max(product, k.addingReportingOverflow(floor).overflow ? Int.max : k + floor)
+    }
+
     /// Copies `node`'s vector and layer-0 links, as this snapshot holds them, into the cache.
     func fill(_ node: UInt32, origin: CacheOrigin, epoch: UInt32 = 0) throws {
         let scratch = map.scratch

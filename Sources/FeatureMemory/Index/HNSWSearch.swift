@@ -25,9 +25,9 @@ struct HNSWSearch<Source: NodeSource> {
         }
         scratch.lastRegion = current.node
         var found = try searchLayer(query, norm: norm, entries: [current], ef: max(ef, k), layer: 0, accept: accept)
-        // the candidates were ranked by approximate distances; they are ranked again by their
-        // stored vectors, so results and their distances are exact
-        if Source.isApproximate { found = try exactlyRanked(found, query, norm: norm) }
+        // the candidates were ranked by approximate distances; the nearest of them are ranked
+        // again by their stored vectors, so results and their distances are exact
+        if Source.isApproximate { found = try exactlyRanked(Array(found.prefix(source.rerankCount(forResults: k))), query, norm: norm) }
         return Array(found.prefix(k))
     }
 

@@ -51,6 +51,11 @@ protocol NodeSource {
     /// Starts loading what finding `node`'s entry reads (an index), ahead of `prefetch`.
     func prefetchLookup(_ node: UInt32)
 
+    /// How many of a search's nearest candidates by approximate distance are ranked again by
+    /// their stored vectors, for `k` results (an approximate source's errors reorder only
+    /// neighbours at nearly equal distances).
+    func rerankCount(forResults k: Int) -> Int
+
     /// The layer-0 beam search done by the source itself when it can do it faster: the `ef`
     /// nearest nodes found from `entries`, nearest first, and how many nodes it visited; nil
     /// when it cannot (the caller's search runs then).
@@ -67,6 +72,7 @@ extension NodeSource {
     mutating func endSearch() {}
     func prefetchExact(_ node: UInt32) { prefetch(node) }
     func prefetchLookup(_ node: UInt32) {}
+    func rerankCount(forResults k: Int) -> Int { Int.max }
     mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? { nil }
     mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? { nil }
 }
