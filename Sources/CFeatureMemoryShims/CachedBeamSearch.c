@@ -171,7 +171,9 @@ static inline float code_distance(const fm_beam_view *view, const uint8_t *slot)
 long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t node_bound,
                            const fm_candidate *entries, size_t entry_count, size_t ef,
                            fm_candidate *out, size_t *visited_count, size_t *lookups) {
-    const size_t ahead = 2;
+    // three neighbours ahead: this loop is faster than the Swift one, whose best was two, so its
+    // requests need more lead (MiniLM ef 24: 1.08x over two, 10 rounds in alternating order)
+    const size_t ahead = 3;
     // no search holds more results than the store has nodes: a huge ef (a caller asking for
     // every result) explores the same nodes with the smaller bound, and memory stays bounded
     if (ef > node_bound) ef = node_bound;

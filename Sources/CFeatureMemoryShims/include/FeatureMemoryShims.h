@@ -37,6 +37,8 @@ float fm_sum(const void *values, size_t count);
 /// vector's products with 8-bit codes add up inside int32; returns the value one unit stands for
 /// (0 for a zero query, or when `count` exceeds `fm_query_integers_largest_count()`).
 float fm_query_integers(const void *query, int16_t *out, size_t count);
+/// `fm_query_integers` on the portable code (the AVX-512 one must return the same), for tests.
+float fm_query_integers_portable(const void *query, int16_t *out, size_t count);
 /// The largest `count` whose integer query keeps at least 11 bits (2,048 levels a side).
 size_t fm_query_integers_largest_count(void);
 /// Σ query[i] · code[i] in integers (times the query's unit, the float `fm_byte_dot`).

@@ -57,6 +57,29 @@ struct IntegerQueryTests {
         }
     }
 
+    /// The accelerated conversion is the portable one: the same unit and integers, ties included.
+    @Test func queryIntegersEqualThePortableOnes() {
+        var random = SeededGenerator(seed: 0x18)
+        for n in Self.lengths where n > 0 {
+            for kind in 0..<3 {
+                var query = (0..<n).map { _ in Float.random(in: -1...1, using: &random) }
+                // values that land exactly halfway between two integers, where rounding modes differ
+                if kind == 1, let largest = query.map(abs).max(), largest > 0 {
+                    let limit = Float(min(32767, Int(Int32.max) / (255 * n)))
+                    let unit = largest / limit
+                    query = query.enumerated().map { index, value in index == 0 ? value : (Float(Int(value / unit)) + 0.5) * unit }
+                }
+                if kind == 2 { query = query.map { $0 * 1e-30 } }
+                var fast = [Int16](repeating: 7, count: n), portable = [Int16](repeating: 9, count: n)
+                let (a, b) = query.withUnsafeBytes { q in
+                    (fast.withUnsafeMutableBufferPointer { fm_query_integers(q.baseAddress, $0.baseAddress, n) },
+                     portable.withUnsafeMutableBufferPointer { fm_query_integers_portable(q.baseAddress, $0.baseAddress, n) })
+                }
+                #expect(a == b && fast == portable, "n \(n) kind \(kind)")
+            }
+        }
+    }
+
     @Test func queriesWithoutAnIntegerFormSayZero() {
         var integers = [Int16](repeating: 7, count: 8)
         let zeros = [Float](repeating: 0, count: 8)
