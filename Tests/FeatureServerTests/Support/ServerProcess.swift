@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -17,6 +18,7 @@ final class ServerProcess {
     private let process: Process
     private let outputFile: URL
     private let errorFile: URL
+    private let exit: ExitTime
 
     /// How long a debug build on a busy two-core machine may take to start listening.
     static let startTimeout: Duration = .seconds(60)
@@ -39,7 +41,9 @@ final class ServerProcess {
 
     /// Starts `fmdb serve directory --port 0 arguments…` and waits for its listening line.
     init(directory: URL, arguments: [String] = []) async throws {
-        let (process, outputFile, errorFile) = try Self.launch(["serve", directory.path, "--port", "0"] + arguments)
+        let exit = ExitTime()
+        let (process, outputFile, errorFile) = try Self.launch(["serve", directory.path, "--port", "0"] + arguments, onExit: exit.record)
+        self.exit = exit
         self.process = process
         self.outputFile = outputFile
         self.errorFile = errorFile
@@ -75,6 +79,17 @@ final class ServerProcess {
     /// Whether the process is still running.
     var isRunning: Bool { process.isRunning }
 
+    /// When Foundation's reaper saw the process exit. A test task polling for the exit may resume
+    /// long after it when every test thread is busy: time a stop by this, not by that task.
+    var exitedAt: ContinuousClock.Instant? { exit.instant }
+
+    /// `exitedAt`, waiting up to 10 s for the termination handler (it may run just after the
+    /// process stopped counting as running).
+    func exitInstant() async throws -> ContinuousClock.Instant? {
+        for _ in 0..<1000 where exit.instant == nil { try await Task.sleep(for: .milliseconds(10)) }
+        return exit.instant
+    }
+
     /// Sends SIGTERM without waiting.
     func signalTerminate() { kill(process.processIdentifier, SIGTERM) }
 
@@ -108,7 +123,7 @@ final class ServerProcess {
 
     /// Starts `fmdb arguments…` with stdout and stderr in files: a pipe nobody reads could fill
     /// and stall the server, and a file holds every byte once the process has exited.
-    private static func launch(_ arguments: [String]) throws -> (Process, output: URL, error: URL) {
+    private static func launch(_ arguments: [String], onExit: (@Sendable () -> Void)? = nil) throws -> (Process, output: URL, error: URL) {
         let binary = try #require(binary, "fmdb is not built: run `swift build --build-tests` or set FMDB_BINARY")
         let process = Process()
         process.executableURL = binary
@@ -120,6 +135,7 @@ final class ServerProcess {
         process.standardOutput = handles[0]
         process.standardError = handles[1]
         process.standardInput = FileHandle.nullDevice
+        if let onExit { process.terminationHandler = { _ in onExit() } }
         try process.run()
         return (process, files[0], files[1])
     }
@@ -137,6 +153,20 @@ final class ServerProcess {
     private static func read(_ file: URL) -> String {
         (try? String(contentsOf: file, encoding: .utf8)) ?? ""
     }
+}
+
+/// The instant a process exited, recorded once from Foundation's termination handler.
+final class ExitTime: Sendable {
+    private let recorded = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Records now, the first time only.
+    @Sendable func record() {
+        let now = ContinuousClock.now
+        recorded.withLock { if $0 == nil { $0 = now } }
+    }
+
+    /// The recorded instant, if the process exited.
+    var instant: ContinuousClock.Instant? { recorded.withLock { $0 } }
 }
 
 /// A test fixture failure with its reason.
