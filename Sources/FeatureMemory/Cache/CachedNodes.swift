@@ -78,47 +78,24 @@ struct CachedNodes: NodeSource {
     @inline(__always)
     private func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, epoch: UInt32) -> Float? {
         let dimension = self.dimension, metric = self.metric, offset = view.vectorOffset, integerQuery = self.query, querySum = integerQuery.sum
-        if view.format == .nibbles {
+        if view.format.isIntegerCoded {
+            // 8- and 4-bit codes differ only in their kernels
+            let nibbles = view.format == .nibbles
             if integerQuery.isIntegral {
                 return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
                     let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                    let dot = fm_nibble_integer_dot(integerQuery.integers, codes, dimension)
+                    let dot = nibbles ? fm_nibble_integer_dot(integerQuery.integers, codes, dimension)
+                                      : fm_integer_dot(integerQuery.integers, codes, dimension)
                     return integerQuery.distance(norm: queryNorm, integerDot: dot, low: entry.low, step: entry.scale, vectorNorm: entry.norm)
-                        ?? fm_nibble_l2_squared(query, codes, entry.low, entry.scale, dimension)
+                        ?? (nibbles ? fm_nibble_l2_squared : fm_byte_l2_squared)(query, codes, entry.low, entry.scale, dimension)
                 }
             }
             return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
                 let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
                 let step = entry.scale, low = entry.low
-                switch metric {
-                case .l2:
-                    return fm_nibble_l2_squared(query, codes, low, step, dimension)
-                case .innerProduct:
-                    return 1 - (low * querySum + step * fm_nibble_dot(query, codes, dimension))
-                case .cosine:
-                    return 1 - (low * querySum + step * fm_nibble_dot(query, codes, dimension)) / (queryNorm * entry.norm)
-                }
-            }
-        }
-        if view.format == .bytes {
-            if integerQuery.isIntegral {
-                return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
-                    let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                    return integerQuery.distance(norm: queryNorm, toCodes: codes, low: entry.low, step: entry.scale, vectorNorm: entry.norm)
-                        ?? fm_byte_l2_squared(query, codes, entry.low, entry.scale, dimension)
-                }
-            }
-            return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
-                let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                let step = entry.scale, low = entry.low
-                switch metric {
-                case .l2:
-                    return fm_byte_l2_squared(query, codes, low, step, dimension)
-                case .innerProduct:
-                    return 1 - (low * querySum + step * fm_byte_dot(query, codes, dimension))
-                case .cosine:
-                    return 1 - (low * querySum + step * fm_byte_dot(query, codes, dimension)) / (queryNorm * entry.norm)
-                }
+                if metric == .l2 { return (nibbles ? fm_nibble_l2_squared : fm_byte_l2_squared)(query, codes, low, step, dimension) }
+                let dot = low * querySum + step * (nibbles ? fm_nibble_dot : fm_byte_dot)(query, codes, dimension)
+                return metric == .innerProduct ? 1 - dot : 1 - dot / (queryNorm * entry.norm)
             }
         }
         return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
