@@ -170,7 +170,7 @@ static inline float code_distance(const fm_beam_view *view, const uint8_t *slot)
 
 long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t node_bound,
                            const fm_candidate *entries, size_t entry_count, size_t ef,
-                           fm_candidate *out, size_t *visited_count, size_t *lookups) {
+                           const fm_candidate **found, size_t *visited_count, size_t *lookups) {
     // three neighbours ahead: this loop is faster than the Swift one, whose best was two, so its
     // requests need more lead (MiniLM ef 24: 1.08x over two, 10 rounds in alternating order)
     const size_t ahead = 3;
@@ -254,9 +254,12 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
         }
     }
     #undef VISIT
-    // farthest first out of the heap, so filling from the back leaves `out` nearest first
+    // farthest first out of the heap into the candidates' buffer (done with), filled from the back
+    // so that it is nearest first
     size_t total = result_count;
-    for (size_t i = total; i > 0; i--) out[i - 1] = pop(s->results, &result_count, 0);
+    if (!reserve((void **)&s->candidates, &s->candidate_capacity, total, sizeof(fm_candidate))) return -1;
+    for (size_t i = total; i > 0; i--) s->candidates[i - 1] = pop(s->results, &result_count, 0);
+    *found = s->candidates;
     *visited_count = visited;
     *lookups = looked;
     return (long)total;

@@ -175,14 +175,8 @@ float fm_half_l2_squared(const void *query, const uint16_t *values, float scale,
 // 8-bit copies: each vector's range [low, low + 255·step] in 256 levels, a quarter of the bytes
 // of float32. Distances are computed against the float32 query from the codes.
 float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step) {
-    float low = fm_float_at(values, 0), high = low;
-    for (size_t i = 1; i < count; i++) {
-        float v = fm_float_at(values, i);
-        if (v < low) low = v;
-        if (v > high) high = v;
-    }
-    float width = high - low;
-    float s = width > 0 ? width / 255.0f : 1.0f;
+    float low;
+    float s = fm_code_step(values, count, 255.0f, &low);
     float inverse = 1.0f / s;
     for (size_t i = 0; i < count; i++) {
         float level = (fm_float_at(values, i) - low) * inverse + 0.5f;

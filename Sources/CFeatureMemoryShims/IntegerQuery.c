@@ -12,58 +12,47 @@ __attribute__((constructor)) static void fm_integer_init(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     use_avx2_integer = __builtin_cpu_supports("avx2") ? 1 : 0;
-    use_avx512_integer = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni") ? 1 : 0;
+    use_avx512_integer = fm_cpu_has_avx512_vnni();
 #endif
 }
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-// The same integers as the portable loop: the division is IEEE in both, the rounding is to
-// nearest even in both (rintf under the default mode, roundscale's nearest), and the clamp is exact.
-__attribute__((target("avx512f,avx512bw")))
-static float query_integers_avx512(const void *query, int16_t *out, size_t count) {
+// The AVX-512 parts give the same numbers as the scalar ones: the division is IEEE in both, the
+// rounding to nearest even in both (rintf under the default mode, roundscale's nearest), the
+// clamp exact. Each handles whole runs of 16 values and returns where the scalar code goes on.
+__attribute__((target("avx512f")))
+static size_t largest_magnitude_avx512(const void *query, size_t count, float *largest) {
     const unsigned char *bytes = query;
-    __m512 largest16 = _mm512_setzero_ps();
+    __m512 lanes = _mm512_setzero_ps();
     size_t i = 0;
-    for (; i + 16 <= count; i += 16) largest16 = _mm512_max_ps(largest16, _mm512_abs_ps(_mm512_loadu_ps(bytes + 4 * i)));
-    float largest = _mm512_reduce_max_ps(largest16);
-    for (; i < count; i++) {
-        float m = fabsf(fm_float_at(query, i));
-        if (m > largest) largest = m;
-    }
-    double limit = count > 0 ? floor(2147483647.0 / (255.0 * (double)count)) : 32767.0;
-    if (limit > 32767.0) limit = 32767.0;
-    if (!(largest > 0) || limit < 2048) {
-        for (size_t j = 0; j < count; j++) out[j] = 0;
-        return 0;
-    }
-    float scale = largest / (float)limit;
-    const __m512 scales = _mm512_set1_ps(scale), high = _mm512_set1_ps((float)limit), low = _mm512_set1_ps(-(float)limit);
-    for (i = 0; i + 16 <= count; i += 16) {
+    for (; i + 16 <= count; i += 16) lanes = _mm512_max_ps(lanes, _mm512_abs_ps(_mm512_loadu_ps(bytes + 4 * i)));
+    *largest = _mm512_reduce_max_ps(lanes);
+    return i;
+}
+
+__attribute__((target("avx512f")))
+static size_t convert_avx512(const void *query, int16_t *out, size_t count, float scale, float limit) {
+    const unsigned char *bytes = query;
+    const __m512 scales = _mm512_set1_ps(scale), high = _mm512_set1_ps(limit), low = _mm512_set1_ps(-limit);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
         __m512 v = _mm512_roundscale_ps(_mm512_div_ps(_mm512_loadu_ps(bytes + 4 * i), scales), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         v = _mm512_max_ps(_mm512_min_ps(v, high), low);
         _mm256_storeu_si256((__m256i *)(out + i), _mm512_cvtepi32_epi16(_mm512_cvtps_epi32(v)));
     }
-    for (; i < count; i++) {
-        float v = rintf(fm_float_at(query, i) / scale);
-        if (v > (float)limit) v = (float)limit;
-        if (v < -(float)limit) v = -(float)limit;
-        out[i] = (int16_t)v;
-    }
-    return scale;
+    return i;
 }
 #endif
 
-float fm_query_integers(const void *query, int16_t *out, size_t count) {
-#if defined(__x86_64__)
-    if (use_avx512_integer) return query_integers_avx512(query, out, count);
-#endif
-    return fm_query_integers_portable(query, out, count);
-}
-
-float fm_query_integers_portable(const void *query, int16_t *out, size_t count) {
+/// `fm_query_integers`, with its AVX-512 parts when `wide`.
+static float query_integers(const void *query, int16_t *out, size_t count, int wide) {
     float largest = 0;
-    for (size_t i = 0; i < count; i++) {
+    size_t i = 0;
+#if defined(__x86_64__)
+    if (wide) i = largest_magnitude_avx512(query, count, &largest);
+#endif
+    for (; i < count; i++) {
         float m = fabsf(fm_float_at(query, i));
         if (m > largest) largest = m;
     }
@@ -71,17 +60,29 @@ float fm_query_integers_portable(const void *query, int16_t *out, size_t count) 
     double limit = count > 0 ? floor(2147483647.0 / (255.0 * (double)count)) : 32767.0;
     if (limit > 32767.0) limit = 32767.0;
     if (!(largest > 0) || limit < 2048) {
-        for (size_t i = 0; i < count; i++) out[i] = 0;
+        for (i = 0; i < count; i++) out[i] = 0;
         return 0;
     }
     float scale = largest / (float)limit;
-    for (size_t i = 0; i < count; i++) {
+    i = 0;
+#if defined(__x86_64__)
+    if (wide) i = convert_avx512(query, out, count, scale, (float)limit);
+#endif
+    for (; i < count; i++) {
         float v = rintf(fm_float_at(query, i) / scale);
         if (v > (float)limit) v = (float)limit;
         if (v < -(float)limit) v = -(float)limit;
         out[i] = (int16_t)v;
     }
     return scale;
+}
+
+float fm_query_integers(const void *query, int16_t *out, size_t count) {
+    return query_integers(query, out, count, use_avx512_integer);
+}
+
+float fm_query_integers_portable(const void *query, int16_t *out, size_t count) {
+    return query_integers(query, out, count, 0);
 }
 
 size_t fm_query_integers_largest_count(void) { return 2147483647u / (255u * 2048u); }

@@ -36,6 +36,31 @@ static inline float fm_float_from_half(uint16_t h) {
     return f;
 }
 
+/// The range of `count` values as `levels` + 1 codes: sets *low to the smallest value and returns
+/// the step between codes (1 for a constant vector). Shared by the 8- and 4-bit encoders.
+static inline float fm_code_step(const void *values, size_t count, float levels, float *low) {
+    float smallest = count > 0 ? fm_float_at(values, 0) : 0, largest = smallest;
+    for (size_t i = 1; i < count; i++) {
+        float v = fm_float_at(values, i);
+        if (v < smallest) smallest = v;
+        if (v > largest) largest = v;
+    }
+    *low = smallest;
+    float width = largest - smallest;
+    return width > 0 ? width / levels : 1.0f;
+}
+
+/// Whether the processor has the AVX-512 integer instructions the 8- and 4-bit kernels use
+/// (byte/word operations and VNNI's fused multiply-add).
+static inline int fm_cpu_has_avx512_vnni(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+#else
+    return 0;
+#endif
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 

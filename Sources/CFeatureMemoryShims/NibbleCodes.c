@@ -13,7 +13,7 @@ __attribute__((constructor)) static void fm_nibble_init(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     use_avx2_nibbles = __builtin_cpu_supports("avx2") ? 1 : 0;
-    use_avx512_nibbles = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni") ? 1 : 0;
+    use_avx512_nibbles = fm_cpu_has_avx512_vnni();
 #endif
 }
 
@@ -26,14 +26,8 @@ static inline uint8_t nibble_at(const uint8_t *codes, size_t i) {
 }
 
 float fm_nibble_encode(const void *values, uint8_t *out, size_t count, float *step) {
-    float low = count > 0 ? fm_float_at(values, 0) : 0, high = low;
-    for (size_t i = 1; i < count; i++) {
-        float v = fm_float_at(values, i);
-        if (v < low) low = v;
-        if (v > high) high = v;
-    }
-    float width = high - low;
-    float s = width > 0 ? width / 15.0f : 1.0f;
+    float low;
+    float s = fm_code_step(values, count, 15.0f, &low);
     float inverse = 1.0f / s;
     size_t bytes = fm_nibble_bytes(count);
     for (size_t i = 0; i < bytes; i++) out[i] = 0;

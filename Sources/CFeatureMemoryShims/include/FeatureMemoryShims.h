@@ -88,7 +88,7 @@ typedef struct {
     size_t dimension;
 } fm_beam_view;
 /// The `ef` nearest nodes found from `entries` in layer 0 through the node cache, nearest first,
-/// in `out` (room for min(ef, node_bound)); their count, or -1 when a node it reaches is not in the cache as the
+/// in `*found` (the scratch's memory, valid until its next search); their count, or -1 when a node it reaches is not in the cache as the
 /// snapshot holds it (or memory ran out): the caller searches another way then.
 /// The nearest of `best` and `nodes` (`count` of them) by their cache entries, in `best`: 1 when
 /// one of `nodes` was nearer, 0 when none was, -1 when one is not in the cache as the snapshot
@@ -96,7 +96,7 @@ typedef struct {
 long fm_beam_nearest_of(const fm_beam_view *view, const uint32_t *nodes, size_t count, fm_candidate *best);
 long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *scratch, size_t node_bound,
                            const fm_candidate *entries, size_t entry_count, size_t ef,
-                           fm_candidate *out, size_t *visited_count, size_t *lookups);
+                           const fm_candidate **found, size_t *visited_count, size_t *lookups);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
 

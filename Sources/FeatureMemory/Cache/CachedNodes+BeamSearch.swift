@@ -10,38 +10,46 @@ extension CachedNodes {
     /// `beamBackoffSearches` searches of this scratch after a miss.
     mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? {
         let scratch = map.scratch
-        guard view.format.isIntegerCoded, self.query.isIntegral, ef > 0, fm_beam_is_enabled() != 0 else { return nil }
+        guard canSearchInC, ef > 0 else { return nil }
         if scratch.beamBackoff > 0 {
             scratch.beamBackoff -= 1
             return nil
         }
         guard let beam = scratch.beamScratch(), let bound = try? map.nodeBound(), bound > 0 else { return nil }
         var beamView = self.beamView(norm: norm, epoch: epoch)
-        let starts = entries.map { fm_candidate(distance: $0.distance, node: $0.node) }
-        var out = [fm_candidate](repeating: fm_candidate(), count: min(ef, bound))
         var visited = 0, looked = 0
-        let count = out.withUnsafeMutableBufferPointer { found in
-            fm_beam_search_layer0(&beamView, beam, bound, starts, starts.count, ef, found.baseAddress, &visited, &looked)
+        var found: UnsafePointer<fm_candidate>?
+        let count = withUnsafeTemporaryAllocation(of: fm_candidate.self, capacity: entries.count) { starts in
+            for (index, entry) in entries.enumerated() { starts[index] = fm_candidate(distance: entry.distance, node: entry.node) }
+            return fm_beam_search_layer0(&beamView, beam, bound, starts.baseAddress, entries.count, ef, &found, &visited, &looked)
         }
-        guard count >= 0 else {
+        guard count >= 0, let found else {
             scratch.beamBackoff = Self.beamBackoffSearches
             return nil
         }
         countHits(looked)
-        return (out.prefix(count).map { Candidate(distance: $0.distance, node: $0.node) }, visited)
+        let results = [Candidate](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count { buffer[index] = Candidate(distance: found[index].distance, node: found[index].node) }
+            initialized = count
+        }
+        return (results, visited)
     }
 
     /// A greedy step of the descent through the upper layers in C (`fm_beam_nearest_of`), with
     /// the same conditions as `searchLayerZero`; upper-layer reads are not counted as lookups
     /// and leave the entries' epochs alone, as the Swift step does.
     mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? {
-        guard view.format.isIntegerCoded, self.query.isIntegral, fm_beam_is_enabled() != 0, map.scratch.beamBackoff == 0 else { return nil }
+        guard canSearchInC, map.scratch.beamBackoff == 0 else { return nil }
         var beamView = self.beamView(norm: norm, epoch: 0)
         var best = fm_candidate(distance: current.distance, node: current.node)
         let improved = nodes.withUnsafeBufferPointer { fm_beam_nearest_of(&beamView, $0.baseAddress, $0.count, &best) }
         guard improved >= 0 else { return nil }
         return (Candidate(distance: best.distance, node: best.node), improved == 1)
     }
+
+    /// Whether the C searches can read this cache with this query: integer codes, a query with an
+    /// integer form, and the searches not turned off.
+    private var canSearchInC: Bool { view.format.isIntegerCoded && self.query.isIntegral && fm_beam_is_enabled() != 0 }
 
     /// The cache and the current query as the C searches read them.
     private func beamView(norm: Float, epoch: UInt32) -> fm_beam_view {

@@ -149,8 +149,8 @@ struct CachedNodes: NodeSource {
     /// codes, and lost up to 0.0007 with 4-bit ones, which 3k did not.
     func rerankCount(forResults k: Int) -> Int {
         let (multiple, floor) = view.format == .nibbles ? (4, 32) : (3, 16)
-        let (product, overflow) = k.multipliedReportingOverflow(by: multiple)
-        return overflow ? Int.max : max(product, k.addingReportingOverflow(floor).overflow ? Int.max : k + floor)
+        // a result count this large (a caller asking for everything) re-ranks every candidate
+        return k > Int.max / 8 ? Int.max : max(k * multiple, k + floor)
     }
 
     /// Copies `node`'s vector and layer-0 links, as this snapshot holds them, into the cache.
