@@ -9,10 +9,6 @@
 #include <string.h>
 #pragma STDC FP_CONTRACT OFF
 
-// slot layout: see NodeSlot.swift (the one place that names these offsets in Swift)
-enum { SLOT_NODE = 4, SLOT_LOADED_AT = 8, SLOT_CHANGED_AT = 16, SLOT_NORM = 32, SLOT_LINK_COUNT = 36,
-       SLOT_FREQUENCY = 38, SLOT_ORIGIN = 39, SLOT_SCALE = 40, SLOT_EPOCH = 44, SLOT_LOW = 48, SLOT_LINKS = 56 };
-
 struct fm_beam_scratch {
     uint64_t *words;
     size_t word_capacity;
@@ -117,10 +113,10 @@ static inline void prefetch_slot(const fm_beam_view *view, uint32_t node) {
 static inline uint32_t open_entry(const fm_beam_view *view, uint8_t *slot, uint32_t node) {
     uint32_t sequence = fm_load_u32_acquire((const uint32_t *)slot);
     if (sequence & 1) return 1;
-    if (fm_load_u32_relaxed((const uint32_t *)(slot + SLOT_NODE)) != node) return 1;
-    uint64_t loaded = fm_load_u64_relaxed((const uint64_t *)(slot + SLOT_LOADED_AT));
+    if (fm_load_u32_relaxed((const uint32_t *)(slot + FM_SLOT_NODE)) != node) return 1;
+    uint64_t loaded = fm_load_u64_relaxed((const uint64_t *)(slot + FM_SLOT_LOADED_AT));
     uint64_t bound = loaded < view->snapshot ? loaded : view->snapshot;
-    if (fm_load_u64_acquire((const uint64_t *)(slot + SLOT_CHANGED_AT)) > bound) return 1;
+    if (fm_load_u64_acquire((const uint64_t *)(slot + FM_SLOT_CHANGED_AT)) > bound) return 1;
     if (fm_load_u64_relaxed(view->shared) > bound) return 1;
     return sequence;
 }
@@ -132,12 +128,12 @@ static inline int unchanged(const uint8_t *slot, uint32_t sequence) {
 
 /// NodeCacheView.noteUse: one use per search for eviction, and the prefetcher's credit.
 static inline void note_use(const fm_beam_view *view, uint8_t *slot) {
-    uint32_t *epoch = (uint32_t *)(slot + SLOT_EPOCH);
-    uint8_t *origin = slot + SLOT_ORIGIN;
+    uint32_t *epoch = (uint32_t *)(slot + FM_SLOT_EPOCH);
+    uint8_t *origin = slot + FM_SLOT_ORIGIN;
     if (fm_load_u32_relaxed(epoch) == view->epoch && fm_load_u8_relaxed(origin) == 0) return;
     if (view->epoch != 0 && fm_load_u32_relaxed(epoch) != view->epoch) {
         fm_store_u32_relaxed(epoch, view->epoch);
-        uint8_t *frequency = slot + SLOT_FREQUENCY;
+        uint8_t *frequency = slot + FM_SLOT_FREQUENCY;
         uint8_t count = fm_load_u8_relaxed(frequency);
         if (count < 3) fm_store_u8_relaxed(frequency, count + 1);
     }
@@ -154,9 +150,9 @@ static inline float code_distance(const fm_beam_view *view, const uint8_t *slot)
     int32_t integer = view->format == FM_BEAM_NIBBLES ? fm_nibble_integer_dot(view->query_integers, codes, view->dimension)
                                                       : fm_integer_dot(view->query_integers, codes, view->dimension);
     float low, step, norm;
-    memcpy(&low, slot + SLOT_LOW, 4);
-    memcpy(&step, slot + SLOT_SCALE, 4);
-    memcpy(&norm, slot + SLOT_NORM, 4);
+    memcpy(&low, slot + FM_SLOT_LOW, 4);
+    memcpy(&step, slot + FM_SLOT_SCALE, 4);
+    memcpy(&norm, slot + FM_SLOT_NORM, 4);
     float dot = low * view->sum + step * view->unit * (float)integer;
     switch (view->metric) {
     case FM_BEAM_L2: {
@@ -216,9 +212,9 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
         if (!slot) return -1;
         uint32_t sequence = open_entry(view, slot, nearest.node);
         if (sequence & 1) return -1;
-        size_t link_count = *(const uint16_t *)(slot + SLOT_LINK_COUNT);
+        size_t link_count = *(const uint16_t *)(slot + FM_SLOT_LINK_COUNT);
         if (link_count > view->maximum_links) link_count = view->maximum_links;
-        memcpy(s->links, slot + SLOT_LINKS, 4 * link_count);
+        memcpy(s->links, slot + FM_SLOT_LINKS, 4 * link_count);
         if (!unchanged(slot, sequence)) return -1;
         note_use(view, slot);
         looked++;

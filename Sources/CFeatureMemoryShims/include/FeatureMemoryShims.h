@@ -61,6 +61,13 @@ int32_t fm_nibble_integer_dot(const int16_t *query, const uint8_t *codes, size_t
 /// portable code without AVX2), for tests.
 int32_t fm_nibble_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count);
 int32_t fm_nibble_integer_dot_avx2(const int16_t *query, const uint8_t *codes, size_t count);
+/// Byte offsets of a node cache slot's header fields and links: the one definition, read by
+/// NodeSlot (Swift) and the C searches (see NodeSlot.swift for what each field holds).
+enum {
+    FM_SLOT_NODE = 4, FM_SLOT_LOADED_AT = 8, FM_SLOT_CHANGED_AT = 16, FM_SLOT_EXTERNAL_ID = 24,
+    FM_SLOT_NORM = 32, FM_SLOT_LINK_COUNT = 36, FM_SLOT_FREQUENCY = 38, FM_SLOT_ORIGIN = 39,
+    FM_SLOT_SCALE = 40, FM_SLOT_EPOCH = 44, FM_SLOT_LOW = 48, FM_SLOT_LINKS = 56
+};
 /// A search candidate: a node and its distance from the query.
 typedef struct { float distance; uint32_t node; } fm_candidate;
 /// The beam search's working memory (one per searching thread; see CachedBeamSearch.c).

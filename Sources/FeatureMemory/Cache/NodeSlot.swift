@@ -1,6 +1,9 @@
+internal import CFeatureMemoryShims
+
 /// One slot of the node cache's arena: a 56-byte header, the node's layer-0 links, then its
 /// vector in the cache's format, as one cache-line-aligned block. Every field is read and written
-/// through this type; no other code knows the offsets.
+/// through this type; its offsets are the FM_SLOT_ constants of the C header, which the C searches
+/// (CachedBeamSearch.c) read by too.
 ///
 /// Header: sequence u32 @0 (odd while a filler rewrites the slot), node u32 @4, loadedAt u64 @8
 /// (the snapshot it was read from), changedAt u64 @16 (the node's last change by this process's
@@ -12,7 +15,7 @@ struct NodeSlot {
     let base: UnsafeMutableRawPointer
 
     /// Bytes before the links.
-    static let headerSize = 56
+    static let headerSize = Int(FM_SLOT_LINKS)
     /// The node field of a slot no node occupies.
     static let emptyNode = UInt32.max
     /// The external id field of an entry whose id is unknown.
@@ -25,46 +28,46 @@ struct NodeSlot {
     var sequence: UnsafeMutablePointer<UInt32> { base.assumingMemoryBound(to: UInt32.self) }
     /// The node stored here, or `emptyNode`.
     var node: UInt32 {
-        @inline(__always) get { base.load(fromByteOffset: 4, as: UInt32.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 4, as: UInt32.self) }
+        @inline(__always) get { base.load(fromByteOffset: Int(FM_SLOT_NODE), as: UInt32.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: Int(FM_SLOT_NODE), as: UInt32.self) }
     }
     /// The snapshot the entry was read from.
     var loadedAt: UInt64 {
-        @inline(__always) get { base.load(fromByteOffset: 8, as: UInt64.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 8, as: UInt64.self) }
+        @inline(__always) get { base.load(fromByteOffset: Int(FM_SLOT_LOADED_AT), as: UInt64.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: Int(FM_SLOT_LOADED_AT), as: UInt64.self) }
     }
     /// The node's last change by this process's writer, stored and read atomically.
-    var changedAt: UnsafeMutablePointer<UInt64> { (base + 16).assumingMemoryBound(to: UInt64.self) }
+    var changedAt: UnsafeMutablePointer<UInt64> { (base + Int(FM_SLOT_CHANGED_AT)).assumingMemoryBound(to: UInt64.self) }
     /// The node's external id, or `unknownID`.
     var externalID: UInt64 {
-        @inline(__always) get { base.load(fromByteOffset: 24, as: UInt64.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 24, as: UInt64.self) }
+        @inline(__always) get { base.load(fromByteOffset: Int(FM_SLOT_EXTERNAL_ID), as: UInt64.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: Int(FM_SLOT_EXTERNAL_ID), as: UInt64.self) }
     }
     /// The norm of the exact vector.
     var norm: Float {
-        @inline(__always) get { base.load(fromByteOffset: 32, as: Float.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 32, as: Float.self) }
+        @inline(__always) get { base.load(fromByteOffset: Int(FM_SLOT_NORM), as: Float.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: Int(FM_SLOT_NORM), as: Float.self) }
     }
     /// Layer-0 links stored.
     var linkCount: Int {
-        @inline(__always) get { Int(base.load(fromByteOffset: 36, as: UInt16.self)) }
-        nonmutating set { base.storeBytes(of: UInt16(newValue), toByteOffset: 36, as: UInt16.self) }
+        @inline(__always) get { Int(base.load(fromByteOffset: Int(FM_SLOT_LINK_COUNT), as: UInt16.self)) }
+        nonmutating set { base.storeBytes(of: UInt16(newValue), toByteOffset: Int(FM_SLOT_LINK_COUNT), as: UInt16.self) }
     }
     /// How often searches used the entry lately (0…3), for eviction.
-    var frequency: UnsafeMutablePointer<UInt8> { (base + 38).assumingMemoryBound(to: UInt8.self) }
+    var frequency: UnsafeMutablePointer<UInt8> { (base + Int(FM_SLOT_FREQUENCY)).assumingMemoryBound(to: UInt8.self) }
     /// The `CacheOrigin` of a prefetched entry not used yet; 0 (demand) once used.
-    var origin: UnsafeMutablePointer<UInt8> { (base + 39).assumingMemoryBound(to: UInt8.self) }
+    var origin: UnsafeMutablePointer<UInt8> { (base + Int(FM_SLOT_ORIGIN)).assumingMemoryBound(to: UInt8.self) }
     /// The float16 scale, or the 8-bit step.
     var scale: Float {
-        @inline(__always) get { base.load(fromByteOffset: 40, as: Float.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 40, as: Float.self) }
+        @inline(__always) get { base.load(fromByteOffset: Int(FM_SLOT_SCALE), as: Float.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: Int(FM_SLOT_SCALE), as: Float.self) }
     }
     /// The epoch of the last search that used the entry.
-    var epoch: UnsafeMutablePointer<UInt32> { (base + 44).assumingMemoryBound(to: UInt32.self) }
+    var epoch: UnsafeMutablePointer<UInt32> { (base + Int(FM_SLOT_EPOCH)).assumingMemoryBound(to: UInt32.self) }
     /// The value 8-bit code 0 stands for.
     var low: Float {
-        @inline(__always) get { base.load(fromByteOffset: 48, as: Float.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 48, as: Float.self) }
+        @inline(__always) get { base.load(fromByteOffset: Int(FM_SLOT_LOW), as: Float.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: Int(FM_SLOT_LOW), as: Float.self) }
     }
 
     /// Layer-0 link `index`.
@@ -82,7 +85,7 @@ struct NodeSlot {
     }
 
     /// The node of a slot's bytes saved in an image (not aligned there).
-    static func node(inSaved bytes: UnsafeRawPointer) -> UInt32 { bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self) }
+    static func node(inSaved bytes: UnsafeRawPointer) -> UInt32 { bytes.loadUnaligned(fromByteOffset: Int(FM_SLOT_NODE), as: UInt32.self) }
 
     /// The offset of the vector in a slot with room for `maximumLinks` links.
     static func vectorOffset(maximumLinks: Int) -> Int { (headerSize + 4 * maximumLinks + 63) & ~63 }
