@@ -88,6 +88,16 @@ static inline fm_candidate pop(fm_candidate *heap, size_t *count, int nearest_fi
     return top;
 }
 
+/// Marks `node` visited; 1 when it was not yet (SearchScratch's VisitedSet, in C).
+static inline int visit(fm_beam_scratch *s, uint32_t node) {
+    size_t word = node >> 6;
+    uint64_t bit = 1ull << (node & 63);
+    if (word >= s->word_capacity || (s->words[word] & bit)) return 0;
+    if (!s->words[word]) s->touched[s->touched_count++] = (uint32_t)word;
+    s->words[word] |= bit;
+    return 1;
+}
+
 static inline uint8_t *slot_of(const fm_beam_view *view, uint32_t node) {
     const uint8_t *block = fm_load_pointer(view->index_slot);
     if ((uint64_t)node >= *(const uint64_t *)block) return NULL;
@@ -182,26 +192,26 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
     }
     s->touched_count = 0;
     if (s->word_capacity < words_needed) {
-        size_t old = s->word_capacity;
-        if (!reserve((void **)&s->words, &s->word_capacity, words_needed, sizeof(uint64_t))) return -1;
-        memset(s->words + old, 0, (s->word_capacity - old) * sizeof(uint64_t));
-        size_t touched_capacity = 0;
-        free(s->touched);
-        s->touched = NULL;
-        if (!reserve((void **)&s->touched, &touched_capacity, s->word_capacity, sizeof(uint32_t))) return -1;
+        size_t old = s->word_capacity, grown = old * 2 > words_needed ? old * 2 : words_needed;
+        // the touched list first: a word is listed once, when its first bit is set, so it needs
+        // as many entries as there are words, and words never outgrow it even if a step fails
+        uint32_t *touched = realloc(s->touched, grown * sizeof(uint32_t));
+        if (!touched) return -1;
+        s->touched = touched;
+        uint64_t *words = realloc(s->words, grown * sizeof(uint64_t));
+        if (!words) return -1;
+        memset(words + old, 0, (grown - old) * sizeof(uint64_t));
+        s->words = words;
+        s->word_capacity = grown;
     }
     if (!reserve((void **)&s->results, &s->result_capacity, ef + 1, sizeof(fm_candidate))) return -1;
     if (!reserve((void **)&s->links, &s->link_capacity, view->maximum_links, sizeof(uint32_t))) return -1;
     if (!reserve((void **)&s->candidates, &s->candidate_capacity, entry_count + 64, sizeof(fm_candidate))) return -1;
 
-    uint64_t *words = s->words;
     size_t candidate_count = 0, result_count = 0, visited = 0, looked = 0;
-    #define VISIT(node) ({ uint32_t n_ = (node); size_t w_ = n_ >> 6; uint64_t b_ = 1ull << (n_ & 63); int fresh_ = 0; \
-        if (w_ < s->word_capacity && !(words[w_] & b_)) { if (!words[w_]) s->touched[s->touched_count++] = (uint32_t)w_; \
-        words[w_] |= b_; fresh_ = 1; } fresh_; })
     for (size_t i = 0; i < entry_count; i++) {
         if (entries[i].node >= node_bound) return -1;
-        if (!VISIT(entries[i].node)) continue;
+        if (!visit(s, entries[i].node)) continue;
         push(s->candidates, &candidate_count, entries[i], 1);
         push(s->results, &result_count, entries[i], 0);
     }
@@ -223,7 +233,7 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
         for (size_t i = 0; i < link_count; i++) {
             // a link past the last node is damage: the Swift search reads and reports it
             if (links[i] >= node_bound) return -1;
-            if (VISIT(links[i])) links[count++] = links[i];
+            if (visit(s, links[i])) links[count++] = links[i];
         }
         visited += count;
         if (!reserve((void **)&s->candidates, &s->candidate_capacity, candidate_count + count, sizeof(fm_candidate))) return -1;
@@ -249,7 +259,6 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
             }
         }
     }
-    #undef VISIT
     // farthest first out of the heap into the candidates' buffer (done with), filled from the back
     // so that it is nearest first
     size_t total = result_count;
