@@ -1,5 +1,6 @@
 // The layer-0 beam search of a store whose node cache holds every node the search reaches: the
-// loop hnswlib runs, over the cache's slots, with the cache's lock-free read protocol. In Swift
+// loop hnswlib runs, over the cache's slots, with the cache's lock-free read protocol; and the
+// same loop over the writer's cache, for the searches that find an insert's neighbours. In Swift
 // the same loop spent about three quarters of each lookup on bookkeeping (reference counts,
 // uniqueness and bounds checks, optional unwrapping) rather than on the distance; the Swift
 // search (HNSWSearch) remains for every other source and takes over whenever this one meets a
@@ -153,37 +154,97 @@ static inline void note_use(const fm_beam_view *view, uint8_t *slot) {
     }
 }
 
-/// The distance from the query to the slot's codes (IntegerQuery.distance); NAN when an l2
+/// The distance from the query to a node's codes (IntegerQuery.distance); NAN when an l2
 /// distance overflows, for the Swift search to compute in floats.
-static inline float code_distance(const fm_beam_view *view, const uint8_t *slot) {
-    const uint8_t *codes = slot + view->vector_offset;
-    int32_t integer = view->format == FM_BEAM_NIBBLES ? fm_nibble_integer_dot(view->query_integers, codes, view->dimension)
-                                                      : fm_integer_dot(view->query_integers, codes, view->dimension);
-    float low, step, norm;
-    memcpy(&low, slot + FM_SLOT_LOW, 4);
-    memcpy(&step, slot + FM_SLOT_SCALE, 4);
-    memcpy(&norm, slot + FM_SLOT_NORM, 4);
-    float dot = low * view->sum + step * view->unit * (float)integer;
-    switch (view->metric) {
+static inline float code_distance(const fm_beam_query *q, const uint8_t *codes, float low, float step, float norm) {
+    int32_t integer = q->format == FM_BEAM_NIBBLES ? fm_nibble_integer_dot(q->integers, codes, q->dimension)
+                                                   : fm_integer_dot(q->integers, codes, q->dimension);
+    float dot = low * q->sum + step * q->unit * (float)integer;
+    switch (q->metric) {
     case FM_BEAM_L2: {
-        float d = view->query_norm * view->query_norm + norm * norm - 2 * dot;
+        float d = q->norm * q->norm + norm * norm - 2 * dot;
         return (d - d == 0) ? d : __builtin_nanf("");
     }
     case FM_BEAM_INNER_PRODUCT: return 1 - dot;
-    default: return 1 - dot / (view->query_norm * norm);
+    default: return 1 - dot / (q->norm * norm);
     }
 }
 
-long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t node_bound,
-                           const fm_candidate *entries, size_t entry_count, size_t ef,
-                           const fm_candidate **found, size_t *visited_count, size_t *lookups) {
-    // three neighbours ahead: this loop is faster than the Swift one, whose best was two, so its
-    // requests need more lead (MiniLM ef 24: 1.08x over two, 10 rounds in alternating order)
-    const size_t ahead = 3;
-    // no search holds more results than the store has nodes: a huge ef (a caller asking for
-    // every result) explores the same nodes with the smaller bound, and memory stays bounded
-    if (ef > node_bound) ef = node_bound;
-    if (ef == 0) return -1;
+// The two places a search reads nodes from. The loop below is written once over `kind`; each
+// exported search passes a constant, so the compiler builds one loop per source with no choice
+// per node.
+enum { FROM_NODE_CACHE, FROM_WRITER_CACHE };
+
+/// The distance from the query to `node`; NAN when the source does not hold the node as the
+/// snapshot does, or the distance overflows.
+static inline __attribute__((always_inline)) float node_distance(int kind, const void *source, uint32_t node, size_t *lookups) {
+    if (kind == FROM_NODE_CACHE) {
+        const fm_beam_view *view = source;
+        uint8_t *slot = slot_of(view, node);
+        if (!slot) return __builtin_nanf("");
+        uint32_t sequence = open_entry(view, slot, node);
+        if (sequence & 1) return __builtin_nanf("");
+        float low, step, norm;
+        memcpy(&low, slot + FM_SLOT_LOW, 4);
+        memcpy(&step, slot + FM_SLOT_SCALE, 4);
+        memcpy(&norm, slot + FM_SLOT_NORM, 4);
+        float d = code_distance(&view->query, slot + view->vector_offset, low, step, norm);
+        if (!unchanged(slot, sequence)) return __builtin_nanf("");
+        note_use(view, slot);
+        if (lookups) (*lookups)++;
+        return d;
+    }
+    const fm_writer_view *view = source;
+    if (node >= view->capacity || !view->has_codes[node]) return __builtin_nanf("");
+    const float *range = view->ranges + 2 * (size_t)node;
+    return code_distance(&view->query, view->codes + (size_t)node * view->query.dimension, range[0], range[1], view->norms[node]);
+}
+
+/// Copies `node`'s layer-0 links into `links` (at most `maximum`); -1 when the source does not
+/// hold them as the snapshot does.
+static inline __attribute__((always_inline)) long node_links(int kind, const void *source, uint32_t node, uint32_t *links, size_t maximum, size_t *lookups) {
+    if (kind == FROM_NODE_CACHE) {
+        const fm_beam_view *view = source;
+        uint8_t *slot = slot_of(view, node);
+        if (!slot) return -1;
+        uint32_t sequence = open_entry(view, slot, node);
+        if (sequence & 1) return -1;
+        size_t count = *(const uint16_t *)(slot + FM_SLOT_LINK_COUNT);
+        if (count > maximum) count = maximum;
+        memcpy(links, slot + FM_SLOT_LINKS, 4 * count);
+        if (!unchanged(slot, sequence)) return -1;
+        note_use(view, slot);
+        (*lookups)++;
+        return (long)count;
+    }
+    const fm_writer_view *view = source;
+    if (node >= view->capacity) return -1;
+    size_t count = view->link_counts[node];
+    if (count == FM_WRITER_NO_LINKS) return -1;
+    if (count > maximum) count = maximum;
+    memcpy(links, view->links + (size_t)node * view->link_width, 4 * count);
+    return (long)count;
+}
+
+/// Starts loading what finding `node` reads (the node cache's index), ahead of its entry.
+static inline __attribute__((always_inline)) void prefetch_index(int kind, const void *source, uint32_t node) {
+    if (kind == FROM_NODE_CACHE) prefetch_lookup(source, node);
+}
+
+/// Starts loading `node`'s codes and what surrounds them.
+static inline __attribute__((always_inline)) void prefetch_node(int kind, const void *source, uint32_t node) {
+    if (kind == FROM_NODE_CACHE) {
+        prefetch_slot(source, node);
+        return;
+    }
+    const fm_writer_view *view = source;
+    if (node >= view->capacity) return;
+    fm_prefetch_range(view->codes + (size_t)node * view->query.dimension, view->query.dimension);
+}
+
+/// Clears the visited marks of the last search and makes room for `node_bound` nodes, `ef`
+/// results and `maximum_links` links; 0 when memory ran out.
+static int prepare(fm_beam_scratch *s, size_t node_bound, size_t ef, size_t maximum_links, size_t entry_count) {
     size_t words_needed = (node_bound + 63) / 64;
     if (s->touched_count * 8 < s->word_capacity) {
         for (size_t i = 0; i < s->touched_count; i++) s->words[s->touched[i]] = 0;
@@ -196,19 +257,33 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
         // the touched list first: a word is listed once, when its first bit is set, so it needs
         // as many entries as there are words, and words never outgrow it even if a step fails
         uint32_t *touched = realloc(s->touched, grown * sizeof(uint32_t));
-        if (!touched) return -1;
+        if (!touched) return 0;
         s->touched = touched;
         uint64_t *words = realloc(s->words, grown * sizeof(uint64_t));
-        if (!words) return -1;
+        if (!words) return 0;
         memset(words + old, 0, (grown - old) * sizeof(uint64_t));
         s->words = words;
         s->word_capacity = grown;
     }
-    if (!reserve((void **)&s->results, &s->result_capacity, ef + 1, sizeof(fm_candidate))) return -1;
-    if (!reserve((void **)&s->links, &s->link_capacity, view->maximum_links, sizeof(uint32_t))) return -1;
-    if (!reserve((void **)&s->candidates, &s->candidate_capacity, entry_count + 64, sizeof(fm_candidate))) return -1;
+    return reserve((void **)&s->results, &s->result_capacity, ef + 1, sizeof(fm_candidate))
+        && reserve((void **)&s->links, &s->link_capacity, maximum_links, sizeof(uint32_t))
+        && reserve((void **)&s->candidates, &s->candidate_capacity, entry_count + 64, sizeof(fm_candidate));
+}
 
-    size_t candidate_count = 0, result_count = 0, visited = 0, looked = 0;
+static inline __attribute__((always_inline)) long beam_search(
+    int kind, const void *source, size_t maximum_links, fm_beam_scratch *s, size_t node_bound,
+    const fm_candidate *entries, size_t entry_count, size_t ef,
+    const fm_candidate **found, size_t *visited_count, size_t *lookups) {
+    // three neighbours ahead: this loop is faster than the Swift one, whose best was two, so its
+    // requests need more lead (MiniLM ef 24: 1.08x over two, 10 rounds in alternating order)
+    const size_t ahead = 3;
+    // no search holds more results than the store has nodes: a huge ef (a caller asking for
+    // every result) explores the same nodes with the smaller bound, and memory stays bounded
+    if (ef > node_bound) ef = node_bound;
+    if (ef == 0) return -1;
+    if (!prepare(s, node_bound, ef, maximum_links, entry_count)) return -1;
+
+    size_t candidate_count = 0, result_count = 0, visited = 0;
     for (size_t i = 0; i < entry_count; i++) {
         if (entries[i].node >= node_bound) return -1;
         if (!visit(s, entries[i].node)) continue;
@@ -218,39 +293,25 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
     while (candidate_count > 0) {
         fm_candidate nearest = pop(s->candidates, &candidate_count, 1);
         if (result_count >= ef && before(s->results[0], nearest)) break;
-        uint8_t *slot = slot_of(view, nearest.node);
-        if (!slot) return -1;
-        uint32_t sequence = open_entry(view, slot, nearest.node);
-        if (sequence & 1) return -1;
-        size_t link_count = *(const uint16_t *)(slot + FM_SLOT_LINK_COUNT);
-        if (link_count > view->maximum_links) link_count = view->maximum_links;
-        memcpy(s->links, slot + FM_SLOT_LINKS, 4 * link_count);
-        if (!unchanged(slot, sequence)) return -1;
-        note_use(view, slot);
-        looked++;
+        long link_count = node_links(kind, source, nearest.node, s->links, maximum_links, lookups);
+        if (link_count < 0) return -1;
         uint32_t *links = s->links;
         size_t count = 0;
-        for (size_t i = 0; i < link_count; i++) {
+        for (size_t i = 0; i < (size_t)link_count; i++) {
             // a link past the last node is damage: the Swift search reads and reports it
             if (links[i] >= node_bound) return -1;
             if (visit(s, links[i])) links[count++] = links[i];
         }
         visited += count;
         if (!reserve((void **)&s->candidates, &s->candidate_capacity, candidate_count + count, sizeof(fm_candidate))) return -1;
-        for (size_t i = 0; i < count && i < 2 * ahead; i++) prefetch_lookup(view, links[i]);
-        for (size_t i = 0; i < count && i < ahead; i++) prefetch_slot(view, links[i]);
+        for (size_t i = 0; i < count && i < 2 * ahead; i++) prefetch_index(kind, source, links[i]);
+        for (size_t i = 0; i < count && i < ahead; i++) prefetch_node(kind, source, links[i]);
         for (size_t i = 0; i < count; i++) {
             uint32_t neighbour = links[i];
-            if (i + 2 * ahead < count) prefetch_lookup(view, links[i + 2 * ahead]);
-            if (i + ahead < count) prefetch_slot(view, links[i + ahead]);
-            uint8_t *entry = slot_of(view, neighbour);
-            if (!entry) return -1;
-            uint32_t entry_sequence = open_entry(view, entry, neighbour);
-            if (entry_sequence & 1) return -1;
-            float d = code_distance(view, entry);
-            if (!unchanged(entry, entry_sequence) || d != d) return -1;
-            note_use(view, entry);
-            looked++;
+            if (i + 2 * ahead < count) prefetch_index(kind, source, links[i + 2 * ahead]);
+            if (i + ahead < count) prefetch_node(kind, source, links[i + ahead]);
+            float d = node_distance(kind, source, neighbour, lookups);
+            if (d != d) return -1;
             fm_candidate candidate = { d, neighbour };
             if (result_count < ef || before(candidate, s->results[0])) {
                 push(s->candidates, &candidate_count, candidate, 1);
@@ -266,23 +327,19 @@ long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t 
     for (size_t i = total; i > 0; i--) s->candidates[i - 1] = pop(s->results, &result_count, 0);
     *found = s->candidates;
     *visited_count = visited;
-    *lookups = looked;
     return (long)total;
 }
 
-long fm_beam_nearest_of(const fm_beam_view *view, const uint32_t *nodes, size_t count, fm_candidate *best) {
+/// The greedy step over `nodes` (see fm_beam_nearest_of); upper-layer reads are not counted as
+/// lookups.
+static inline __attribute__((always_inline)) long nearest_of(int kind, const void *source, const uint32_t *nodes, size_t count, fm_candidate *best) {
     const size_t ahead = 2;
     int improved = 0;
-    for (size_t i = 0; i < count && i < ahead; i++) prefetch_slot(view, nodes[i]);
+    for (size_t i = 0; i < count && i < ahead; i++) prefetch_node(kind, source, nodes[i]);
     for (size_t i = 0; i < count; i++) {
-        if (i + ahead < count) prefetch_slot(view, nodes[i + ahead]);
-        uint8_t *entry = slot_of(view, nodes[i]);
-        if (!entry) return -1;
-        uint32_t sequence = open_entry(view, entry, nodes[i]);
-        if (sequence & 1) return -1;
-        float d = code_distance(view, entry);
-        if (!unchanged(entry, sequence) || d != d) return -1;
-        note_use(view, entry);
+        if (i + ahead < count) prefetch_node(kind, source, nodes[i + ahead]);
+        float d = node_distance(kind, source, nodes[i], NULL);
+        if (d != d) return -1;
         fm_candidate candidate = { d, nodes[i] };
         if (before(candidate, *best)) {
             *best = candidate;
@@ -290,4 +347,26 @@ long fm_beam_nearest_of(const fm_beam_view *view, const uint32_t *nodes, size_t 
         }
     }
     return improved;
+}
+
+long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *s, size_t node_bound,
+                           const fm_candidate *entries, size_t entry_count, size_t ef,
+                           const fm_candidate **found, size_t *visited_count, size_t *lookups) {
+    *lookups = 0;
+    return beam_search(FROM_NODE_CACHE, view, view->maximum_links, s, node_bound, entries, entry_count, ef, found, visited_count, lookups);
+}
+
+long fm_beam_nearest_of(const fm_beam_view *view, const uint32_t *nodes, size_t count, fm_candidate *best) {
+    return nearest_of(FROM_NODE_CACHE, view, nodes, count, best);
+}
+
+long fm_writer_search_layer0(const fm_writer_view *view, fm_beam_scratch *s, size_t node_bound,
+                             const fm_candidate *entries, size_t entry_count, size_t ef,
+                             const fm_candidate **found, size_t *visited_count) {
+    size_t lookups = 0;
+    return beam_search(FROM_WRITER_CACHE, view, view->link_width, s, node_bound, entries, entry_count, ef, found, visited_count, &lookups);
+}
+
+long fm_writer_nearest_of(const fm_writer_view *view, const uint32_t *nodes, size_t count, fm_candidate *best) {
+    return nearest_of(FROM_WRITER_CACHE, view, nodes, count, best);
 }

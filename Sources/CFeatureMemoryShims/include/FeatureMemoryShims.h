@@ -80,8 +80,16 @@ int fm_beam_is_enabled(void);
 void fm_beam_scratch_destroy(fm_beam_scratch *scratch);
 enum { FM_BEAM_BYTES = 1, FM_BEAM_NIBBLES = 2 };
 enum { FM_BEAM_L2 = 0, FM_BEAM_COSINE = 1, FM_BEAM_INNER_PRODUCT = 2 };
+/// The query as the C searches compare it with a node's codes (IntegerQuery): its integer form,
+/// what one integer unit stands for, the sum of its values and its norm.
+typedef struct {
+    const int16_t *integers;
+    float unit, sum, norm;
+    uint32_t format, metric;
+    size_t dimension;
+} fm_beam_query;
 /// What the cached beam search reads: the node cache's arena and index (NodeCacheView), the
-/// snapshot, the search's epoch and the query's integer form (IntegerQuery).
+/// snapshot, the search's epoch and the query.
 typedef struct {
     uint8_t *arena;
     size_t stride, vector_offset, maximum_links;
@@ -89,11 +97,24 @@ typedef struct {
     uint64_t *shared;
     size_t used_counter_base;
     uint64_t snapshot;
-    uint32_t epoch, format, metric;
-    const int16_t *query_integers;
-    float unit, sum, query_norm;
-    size_t dimension;
+    uint32_t epoch;
+    fm_beam_query query;
 } fm_beam_view;
+/// `link_counts` of a node whose layer-0 links the writer's cache does not hold in its slots.
+enum { FM_WRITER_NO_LINKS = 0xFFFF };
+/// What the writer's searches read of its cache (WriterCache), per node: the 8-bit codes
+/// (`query.dimension` bytes each), their range (low, step), the norm, whether they are held, and
+/// the layer-0 links in `link_width` slots (`link_counts`, FM_WRITER_NO_LINKS when not held).
+typedef struct {
+    const uint8_t *codes;
+    const float *ranges;
+    const float *norms;
+    const uint8_t *has_codes;
+    const uint32_t *links;
+    const uint16_t *link_counts;
+    size_t link_width, capacity;
+    fm_beam_query query;
+} fm_writer_view;
 /// The `ef` nearest nodes found from `entries` in layer 0 through the node cache, nearest first,
 /// in `*found` (the scratch's memory, valid until its next search); their count, or -1 when a node it reaches is not in the cache as the
 /// snapshot holds it (or memory ran out): the caller searches another way then.
@@ -104,8 +125,16 @@ long fm_beam_nearest_of(const fm_beam_view *view, const uint32_t *nodes, size_t 
 long fm_beam_search_layer0(const fm_beam_view *view, fm_beam_scratch *scratch, size_t node_bound,
                            const fm_candidate *entries, size_t entry_count, size_t ef,
                            const fm_candidate **found, size_t *visited_count, size_t *lookups);
+/// fm_beam_search_layer0 through the writer's cache: -1 when a node it reaches is not there.
+long fm_writer_search_layer0(const fm_writer_view *view, fm_beam_scratch *scratch, size_t node_bound,
+                             const fm_candidate *entries, size_t entry_count, size_t ef,
+                             const fm_candidate **found, size_t *visited_count);
+/// fm_beam_nearest_of through the writer's cache.
+long fm_writer_nearest_of(const fm_writer_view *view, const uint32_t *nodes, size_t count, fm_candidate *best);
 /// Whether the kernels above run on AVX2 + FMA (1) or on the portable code (0).
 int fm_kernels_use_avx2(void);
+/// Whether fm_l2_squared and fm_dot run on AVX-512 (1) rather than AVX2 or the portable code.
+int fm_kernels_use_avx512(void);
 
 /// The kernels above on their portable code, whatever the processor has: the reference the
 /// accelerated versions are tested against on every machine (as `fm_crc32c_portable` is for CRC).

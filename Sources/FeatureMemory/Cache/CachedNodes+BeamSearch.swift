@@ -1,38 +1,18 @@
 internal import CFeatureMemoryShims
 
 extension CachedNodes {
-    /// Searches after a C beam search met an uncached node that go straight to the Swift one
-    /// (a cache still filling would otherwise start most searches twice).
-    static var beamBackoffSearches: Int { 64 }
-
     /// The layer-0 beam search in C (`fm_beam_search_layer0`) when the cache holds every node it
     /// reaches and the query has an integer form; nil otherwise, and for the next
-    /// `beamBackoffSearches` searches of this scratch after a miss.
+    /// `SearchScratch.beamBackoffSearches` searches of this scratch after a miss.
     mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? {
-        let scratch = map.scratch
-        guard canSearchInC, ef > 0 else { return nil }
-        if scratch.beamBackoff > 0 {
-            scratch.beamBackoff -= 1
-            return nil
-        }
-        guard let beam = scratch.beamScratch(), let bound = try? map.nodeBound(), bound > 0 else { return nil }
+        guard canSearchInC, let bound = try? map.nodeBound() else { return nil }
         var beamView = self.beamView(norm: norm, epoch: epoch)
-        var visited = 0, looked = 0
-        var found: UnsafePointer<fm_candidate>?
-        let count = withUnsafeTemporaryAllocation(of: fm_candidate.self, capacity: entries.count) { starts in
-            for (index, entry) in entries.enumerated() { starts[index] = fm_candidate(distance: entry.distance, node: entry.node) }
-            return fm_beam_search_layer0(&beamView, beam, bound, starts.baseAddress, entries.count, ef, &found, &visited, &looked)
+        var looked = 0
+        let result = map.scratch.searchLayerZeroInC(entries: entries, ef: ef, nodeBound: bound) { beam, starts, found, visited in
+            fm_beam_search_layer0(&beamView, beam, bound, starts.baseAddress, starts.count, ef, &found, &visited, &looked)
         }
-        guard count >= 0, let found else {
-            scratch.beamBackoff = Self.beamBackoffSearches
-            return nil
-        }
-        countHits(looked)
-        let results = [Candidate](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for index in 0..<count { buffer[index] = Candidate(distance: found[index].distance, node: found[index].node) }
-            initialized = count
-        }
-        return (results, visited)
+        if result != nil { countHits(looked) }
+        return result
     }
 
     /// A greedy step of the descent through the upper layers in C (`fm_beam_nearest_of`), with
@@ -57,8 +37,6 @@ extension CachedNodes {
             arena: view.arena.assumingMemoryBound(to: UInt8.self), stride: view.stride, vector_offset: view.vectorOffset,
             maximum_links: view.maximumLinks, index_slot: UnsafePointer(OpaquePointer(view.indexSlot)), shared: view.shared,
             used_counter_base: NodeCache.usedCounterBase, snapshot: map.snapshot, epoch: epoch,
-            format: UInt32(view.format == .nibbles ? FM_BEAM_NIBBLES : FM_BEAM_BYTES), metric: UInt32(metric.storedCode),
-            query_integers: self.query.integers, unit: self.query.unit, sum: self.query.sum, query_norm: norm,
-            dimension: dimension)
+            query: self.query.beamQuery(norm: norm, format: UInt32(view.format == .nibbles ? FM_BEAM_NIBBLES : FM_BEAM_BYTES)))
     }
 }

@@ -43,7 +43,7 @@ final class WriterCache: @unchecked Sendable {
     private var linkMemory = HugePageMemory(bytes: 64)
     /// Layer-0 links a node's flat slots hold.
     let flatWidth: Int
-    private static let notFlat = UInt16.max
+    private static let notFlat = UInt16(FM_WRITER_NO_LINKS)
     private(set) var capacity = 0
     private var nodeBytes = 0
     private var lastCommitID = -1
@@ -158,6 +158,14 @@ final class WriterCache: @unchecked Sendable {
         guard let layers = slot.pointee?.out.count else { return false }
         if layer < layers { slot.pointee.unsafelyUnwrapped.out[layer].withUnsafeBufferPointer { links.append(contentsOf: $0) } }
         return true
+    }
+
+    /// The cache's codes and layer-0 link slots as the C searches read them, with `query`.
+    func searchView(query: fm_beam_query) -> fm_writer_view {
+        fm_writer_view(
+            codes: codes, ranges: UnsafeRawPointer(codeRanges).assumingMemoryBound(to: Float.self), norms: norms,
+            has_codes: UnsafeRawPointer(hasVector).assumingMemoryBound(to: UInt8.self), links: flatLinks,
+            link_counts: flatCounts, link_width: flatWidth, capacity: capacity, query: query)
     }
 
     /// Keeps a copy of `node`'s vector.

@@ -91,6 +91,27 @@ struct WriterNodes: StoredVectorSource {
         }
     }
 
+    /// The layer-0 beam search in C (`fm_writer_search_layer0`) when the cache holds every node
+    /// it reaches; nil otherwise (the Swift search then reads, and the writer caches, the rest).
+    mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? {
+        guard let integerQuery = self.query, integerQuery.isIntegral, let bound = try? map.nodeBound() else { return nil }
+        var view = cache.searchView(query: integerQuery.beamQuery(norm: norm))
+        return scratch.searchLayerZeroInC(entries: entries, ef: ef, nodeBound: bound) { beam, starts, found, visited in
+            fm_writer_search_layer0(&view, beam, bound, starts.baseAddress, starts.count, ef, &found, &visited)
+        }
+    }
+
+    /// A greedy step through the upper layers in C (`fm_writer_nearest_of`), under the same
+    /// conditions as `searchLayerZero`.
+    mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? {
+        guard let integerQuery = self.query, integerQuery.isIntegral, scratch.beamBackoff == 0, fm_beam_is_enabled() != 0 else { return nil }
+        var view = cache.searchView(query: integerQuery.beamQuery(norm: norm))
+        var best = fm_candidate(distance: current.distance, node: current.node)
+        let improved = nodes.withUnsafeBufferPointer { fm_writer_nearest_of(&view, $0.baseAddress, $0.count, &best) }
+        guard improved >= 0 else { return nil }
+        return (Candidate(distance: best.distance, node: best.node), improved == 1)
+    }
+
     @inline(__always)
     func prefetch(_ node: UInt32) {
         if cache.vector(node) != nil { cache.prefetchCodes(node) } else { map.prefetch(node) }

@@ -56,3 +56,10 @@ struct IntegerQuery {
         }
     }
 }
+
+extension IntegerQuery {
+    /// The query as the C searches read it, for vectors of norm `norm` held as `format` codes.
+    func beamQuery(norm: Float, format: UInt32 = UInt32(FM_BEAM_BYTES)) -> fm_beam_query {
+        fm_beam_query(integers: integers, unit: unit, sum: sum, norm: norm, format: format, metric: UInt32(metric.storedCode), dimension: dimension)
+    }
+}

@@ -4,7 +4,8 @@ import Testing
 
 /// The graph a sequence of writes builds is a function of the writes alone: not of what the
 /// writer happened to have cached. Replicas rely on it — one that restarted (cold cache) must
-/// answer searches exactly as one that did not.
+/// answer searches exactly as one that did not. A writer whose cache holds every node searches it
+/// in C (`fm_writer_search_layer0`), one that caches nothing in Swift: the same graph either way.
 struct GraphDeterminismTests {
     /// One write of the sequence.
     enum Step {
