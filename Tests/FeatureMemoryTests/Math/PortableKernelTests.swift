@@ -99,7 +99,7 @@ struct PortableKernelTests {
         placed(a, at: offsetA) { pa in placed(b, at: offsetB) { pb in body(pa, pb) } }
     }
 
-    static var machine: String { "AVX2: \(fm_kernels_use_avx2() != 0)" }
+    static var machine: String { "AVX2: \(fm_kernels_use_avx2() != 0), AVX-512: \(fm_kernels_use_avx512() != 0)" }
 
     // MARK: float32
 
