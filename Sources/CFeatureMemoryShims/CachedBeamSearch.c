@@ -242,6 +242,20 @@ static inline __attribute__((always_inline)) void prefetch_node(int kind, const 
     fm_prefetch_range(view->codes + (size_t)node * view->query.dimension, view->query.dimension);
 }
 
+/// Starts loading `node`'s layer-0 links (the slot's head, for the node cache), for the
+/// expansion that will probably come next.
+static inline __attribute__((always_inline)) void prefetch_links(int kind, const void *source, uint32_t node) {
+    if (kind == FROM_NODE_CACHE) {
+        uint8_t *slot = slot_of(source, node);
+        if (slot) fm_prefetch_range(slot, FM_SLOT_LINKS + 4 * ((const fm_beam_view *)source)->maximum_links);
+        return;
+    }
+    const fm_writer_view *view = source;
+    if (node >= view->capacity) return;
+    fm_prefetch_line(view->link_counts + node);
+    fm_prefetch_range(view->links + (size_t)node * view->link_width, 4 * view->link_width);
+}
+
 /// Clears the visited marks of the last search and makes room for `node_bound` nodes, `ef`
 /// results and `maximum_links` links; 0 when memory ran out.
 static int prepare(fm_beam_scratch *s, size_t node_bound, size_t ef, size_t maximum_links, size_t entry_count) {
@@ -295,6 +309,9 @@ static inline __attribute__((always_inline)) long beam_search(
         if (result_count >= ef && before(s->results[0], nearest)) break;
         long link_count = node_links(kind, source, nearest.node, s->links, maximum_links, lookups);
         if (link_count < 0) return -1;
+        // the nearest candidate left is most often the next one expanded: its links load while
+        // this node's neighbours are compared (as hnswlib does)
+        if (candidate_count > 0) prefetch_links(kind, source, s->candidates[0].node);
         uint32_t *links = s->links;
         size_t count = 0;
         for (size_t i = 0; i < (size_t)link_count; i++) {
