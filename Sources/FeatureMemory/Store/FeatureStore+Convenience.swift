@@ -81,65 +81,47 @@ extension FeatureStore {
     }
 
     /// Each item's link plan and stored form, made on all cores from the last committed snapshot,
-    /// and that snapshot's id; nil when the workers' snapshots differ (a commit came between their
-    /// transactions) or an item is invalid (the write reports it).
+    /// and that snapshot's id; nil when the transactions' snapshots differ (a commit came between
+    /// them) or an item is invalid (the write reports it).
     func linkPlans(for items: [VectorItem]) throws -> (plans: [(plan: BatchLinkPlan, stored: StoredForm)], snapshotID: Int)? {
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
-        let forms = ParallelSlots<(stored: StoredForm, snapshotNode: UInt32?, level: Int)?>(count: items.count, initial: nil)
-        let pools = ParallelSlots<[[Candidate]]>(count: items.count, initial: [])
-        let plans = ParallelSlots<BatchLinkPlan?>(count: items.count, initial: nil)
-        let snapshots = ParallelSlots<Int>(count: 2 * workers, initial: -1)
-        let failure = FirstError()
         let parameters = hnswParameters, seed = schema.levelSeed, metric = self.metric
+        // first every item's stored form and its node in the snapshot (cheap: one thread) ...
+        let (forms, formSnapshot) = try read { txn -> ([(stored: StoredForm, snapshotNode: UInt32?, level: Int)]?, Int) in
+            var forms: [(stored: StoredForm, snapshotNode: UInt32?, level: Int)] = []
+            forms.reserveCapacity(items.count)
+            for item in items {
+                guard let stored = try? txn.codec.storedForm(of: item.vector, metric: metric) else { return (nil, txn.txn.snapshotID) }
+                forms.append((stored, try txn.node(for: item.id), parameters.level(forKey: item.id, seed: seed)))
+            }
+            return (forms, txn.txn.snapshotID)
+        }
+        guard let forms else { return nil }
+        let planner = BatchLinkPlanner(
+            items: forms.map { PlannedItem(values: $0.stored.values, norm: $0.stored.norm, level: $0.level, snapshotNode: $0.snapshotNode) },
+            dimension: writerCache.dimension, parameters: parameters, metric: metric)
+        // ... then on every core, item after item as each thread is free: its candidates in the
+        // snapshot, and its pool and neighbours from those and the items before it
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
+        let plans = ParallelSlots<BatchLinkPlan?>(count: items.count, initial: nil)
+        let snapshots = ParallelSlots<Int>(count: workers, initial: -1)
+        let failure = FirstError(), dispenser = IndexDispenser(count: items.count)
         let uncached = WriterCache(dimension: writerCache.dimension, byteBudget: 0)
-        // first each item's stored form, its node in the snapshot and its candidates there ...
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 try read { txn in
                     snapshots[worker] = txn.txn.snapshotID
-                    let map = txn.mapNodes, codec = txn.codec
-                    let cachedByWriter = writerCache.reflects(snapshotID: txn.txn.snapshotID)
-                    var index = worker
-                    while index < items.count {
-                        let item = items[index]
-                        guard let stored = try? codec.storedForm(of: item.vector, metric: metric) else { return }
-                        let level = parameters.level(forKey: item.id, seed: seed)
-                        forms[index] = (stored, try txn.node(for: item.id), level)
-                        let norm = item.vector.euclideanNorm
-                        pools[index] = try item.vector.withUnsafeBytes { bytes in
-                            guard let query = bytes.baseAddress else { return [] }
-                            // without the writer's cache, an empty one: the same 8-bit distances
-                            // made from the map, so the pools do not depend on what is cached
-                            let cache = cachedByWriter ? writerCache : uncached
-                            var search = HNSWSearch(source: WriterNodes(map: map, cache: cache, populates: false), scratch: txn.scratch)
-                            return try search.candidatePools(query, norm: norm, level: level, ef: parameters.efConstruction)
-                        }
-                        index += workers
-                    }
-                }
-            } catch {
-                failure.set(error)
-            }
-        }
-        if let error = failure.error { throw error }
-        var plannedItems: [PlannedItem] = []
-        plannedItems.reserveCapacity(items.count)
-        for index in items.indices {
-            guard let form = forms[index] else { return nil }
-            plannedItems.append(PlannedItem(values: form.stored.values, norm: form.stored.norm, level: form.level, snapshotNode: form.snapshotNode))
-        }
-        // ... then, with every item's stored vector known, each item's pool and neighbours
-        let planner = BatchLinkPlanner(items: plannedItems, dimension: writerCache.dimension, parameters: parameters, metric: metric)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            do {
-                try read { txn in
-                    snapshots[workers + worker] = txn.txn.snapshotID
+                    // without the writer's cache, an empty one: the same 8-bit distances made
+                    // from the map, so the plans do not depend on what is cached
                     let cache = writerCache.reflects(snapshotID: txn.txn.snapshotID) ? writerCache : uncached
                     let source = WriterNodes(map: txn.mapNodes, cache: cache, populates: false)
-                    var index = worker
-                    while index < items.count {
-                        plans[index] = try planner.plan(index, snapshotPools: pools[index], source: source, scratch: txn.scratch)
-                        index += workers
+                    while failure.error == nil, let index = dispenser.take() {
+                        let item = items[index], norm = item.vector.euclideanNorm
+                        let pools = try item.vector.withUnsafeBytes { bytes -> [[Candidate]] in
+                            guard let query = bytes.baseAddress else { return [] }
+                            var search = HNSWSearch(source: source, scratch: txn.scratch)
+                            return try search.candidatePools(query, norm: norm, level: forms[index].level, ef: parameters.efConstruction)
+                        }
+                        plans[index] = try planner.plan(index, snapshotPools: pools, source: source, scratch: txn.scratch)
                     }
                 }
             } catch {
@@ -147,15 +129,14 @@ extension FeatureStore {
             }
         }
         if let error = failure.error { throw error }
-        let seen = Set(snapshots.values)
-        guard seen.count == 1, let snapshotID = seen.first else { return nil }
+        guard snapshots.values.allSatisfy({ $0 == formSnapshot }) else { return nil }
         var result: [(plan: BatchLinkPlan, stored: StoredForm)] = []
         result.reserveCapacity(items.count)
         for index in items.indices {
-            guard let plan = plans[index], let form = forms[index] else { return nil }
-            result.append((plan, form.stored))
+            guard let plan = plans[index] else { return nil }
+            result.append((plan, forms[index].stored))
         }
-        return (result, snapshotID)
+        return (result, formSnapshot)
     }
 
     /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.
