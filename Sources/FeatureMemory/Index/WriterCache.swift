@@ -48,6 +48,12 @@ final class WriterCache: @unchecked Sendable {
     private var nodeBytes = 0
     private var lastCommitID = -1
     private var inTransaction = false
+    /// Whether the writer's changes wait in `pending` (`deferChanges`).
+    private(set) var isDeferring = false
+    private var pending = PendingChanges()
+    /// The threads planning a batch from the cache while its write transaction runs: the slots
+    /// change only after they are done.
+    let planners = DispatchGroup()
 
     /// A cache for vectors of `dimension` within `byteBudget`, its flat link slots sized for
     /// `flatWidth` layer-0 links a node (the store's maximum).
@@ -90,28 +96,54 @@ final class WriterCache: @unchecked Sendable {
 
     /// Called at the start of each write transaction (and of each retry of one).
     func begin(transactionID: Int) {
+        pending = PendingChanges()
+        isDeferring = false
         if inTransaction || transactionID - 1 != lastCommitID { removeAll() }
         inTransaction = true
     }
 
+    /// From now until the transaction ends, the writer's changes wait apart (`PendingChanges`),
+    /// so that the threads in `planners` may go on reading the slots as their snapshot holds them.
+    func deferChanges() { isDeferring = true }
+
     /// Called after a commit succeeded.
     func committed(transactionID: Int) {
+        endDeferral()
         lastCommitID = transactionID
         inTransaction = false
     }
 
     /// Called when a write transaction was rolled back or its commit failed.
     func rolledBack() {
+        pending = PendingChanges()
+        isDeferring = false
         removeAll()
         inTransaction = false
         lastCommitID = -1
     }
 
+    /// Moves the deferred changes into the slots, once the planners are done, and makes the
+    /// writer's changes go there directly again.
+    func endDeferral() {
+        guard isDeferring else { return }
+        planners.wait()
+        isDeferring = false
+        let changes = pending
+        pending = PendingChanges()
+        for (node, record) in changes.nodes { setNode(node, record) }
+        for (node, vector) in changes.vectors {
+            if let vector { setVector(node, vector.values, norm: vector.norm) } else { removeVector(node) }
+        }
+    }
+
     // MARK: vectors
 
-    /// The cached vector of `node` and its norm.
+    /// The cached vector of `node` and its norm; with `pending`, as the writer changed it.
     @inline(__always)
-    func vector(_ node: UInt32) -> (UnsafeRawPointer, Float)? {
+    func vector(_ node: UInt32, pending seesPending: Bool = false) -> (UnsafeRawPointer, Float)? {
+        if seesPending && isDeferring, let change = pending.vectors[node] {
+            return change.map { (UnsafeRawPointer($0.values), $0.norm) }
+        }
         let index = Int(node)
         guard index < capacity, hasVector[index] else { return nil }
         return (UnsafeRawPointer(vectors + index * dimension * 4), norms[index])
@@ -120,7 +152,9 @@ final class WriterCache: @unchecked Sendable {
     /// The 8-bit copy of `node`'s vector, the value code 0 stands for, the step between codes and
     /// the exact vector's norm.
     @inline(__always)
-    func codes(_ node: UInt32) -> (codes: UnsafePointer<UInt8>, low: Float, step: Float, norm: Float)? {
+    func codes(_ node: UInt32, pending seesPending: Bool = false) -> (codes: UnsafePointer<UInt8>, low: Float, step: Float, norm: Float)? {
+        // a changed vector has no codes yet: its distances are encoded from it as for an uncached one
+        if seesPending && isDeferring, pending.vectors[node] != nil { return nil }
         let index = Int(node)
         guard index < capacity, hasVector[index] else { return nil }
         let range = codeRanges[index]
@@ -145,7 +179,12 @@ final class WriterCache: @unchecked Sendable {
 
     /// Appends `node`'s cached out-links of `layer` to `links`; false when its links are not cached.
     @inline(__always)
-    func appendLinks(of node: UInt32, layer: Int, to links: inout ContiguousArray<UInt32>) -> Bool {
+    func appendLinks(of node: UInt32, layer: Int, to links: inout ContiguousArray<UInt32>, pending seesPending: Bool = false) -> Bool {
+        if seesPending && isDeferring, let change = pending.nodes[node] {
+            guard let record = change else { return false }
+            if layer < record.out.count { links.append(contentsOf: record.out[layer]) }
+            return true
+        }
         let index = Int(node)
         guard index < capacity else { return false }
         if layer == 0, case let count = flatCounts[index], count != Self.notFlat {
@@ -170,6 +209,10 @@ final class WriterCache: @unchecked Sendable {
 
     /// Keeps a copy of `node`'s vector.
     func setVector(_ node: UInt32, _ values: UnsafeRawPointer, norm: Float) {
+        if isDeferring {
+            pending.vectors[node] = PendingChanges.Vector(values, bytes: dimension * 4, norm: norm)
+            return
+        }
         guard ensureCapacity(Int(node) + 1) else { return }
         let index = Int(node)
         (vectors + index * dimension * 4).copyMemory(from: values, byteCount: dimension * 4)
@@ -182,21 +225,30 @@ final class WriterCache: @unchecked Sendable {
 
     /// Forgets `node`'s vector.
     func removeVector(_ node: UInt32) {
+        if isDeferring {
+            pending.vectors[node] = .some(nil)
+            return
+        }
         let index = Int(node)
         if index < capacity { hasVector[index] = false }
     }
 
     // MARK: links
 
-    /// The cached links of `node`.
+    /// The cached links of `node`; with `pending`, as the writer changed them.
     @inline(__always)
-    func node(_ node: UInt32) -> GraphRecord.Node? {
+    func node(_ node: UInt32, pending seesPending: Bool = false) -> GraphRecord.Node? {
+        if seesPending && isDeferring, let change = pending.nodes[node] { return change }
         let index = Int(node)
         return index < capacity ? nodes[index] : nil
     }
 
     /// Keeps `record` as `node`'s links (or forgets them with nil).
     func setNode(_ node: UInt32, _ record: GraphRecord.Node?) {
+        if isDeferring {
+            pending.nodes[node] = .some(record)
+            return
+        }
         let index = Int(node)
         guard let record else {
             if index < capacity { forgetNode(at: index) }
@@ -232,11 +284,16 @@ final class WriterCache: @unchecked Sendable {
 
     /// Forgets every cached vector and record, so the next reads come from the map (a repair
     /// must see what is on disk, not what this process remembers).
-    func discardEntries() { removeAll() }
+    func discardEntries() {
+        pending = PendingChanges()
+        removeAll()
+    }
 
     // MARK: storage
 
     private func removeAll() {
+        // the planners of a batch may still be reading the slots
+        planners.wait()
         for i in 0..<capacity { hasVector[i] = false }
         for i in 0..<capacity { nodes[i] = nil }
         flatCounts.update(repeating: Self.notFlat, count: capacity)

@@ -36,7 +36,7 @@ struct WriterNodes: StoredVectorSource {
     /// Passes `node`'s vector and norm to `body`; nil when the node has no vector.
     @inline(__always)
     func withVector<R>(_ node: UInt32, _ body: (UnsafeRawPointer, Float) throws -> R) throws -> R? {
-        if let (values, norm) = cache.vector(node) { return try body(values, norm) }
+        if let (values, norm) = cache.vector(node, pending: populates) { return try body(values, norm) }
         guard populates else { return try map.withVector(node, body) }
         let codec = map.codec, cache = self.cache
         return try node.withKeyBytes { key in
@@ -64,7 +64,7 @@ struct WriterNodes: StoredVectorSource {
         guard let integerQuery = self.query, integerQuery.isIntegral else {
             return try exactDistance(query, norm: queryNorm, to: node)
         }
-        if let entry = cache.codes(node) {
+        if let entry = cache.codes(node, pending: populates) {
             if let d = integerQuery.distance(norm: queryNorm, toCodes: entry.codes, low: entry.low, step: entry.step, vectorNorm: entry.norm),
                !d.isNaN {
                 return d
@@ -91,10 +91,14 @@ struct WriterNodes: StoredVectorSource {
         }
     }
 
+    /// Whether this is the writer reading a cache whose changes wait apart (`PendingChanges`): the
+    /// C searches read only the slots, so its searches run in Swift then.
+    private var seesPendingChanges: Bool { populates && cache.isDeferring }
+
     /// The layer-0 beam search in C (`fm_writer_search_layer0`) when the cache holds every node
     /// it reaches; nil otherwise (the Swift search then reads, and the writer caches, the rest).
     mutating func searchLayerZero(_ query: UnsafeRawPointer, norm: Float, entries: [Candidate], ef: Int) -> (found: [Candidate], visited: Int)? {
-        guard let integerQuery = self.query, integerQuery.isIntegral, let bound = try? map.nodeBound() else { return nil }
+        guard let integerQuery = self.query, integerQuery.isIntegral, !seesPendingChanges, let bound = try? map.nodeBound() else { return nil }
         var view = cache.searchView(query: integerQuery.beamQuery(norm: norm))
         return scratch.searchLayerZeroInC(entries: entries, ef: ef, nodeBound: bound) { beam, starts, found, visited in
             fm_writer_search_layer0(&view, beam, bound, starts.baseAddress, starts.count, ef, &found, &visited)
@@ -104,7 +108,7 @@ struct WriterNodes: StoredVectorSource {
     /// A greedy step through the upper layers in C (`fm_writer_nearest_of`), under the same
     /// conditions as `searchLayerZero`.
     mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? {
-        guard let integerQuery = self.query, integerQuery.isIntegral, scratch.beamBackoff == 0, fm_beam_is_enabled() != 0 else { return nil }
+        guard let integerQuery = self.query, integerQuery.isIntegral, !seesPendingChanges, scratch.beamBackoff == 0, fm_beam_is_enabled() != 0 else { return nil }
         var view = cache.searchView(query: integerQuery.beamQuery(norm: norm))
         var best = fm_candidate(distance: current.distance, node: current.node)
         let improved = nodes.withUnsafeBufferPointer { fm_writer_nearest_of(&view, $0.baseAddress, $0.count, &best) }
@@ -124,7 +128,7 @@ struct WriterNodes: StoredVectorSource {
     @inline(__always)
     func links(of node: UInt32, layer: Int, into links: inout ContiguousArray<UInt32>) throws -> Bool {
         links.removeAll(keepingCapacity: true)
-        if cache.appendLinks(of: node, layer: layer, to: &links) { return true }
+        if cache.appendLinks(of: node, layer: layer, to: &links, pending: populates) { return true }
         guard populates else { return try map.links(of: node, layer: layer, into: &links) }
         guard let record = try self.node(node) else { return false }
         if layer <= record.level { links.append(contentsOf: record.out[layer]) }
@@ -133,7 +137,7 @@ struct WriterNodes: StoredVectorSource {
 
     /// The decoded links of `node`, or nil when it has no record. A damaged record is an error.
     func node(_ node: UInt32) throws -> GraphRecord.Node? {
-        if let cached = cache.node(node) { return cached }
+        if let cached = cache.node(node, pending: populates) { return cached }
         let decoded = try map.decodedNode(node)
         if populates, let decoded { cache.setNode(node, decoded) }
         return decoded

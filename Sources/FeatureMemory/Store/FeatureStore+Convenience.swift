@@ -49,19 +49,33 @@ extension FeatureStore {
             // items past the first 1,024 insert by plain graph search: comparing each with every
             // earlier item of the batch would grow quadratically
             let parallel = written.prefix(1_024).map { items[$0] }
-            let planned = parallel.count >= Self.parallelBatchThreshold ? try linkPlans(for: parallel) : nil
+            let planning = parallel.count >= Self.parallelBatchThreshold ? try BatchPlanning.start(for: parallel, in: self) : nil
+            defer { planning?.cancelAndWait() }
             try write { txn in
                 // the plans hold only if nothing was committed since their snapshot
-                let plans = planned.flatMap { $0.snapshotID + 1 == txn.txn.snapshotID ? $0.plans : nil }
+                let plans = planning.flatMap { $0.snapshotID + 1 == txn.txn.snapshotID ? $0 : nil }
+                if plans != nil {
+                    writerCache.deferChanges()
+                } else {
+                    // the writer changes its cache in place: no planner may be reading it
+                    planning?.cancelAndWait()
+                }
                 var peers: [UInt32] = []
-                for (position, index) in written.enumerated() {
-                    let item = items[index]
-                    do {
-                        try txn.put(item.vector, for: item.id, label: item.label, userData: item.userData,
-                                    planned: plans.flatMap { position < $0.count ? $0[position] : nil }, peers: &peers)
-                    } catch let error as StoreError {
-                        throw StoreError.batchItem(index: index, error)
+                do {
+                    for (position, index) in written.enumerated() {
+                        let item = items[index]
+                        let planned = try plans.flatMap { position < $0.count ? try $0.plan(at: position) : nil }
+                        if let plans, position == plans.count { writerCache.endDeferral() }
+                        do {
+                            try txn.put(item.vector, for: item.id, label: item.label, userData: item.userData, planned: planned, peers: &peers)
+                        } catch let error as StoreError {
+                            throw StoreError.batchItem(index: index, error)
+                        }
                     }
+                } catch {
+                    // the planners stop before the rollback empties the cache they read
+                    planning?.cancelAndWait()
+                    throw error
                 }
             }
         }
@@ -81,62 +95,18 @@ extension FeatureStore {
     }
 
     /// Each item's link plan and stored form, made on all cores from the last committed snapshot,
-    /// and that snapshot's id; nil when the transactions' snapshots differ (a commit came between
-    /// them) or an item is invalid (the write reports it).
+    /// and that snapshot's id; nil when an item is invalid or the planners saw another snapshot.
     func linkPlans(for items: [VectorItem]) throws -> (plans: [(plan: BatchLinkPlan, stored: StoredForm)], snapshotID: Int)? {
-        let parameters = hnswParameters, seed = schema.levelSeed, metric = self.metric
-        // first every item's stored form and its node in the snapshot (cheap: one thread) ...
-        let (forms, formSnapshot) = try read { txn -> ([(stored: StoredForm, snapshotNode: UInt32?, level: Int)]?, Int) in
-            var forms: [(stored: StoredForm, snapshotNode: UInt32?, level: Int)] = []
-            forms.reserveCapacity(items.count)
-            for item in items {
-                guard let stored = try? txn.codec.storedForm(of: item.vector, metric: metric) else { return (nil, txn.txn.snapshotID) }
-                forms.append((stored, try txn.node(for: item.id), parameters.level(forKey: item.id, seed: seed)))
+        try environment.withWriterLock {
+            guard let planning = try BatchPlanning.start(for: items, in: self) else { return nil }
+            defer { planning.cancelAndWait() }
+            var plans: [(plan: BatchLinkPlan, stored: StoredForm)] = []
+            for position in 0..<planning.count {
+                guard let plan = try planning.plan(at: position) else { return nil }
+                plans.append(plan)
             }
-            return (forms, txn.txn.snapshotID)
+            return (plans, planning.snapshotID)
         }
-        guard let forms else { return nil }
-        let planner = BatchLinkPlanner(
-            items: forms.map { PlannedItem(values: $0.stored.values, norm: $0.stored.norm, level: $0.level, snapshotNode: $0.snapshotNode) },
-            dimension: writerCache.dimension, parameters: parameters, metric: metric)
-        // ... then on every core, item after item as each thread is free: its candidates in the
-        // snapshot, and its pool and neighbours from those and the items before it
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
-        let plans = ParallelSlots<BatchLinkPlan?>(count: items.count, initial: nil)
-        let snapshots = ParallelSlots<Int>(count: workers, initial: -1)
-        let failure = FirstError(), dispenser = IndexDispenser(count: items.count)
-        let uncached = WriterCache(dimension: writerCache.dimension, byteBudget: 0)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            do {
-                try read { txn in
-                    snapshots[worker] = txn.txn.snapshotID
-                    // without the writer's cache, an empty one: the same 8-bit distances made
-                    // from the map, so the plans do not depend on what is cached
-                    let cache = writerCache.reflects(snapshotID: txn.txn.snapshotID) ? writerCache : uncached
-                    let source = WriterNodes(map: txn.mapNodes, cache: cache, populates: false)
-                    while failure.error == nil, let index = dispenser.take() {
-                        let item = items[index], norm = item.vector.euclideanNorm
-                        let pools = try item.vector.withUnsafeBytes { bytes -> [[Candidate]] in
-                            guard let query = bytes.baseAddress else { return [] }
-                            var search = HNSWSearch(source: source, scratch: txn.scratch)
-                            return try search.candidatePools(query, norm: norm, level: forms[index].level, ef: parameters.efConstruction)
-                        }
-                        plans[index] = try planner.plan(index, snapshotPools: pools, source: source, scratch: txn.scratch)
-                    }
-                }
-            } catch {
-                failure.set(error)
-            }
-        }
-        if let error = failure.error { throw error }
-        guard snapshots.values.allSatisfy({ $0 == formSnapshot }) else { return nil }
-        var result: [(plan: BatchLinkPlan, stored: StoredForm)] = []
-        result.reserveCapacity(items.count)
-        for index in items.indices {
-            guard let plan = plans[index] else { return nil }
-            result.append((plan, forms[index].stored))
-        }
-        return (result, formSnapshot)
     }
 
     /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.
