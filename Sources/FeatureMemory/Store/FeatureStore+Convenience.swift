@@ -20,10 +20,10 @@ extension FeatureStore {
     /// the node is unlinked and linked again in the same transaction). When the batch holds an id
     /// more than once, its last item wins and the earlier ones are skipped.
     ///
-    /// A large batch is indexed on every core: before the write transaction, each item's graph
-    /// neighbourhood is searched in the last committed snapshot, merged with the items before it
-    /// in the batch (compared exactly), and its neighbours chosen from that pool; the writer then
-    /// links the items one by one as planned. When another writer (a process or a store object)
+    /// A large batch is indexed on every core: planner threads search each item's graph
+    /// neighbourhood in the last committed snapshot, merge it with the items before it in the
+    /// batch (compared exactly) and choose its neighbours from that pool, while the writer links
+    /// the items one by one as their plans arrive (`BatchPlanning`). When another writer (a process or a store object)
     /// committed between the planning and the write, the plans describe a graph that no longer
     /// exists and the items are inserted by plain graph search instead.
     ///
