@@ -19,7 +19,7 @@ extension CachedNodes {
     /// the same conditions as `searchLayerZero`; upper-layer reads are not counted as lookups
     /// and leave the entries' epochs alone, as the Swift step does.
     mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? {
-        guard canSearchInC, map.scratch.beamBackoff == 0 else { return nil }
+        guard canSearchInC, map.scratch.beamSearchAllowed else { return nil }
         var beamView = self.beamView(norm: norm, epoch: 0)
         var best = fm_candidate(distance: current.distance, node: current.node)
         let improved = nodes.withUnsafeBufferPointer { fm_beam_nearest_of(&beamView, $0.baseAddress, $0.count, &best) }
@@ -27,9 +27,9 @@ extension CachedNodes {
         return (Candidate(distance: best.distance, node: best.node), improved == 1)
     }
 
-    /// Whether the C searches can read this cache with this query: integer codes, a query with an
-    /// integer form, and the searches not turned off.
-    private var canSearchInC: Bool { view.format.isIntegerCoded && self.query.isIntegral && fm_beam_is_enabled() != 0 }
+    /// Whether the C searches can read this cache with this query: integer codes and a query with
+    /// an integer form.
+    private var canSearchInC: Bool { view.format.isIntegerCoded && self.query.isIntegral }
 
     /// The cache and the current query as the C searches read them.
     private func beamView(norm: Float, epoch: UInt32) -> fm_beam_view {

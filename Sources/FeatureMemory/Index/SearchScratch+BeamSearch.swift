@@ -5,6 +5,9 @@ extension SearchScratch {
     /// one (a cache still filling would otherwise start most searches twice).
     static var beamBackoffSearches: Int { 64 }
 
+    /// Whether a C search may be tried now: they are turned on, and no miss is being backed off.
+    var beamSearchAllowed: Bool { beamBackoff == 0 && fm_beam_is_enabled() != 0 }
+
     /// The layer-0 beam search run by `search` in C (a `fm_beam_search_layer0` or
     /// `fm_writer_search_layer0` call with this scratch's C memory, the entries, and where to put
     /// the results and the visited count): its results nearest first and how many nodes it

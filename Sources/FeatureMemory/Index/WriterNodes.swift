@@ -108,7 +108,7 @@ struct WriterNodes: StoredVectorSource {
     /// A greedy step through the upper layers in C (`fm_writer_nearest_of`), under the same
     /// conditions as `searchLayerZero`.
     mutating func nearest(of nodes: ContiguousArray<UInt32>, than current: Candidate, norm: Float) -> (best: Candidate, improved: Bool)? {
-        guard let integerQuery = self.query, integerQuery.isIntegral, !seesPendingChanges, scratch.beamBackoff == 0, fm_beam_is_enabled() != 0 else { return nil }
+        guard let integerQuery = self.query, integerQuery.isIntegral, !seesPendingChanges, scratch.beamSearchAllowed else { return nil }
         var view = cache.searchView(query: integerQuery.beamQuery(norm: norm))
         var best = fm_candidate(distance: current.distance, node: current.node)
         let improved = nodes.withUnsafeBufferPointer { fm_writer_nearest_of(&view, $0.baseAddress, $0.count, &best) }

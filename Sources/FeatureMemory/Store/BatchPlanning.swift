@@ -7,7 +7,7 @@ import Foundation
 /// one only when it has caught up; its changes to its cache wait apart meanwhile
 /// (`WriterCache.deferChanges`), so the planners read the snapshot's state throughout.
 final class BatchPlanning: @unchecked Sendable {
-    // @unchecked: `plans`, `ready`, `failure`, `stale` and `cancelled` are touched only under
+    // @unchecked: `plans`, `ready`, `failure`, `stale`, `cancelled` and `handedOut` are touched only under
     // `condition`; the rest is immutable after `start`.
 
     /// The snapshot the plans were made from.
@@ -22,6 +22,8 @@ final class BatchPlanning: @unchecked Sendable {
     /// A planner found another snapshot than the forms' (a commit came between them).
     private var stale = false
     private var cancelled = false
+    /// Items handed to planner threads so far.
+    private var handedOut = 0
     private let planners: DispatchGroup
 
     private init(snapshotID: Int, stored: [StoredForm], planners: DispatchGroup) {
@@ -39,25 +41,26 @@ final class BatchPlanning: @unchecked Sendable {
         let parameters = store.hnswParameters, seed = store.schema.levelSeed, metric = store.metric
         let writerCache = store.writerCache
         // first every item's stored form and its node in the snapshot (cheap: this thread) ...
-        let prepared = try store.read { txn -> (forms: [(stored: StoredForm, snapshotNode: UInt32?, level: Int)], snapshotID: Int)? in
-            var forms: [(stored: StoredForm, snapshotNode: UInt32?, level: Int)] = []
-            forms.reserveCapacity(items.count)
+        let prepared = try store.read { txn -> (planned: [PlannedItem], stored: [StoredForm], snapshotID: Int)? in
+            var planned: [PlannedItem] = [], stored: [StoredForm] = []
+            planned.reserveCapacity(items.count)
+            stored.reserveCapacity(items.count)
             for item in items {
-                guard let stored = try? txn.codec.storedForm(of: item.vector, metric: metric) else { return nil }
-                forms.append((stored, try txn.node(for: item.id), parameters.level(forKey: item.id, seed: seed)))
+                guard let form = try? txn.codec.storedForm(of: item.vector, metric: metric) else { return nil }
+                planned.append(PlannedItem(
+                    values: form.values, norm: form.norm, level: parameters.level(forKey: item.id, seed: seed),
+                    snapshotNode: try txn.node(for: item.id)))
+                stored.append(form)
             }
-            return (forms, txn.txn.snapshotID)
+            return (planned, stored, txn.txn.snapshotID)
         }
-        guard let (forms, snapshotID) = prepared else { return nil }
-        let planner = BatchLinkPlanner(
-            items: forms.map { PlannedItem(values: $0.stored.values, norm: $0.stored.norm, level: $0.level, snapshotNode: $0.snapshotNode) },
-            dimension: writerCache.dimension, parameters: parameters, metric: metric)
-        let planning = BatchPlanning(snapshotID: snapshotID, stored: forms.map(\.stored), planners: writerCache.planners)
+        guard let (plannedItems, stored, snapshotID) = prepared else { return nil }
+        let planner = BatchLinkPlanner(items: plannedItems, dimension: writerCache.dimension, parameters: parameters, metric: metric)
+        let planning = BatchPlanning(snapshotID: snapshotID, stored: stored, planners: writerCache.planners)
         // decided here, before the writer's transaction changes what it answers; without the
         // writer's cache an empty one: the same 8-bit distances made from the map, so the plans
         // do not depend on what is cached
         let cache = writerCache.reflects(snapshotID: snapshotID) ? writerCache : WriterCache(dimension: writerCache.dimension, byteBudget: 0)
-        let dispenser = IndexDispenser(count: items.count)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
         for _ in 0..<workers {
             planning.planners.enter()
@@ -69,12 +72,12 @@ final class BatchPlanning: @unchecked Sendable {
                     try store.read { txn in
                         guard txn.txn.snapshotID == snapshotID else { return planning.markStale() }
                         let source = WriterNodes(map: txn.mapNodes, cache: cache, populates: false)
-                        while !planning.isCancelled, let index = dispenser.take() {
+                        while let index = planning.nextItem() {
                             let item = items[index], norm = item.vector.euclideanNorm
                             let pools = try item.vector.withUnsafeBytes { bytes -> [[Candidate]] in
                                 guard let query = bytes.baseAddress else { return [] }
                                 var search = HNSWSearch(source: source, scratch: txn.scratch)
-                                return try search.candidatePools(query, norm: norm, level: forms[index].level, ef: parameters.efConstruction)
+                                return try search.candidatePools(query, norm: norm, level: plannedItems[index].level, ef: parameters.efConstruction)
                             }
                             planning.deliver(try planner.plan(index, snapshotPools: pools, source: source, scratch: txn.scratch), at: index)
                         }
@@ -110,10 +113,14 @@ final class BatchPlanning: @unchecked Sendable {
         planners.wait()
     }
 
-    private var isCancelled: Bool {
+    /// The next item for a planner thread, handed out one at a time so that a thread that drew
+    /// cheap items takes more of them; nil when every item is out or planning stopped.
+    private func nextItem() -> Int? {
         condition.lock()
         defer { condition.unlock() }
-        return cancelled || failure != nil || stale
+        guard !cancelled, failure == nil, !stale, handedOut < count else { return nil }
+        handedOut += 1
+        return handedOut - 1
     }
 
     private func deliver(_ plan: BatchLinkPlan, at position: Int) {

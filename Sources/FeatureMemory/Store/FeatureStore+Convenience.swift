@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// One-call forms of the common operations, each in its own transaction.
@@ -92,21 +91,6 @@ extension FeatureStore {
         for (index, item) in items.enumerated() { last[item.id] = index }
         guard last.count < items.count else { return Array(items.indices) }
         return items.indices.filter { last[items[$0].id] == $0 }
-    }
-
-    /// Each item's link plan and stored form, made on all cores from the last committed snapshot,
-    /// and that snapshot's id; nil when an item is invalid or the planners saw another snapshot.
-    func linkPlans(for items: [VectorItem]) throws -> (plans: [(plan: BatchLinkPlan, stored: StoredForm)], snapshotID: Int)? {
-        try environment.withWriterLock {
-            guard let planning = try BatchPlanning.start(for: items, in: self) else { return nil }
-            defer { planning.cancelAndWait() }
-            var plans: [(plan: BatchLinkPlan, stored: StoredForm)] = []
-            for position in 0..<planning.count {
-                guard let plan = try planning.plan(at: position) else { return nil }
-                plans.append(plan)
-            }
-            return (plans, planning.snapshotID)
-        }
     }
 
     /// The vector, id and metadata stored under `id`; throws `StoreError.unknownID` when none.

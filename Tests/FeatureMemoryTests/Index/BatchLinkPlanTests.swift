@@ -84,3 +84,20 @@ struct BatchLinkPlanTests {
         #expect(try store.count() == 0)
     }
 }
+
+extension FeatureStore {
+    /// Every item's link plan and stored form as a batch put would take them (`BatchPlanning`),
+    /// and their snapshot's id; nil when an item is invalid or the planners saw another snapshot.
+    func linkPlans(for items: [VectorItem]) throws -> (plans: [(plan: BatchLinkPlan, stored: StoredForm)], snapshotID: Int)? {
+        try environment.withWriterLock {
+            guard let planning = try BatchPlanning.start(for: items, in: self) else { return nil }
+            defer { planning.cancelAndWait() }
+            var plans: [(plan: BatchLinkPlan, stored: StoredForm)] = []
+            for position in 0..<planning.count {
+                guard let plan = try planning.plan(at: position) else { return nil }
+                plans.append(plan)
+            }
+            return (plans, planning.snapshotID)
+        }
+    }
+}
