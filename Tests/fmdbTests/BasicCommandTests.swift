@@ -14,7 +14,7 @@ import Testing
         #expect(info["dimension"] as? Int == 4)
         #expect(info["metric"] as? String == "ip")
         #expect(info["count"] as? Int == 0)
-        #expect(info["format_version"] as? Int == 5)
+        #expect(info["format_version"] as? Int == 6)
     }
 
     @Test func createOverAnExistingStoreFailsWithOneLine() throws {

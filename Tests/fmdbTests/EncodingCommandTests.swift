@@ -26,7 +26,7 @@ import VectorFiles
         #expect(imported.status == 0, "\(imported.stderr)")
         let info = try FMDBRunner.run(["info", store, "--json"]).json()
         #expect(info["encoding"] as? String == encoding)
-        #expect(info["format_version"] as? Int == 5)
+        #expect(info["format_version"] as? Int == 6)
         let stats = try FMDBRunner.run(["stats", store, "--json", "--recall-sample", "20"]).json()
         #expect(stats["encoding"] as? String == encoding)
         let payload = ["f16": 4 + 64 * 2, "bf16": 64 * 2, "int8": 8 + 64][encoding]!

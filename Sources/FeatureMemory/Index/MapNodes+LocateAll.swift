@@ -15,18 +15,16 @@ extension MapNodes {
         guard let locations else { return 0 }
         var located = 0
         let codec = self.codec
-        try txn.withCursor(on: tables.vectors) { cursor in
-            try cursor.forEach { entry in
-                if stop() { return false }
-                guard let node = UInt32(keyBytes: entry.key), Int(node) < locations.capacity else { return true }
-                guard locations.vectorRecord(node) == nil, entry.value.count >= VectorRecord.headerSize,
-                      entry.value[1] != VectorRecord.Codec.shuffledLZ4.rawValue,
-                      (try? codec.decode(entry.value, node: node)) != nil
-                else { return true }
-                locations.noteCheckedVectorRecord(node, entry.value)
-                located += 1
-                return true
-            }
+        try tables.forEachVectorRecord(in: txn) { node, record in
+            if stop() { return false }
+            guard Int(node) < locations.capacity else { return true }
+            guard locations.vectorRecord(node) == nil, record.count >= VectorRecord.headerSize,
+                  record[1] != VectorRecord.Codec.shuffledLZ4.rawValue,
+                  (try? codec.decode(record, node: node)) != nil
+            else { return true }
+            locations.noteCheckedVectorRecord(node, record)
+            located += 1
+            return true
         }
         try txn.withCursor(on: tables.graph) { cursor in
             try cursor.forEach { entry in

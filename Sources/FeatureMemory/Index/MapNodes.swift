@@ -72,17 +72,15 @@ final class MapNodes: StoredVectorSource {
             return try body(codec.decodeChecked(record), norm)
         }
         let dimension = self.dimension, codec = self.codec, locations = self.locations
-        return try node.withKeyBytes { key in
-            try txn.withValue(in: tables.vectors, forKey: key) { record -> R in
-                guard record.count >= VectorRecord.headerSize, record[0] == VectorRecord.layoutVersion,
-                      record.littleEndian(at: 4, as: UInt32.self) == UInt32(dimension)
-                else { throw StoreError.corruptRecord(node: node) }
-                // the checksum is checked here, once per node per snapshot; the addresses recorded
-                // for later searches of this snapshot are of checked records only
-                let (values, norm) = try codec.decode(record, node: node)
-                locations?.noteCheckedVectorRecord(node, record)
-                return try body(values, norm)
-            }
+        return try tables.withVectorRecord(ofNode: node, in: txn) { record -> R in
+            guard record.count >= VectorRecord.headerSize, record[0] == VectorRecord.layoutVersion,
+                  record.littleEndian(at: 4, as: UInt32.self) == UInt32(dimension)
+            else { throw StoreError.corruptRecord(node: node) }
+            // the checksum is checked here, once per node per snapshot; the addresses recorded
+            // for later searches of this snapshot are of checked records only
+            let (values, norm) = try codec.decode(record, node: node)
+            locations?.noteCheckedVectorRecord(node, record)
+            return try body(values, norm)
         }
     }
 

@@ -39,12 +39,10 @@ struct WriterNodes: StoredVectorSource {
         if let (values, norm) = cache.vector(node, pending: populates) { return try body(values, norm) }
         guard populates else { return try map.withVector(node, body) }
         let codec = map.codec, cache = self.cache
-        return try node.withKeyBytes { key in
-            try map.txn.withValue(in: map.tables.vectors, forKey: key) { record -> R in
-                let (values, norm) = try codec.decode(record, node: node)
-                cache.setVector(node, values, norm: norm)
-                return try body(values, norm)
-            }
+        return try map.tables.withVectorRecord(ofNode: node, in: map.txn) { record -> R in
+            let (values, norm) = try codec.decode(record, node: node)
+            cache.setVector(node, values, norm: norm)
+            return try body(values, norm)
         }
     }
 

@@ -20,6 +20,8 @@ enum MetaKey: String, CaseIterable {
     case storedVectorBytes = "stored_vector_bytes"
     /// `VectorEncoding.storedCode` (UInt8); absent in float32 stores.
     case vectorEncoding = "vector_encoding"
+    /// Nodes whose vector records share one key of `vectors` (UInt16, 2…64); absent: one each.
+    case vectorsPerBlock = "vectors_per_block"
 
     /// HNSW links per node in the upper layers (UInt32).
     case hnswM = "hnsw_m"
@@ -41,8 +43,9 @@ enum MetaKey: String, CaseIterable {
     /// The format new stores are written in, and the newest this code reads. 3: graph records
     /// with 32-bit in-link counts; 4: vectors stored below float32 (`vector_encoding`); 5: graph
     /// records with ids of 2, 3 or 4 bytes (graph layout 2), which versions that know
-    /// only 3 and 4 refuse as newer rather than read as damaged.
-    static let currentFormatVersion: UInt32 = 5
+    /// only 3 and 4 refuse as newer rather than read as damaged; 6: vector records in blocks
+    /// of consecutive nodes where that saves space (`vectors_per_block`, `VectorBlock`).
+    static let currentFormatVersion: UInt32 = 6
     /// The oldest format version this code reads.
     static let oldestReadableFormatVersion: UInt32 = 3
 }

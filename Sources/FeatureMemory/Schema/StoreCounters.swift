@@ -15,13 +15,14 @@ enum StoreCounters {
         var vectors = 0
         var storedBytes = 0
         var highestNode = -1
-        try txn.withCursor(on: tables.vectors) { cursor in
-            try cursor.forEach { entry in
-                vectors += 1
-                storedBytes += max(entry.value.count - VectorRecord.headerSize, 0)
-                if let node = UInt32(keyBytes: entry.key) { highestNode = max(highestNode, Int(node)) }
-                return true
-            }
+        try tables.forEachVectorRecord(in: txn, malformed: { entry in
+            // a damaged block's nodes were drawn: the highest bounds next_node still
+            if let last = entry.nodes.last { highestNode = max(highestNode, Int(last)) }
+        }) { node, record in
+            vectors += 1
+            storedBytes += max(record.count - VectorRecord.headerSize, 0)
+            highestNode = max(highestNode, Int(node))
+            return true
         }
         // nodes are drawn in order and a deleted one goes to free_nodes, so the highest node of
         // the records and the free list is the last one drawn
@@ -80,7 +81,9 @@ enum StoreCounters {
 
     /// Live nodes, free nodes and the one a put may have drawn and not yet written.
     private static func possibleNodes(in txn: Transaction, tables: StoreTables) throws -> Int {
-        try txn.statistics(of: tables.vectors).entries + txn.statistics(of: tables.freeNodes).entries + 1
+        let (sum, overflow) = try tables.vectorRecordBound(in: txn)
+            .addingReportingOverflow(txn.statistics(of: tables.freeNodes).entries + 1)
+        return overflow ? Int.max : sum
     }
 
     /// The counter `key`, clamped into `Int` (a damaged 2⁶⁴ − 1 reads as `Int.max`, not a trap).

@@ -16,6 +16,8 @@ struct StoreTables: Sendable {
     let graph: Table
     /// Level (UInt32, ≥ 1) → the nodes of that level, to replace a deleted entry point.
     let levels: Table
+    /// Nodes per key of `vectors` (`StoreSchema.vectorSlots`): 1, or a block's slots.
+    var vectorSlots = 1
 
     /// Opens every table, creating missing ones when `create` (inside a write transaction).
     /// Returns nil when a table is missing and `create` is false.

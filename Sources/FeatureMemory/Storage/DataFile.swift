@@ -85,9 +85,15 @@ final class DataFile {
 
     /// Checks that every page the current meta page can reach lies inside the file, and that its
     /// roots name pages that exist: the check every opening makes before LMDB maps the file.
+    ///
+    /// The file may end before the meta page's last page when the pages past its end are free:
+    /// LMDB does not write a page a transaction allocated and freed again (an overflow run
+    /// replaced by a longer one, a page emptied), yet counts it as used and lists it as free.
+    /// Only then is the free list read, and the short file accepted when it names every page
+    /// the file lacks.
     func checkSize() throws(StoreError) {
         let (needed, overflow) = (Int(clamping: lastPage) &+ 1).multipliedReportingOverflow(by: pageSize)
-        guard !overflow, lastPage < UInt64(Int.max), needed <= size else {
+        guard !overflow, lastPage < UInt64(Int.max), needed <= size || missingPagesAreFree() else {
             throw .damagedFile(
                 path: path, page: Int(clamping: lastPage), table: nil,
                 reason: "the file is truncated: \(size) bytes, but meta page \(metaPage) uses pages up to \(lastPage) (\(overflow ? "more than \(Int.max)" : "\(needed)") bytes)")
@@ -98,6 +104,18 @@ final class DataFile {
                                    reason: "meta page \(metaPage) names root page \(db.root), outside pages 2…\(lastPage)")
             }
         }
+    }
+
+    /// Whether every page from the file's end to the last page is on the free list (which must be
+    /// intact), and the file ends on a page boundary.
+    func missingPagesAreFree() -> Bool {
+        let firstMissing = size / pageSize
+        guard size % pageSize == 0, firstMissing >= 2, Int(clamping: lastPage) - firstMissing < PageWalk.unwrittenTailLimit
+        else { return false }
+        var walk = PageWalk(file: self, depth: .everyPage)
+        walk.runFreeList()
+        guard walk.damages.isEmpty else { return false }
+        return (firstMissing...Int(lastPage)).allSatisfy { $0 < walk.free.count && walk.free[$0] }
     }
 
     /// The bytes of page `number` (one page; `count` pages for an overflow run), or nil when the

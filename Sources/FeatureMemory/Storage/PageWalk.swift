@@ -58,10 +58,20 @@ struct PageWalk {
     init(file: DataFile, depth: Depth) {
         self.file = file
         self.depth = depth
-        // sized by the file, not by a meta page that may be damaged
-        let pages = min(Int(clamping: file.lastPage) &+ 1, file.size / file.pageSize + 1)
+        // sized by the file, not by a meta page that may be damaged; a little past its end,
+        // where free pages LMDB never wrote may lie (see `DataFile.checkSize`)
+        let pages = min(Int(clamping: file.lastPage) &+ 1, file.size / file.pageSize + 1 + Self.unwrittenTailLimit)
         reached = [Bool](repeating: false, count: max(pages, 2))
         free = reached
+    }
+
+    /// The most pages past the file's end the walk accounts for as free (LMDB can leave pages
+    /// it allocated and freed in one transaction unwritten at the end of the file).
+    static let unwrittenTailLimit = 1 << 16
+
+    /// Walks the free-pages tree only, filling `free`.
+    mutating func runFreeList() {
+        walkTree(file.meta.freeDB, table: "free pages", order: .integer)
     }
 
     /// Walks the main tree, every named table and the free-pages tree.

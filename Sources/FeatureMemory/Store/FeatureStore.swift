@@ -132,13 +132,16 @@ public final class FeatureStore: Sendable {
                     }
                     guard options.createIfMissing else { throw StoreError.storeNotFound(path: path) }
                     guard let dimension = options.dimension else { throw StoreError.missingDimension }
-                    guard let tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
+                    guard var tables = try StoreTables.open(in: environment, txn: txn, create: true) else {
                         throw StoreError.notAStore(path: path)
                     }
                     let encoding = options.encoding ?? .f32
+                    let recordBytes = VectorRecord.headerSize + (encoding.recordCodec.payloadBytes(dimension: dimension) ?? dimension * 4)
                     let schema = StoreSchema(
                         formatVersion: MetaKey.currentFormatVersion, dimension: dimension, metric: options.metric ?? .l2,
-                        encoding: encoding, hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0)
+                        encoding: encoding, hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0,
+                        vectorSlots: VectorBlock.slots(recordBytes: recordBytes, pageSize: try environment.info(countingReaders: false).pageSize))
+                    tables.vectorSlots = schema.vectorSlots
                     try schema.write(to: tables.meta, in: txn)
                     try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)
                     try txn.setInteger(UInt64(0), for: .count, in: tables.meta)
@@ -231,9 +234,10 @@ public final class FeatureStore: Sendable {
         guard format >= MetaKey.oldestReadableFormatVersion else {
             throw StoreError.olderFormat(found: format, supported: MetaKey.oldestReadableFormatVersion)
         }
-        guard let tables = try StoreTables.open(in: environment, txn: txn, create: false),
+        guard var tables = try StoreTables.open(in: environment, txn: txn, create: false),
               let schema = try StoreSchema.read(from: tables.meta, in: txn)
         else { throw StoreError.notAStore(path: path) }
+        tables.vectorSlots = schema.vectorSlots
         if let requested = options.dimension, requested != schema.dimension {
             throw StoreError.configurationMismatch(field: "dimension", stored: "\(schema.dimension)", requested: "\(requested)")
         }

@@ -244,7 +244,7 @@ public class ReadTransaction {
             }
             if let tree = try kdTree() { return tree.nearest(to: pointer.assumingMemoryBound(to: Float.self), count: k) }
             return try ExactSearch.nearest(
-                to: pointer, norm: queryNorm, count: k, vectors: tables.vectors, in: txn, codec: codec, metric: store.metric,
+                to: pointer, norm: queryNorm, count: k, tables: tables, in: txn, codec: codec, metric: store.metric,
                 dimension: store.dimension, damaged: &scratch.damaged)
         }
         try noteDamaged()
@@ -266,16 +266,11 @@ public class ReadTransaction {
             vectors.reserveCapacity(total * store.dimension)
             let codec = self.codec
             let dimension = store.dimension
-            try txn.withCursor(on: tables.vectors) { cursor in
-                try cursor.forEach { entry in
-                    guard let node = UInt32(keyBytes: entry.key) else {
-                        throw StoreError.corruptEntry(table: "vectors", key: "\(Array(entry.key))")
-                    }
-                    let (values, _) = try codec.decode(entry.value, node: node)
-                    nodes.append(node)
-                    for i in 0..<dimension { vectors.append(values.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)) }
-                    return true
-                }
+            try tables.forEachVectorRecord(in: txn, malformed: { throw $0.error }) { node, record in
+                let (values, _) = try codec.decode(record, node: node)
+                nodes.append(node)
+                for i in 0..<dimension { vectors.append(values.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)) }
+                return true
             }
             return KDTree(nodes: nodes, vectors: vectors, dimension: dimension, metric: store.metric)
         }
@@ -345,9 +340,7 @@ public class ReadTransaction {
 
     /// The decoded vector of `node`.
     func vector(ofNode node: UInt32) throws -> [Float] {
-        let vector = try node.withKeyBytes { key in
-            try txn.withValue(in: tables.vectors, forKey: key) { try codec.decodeArray($0, node: node) }
-        }
+        let vector = try tables.withVectorRecord(ofNode: node, in: txn) { try codec.decodeArray($0, node: node) }
         guard let vector else { throw StoreError.corruptRecord(node: node) }
         return vector
     }

@@ -171,7 +171,7 @@ struct SalvagedRecords {
         if let invalid = file.invalidMeta {
             damage.insert(PageDamage(page: invalid, table: nil, reason: "meta page \(invalid) is not valid: read the snapshot of meta page \(1 - invalid) (transaction \(file.meta.transactionID)); the last commit is missing if the damaged page held it"), at: 0)
         }
-        if (Int(clamping: file.lastPage) + 1) * file.pageSize > file.size {
+        if (Int(clamping: file.lastPage) + 1) * file.pageSize > file.size && !file.missingPagesAreFree() {
             damage.insert(PageDamage(page: nil, table: nil, reason: "the file is truncated to \(file.size) bytes; pages up to \(file.lastPage) are in use"), at: 0)
         }
         for (table, key, value) in collected {
@@ -180,7 +180,10 @@ struct SalvagedRecords {
             case "keys":
                 if key.count == 8, value.count == 4 { nodeOfID[Self.integer(key)] = UInt32(Self.integer(value)) }
             case "vectors":
-                if key.count == 4 { vectors[UInt32(Self.integer(key))] = [Found(bytes: value, reachable: true, onFreePage: false)] }
+                guard key.count == 4 else { continue }
+                for (node, record) in Self.vectorRecords(key: UInt32(Self.integer(key)), value: value) {
+                    vectors[node] = [Found(bytes: record, reachable: true, onFreePage: false)]
+                }
             default:
                 if key.count == 4 { patterns[UInt32(Self.integer(key))] = [Found(bytes: value, reachable: true, onFreePage: false)] }
             }
@@ -202,11 +205,12 @@ struct SalvagedRecords {
                 let isMetadata = value.withUnsafeBytes { (try? MetadataRecord.decode($0, node: node)) != nil }
                 let table = isMetadata ? "patterns" : "vectors"
                 guard wanted.contains(where: { $0.table == table && Self.contains($0, node) }) else { continue }
-                let candidate = Found(bytes: value, reachable: false, onFreePage: onFreePage)
                 if isMetadata {
-                    Self.offer(candidate, for: node, in: &patterns)
+                    Self.offer(Found(bytes: value, reachable: false, onFreePage: onFreePage), for: node, in: &patterns)
                 } else {
-                    Self.offer(candidate, for: node, in: &vectors)
+                    for (node, record) in Self.vectorRecords(key: node, value: value) {
+                        Self.offer(Found(bytes: record, reachable: false, onFreePage: onFreePage), for: node, in: &vectors)
+                    }
                 }
             }
         }
@@ -224,6 +228,26 @@ struct SalvagedRecords {
             copies.insert(candidate, at: copies.firstIndex(where: \.onFreePage) ?? copies.endIndex)
         }
         records[node] = copies
+    }
+
+    /// The records of a `vectors` entry and their nodes: a block's (which says how many slots it
+    /// has and whose they are, so `meta` is not needed), or the entry itself, one record keyed by
+    /// its node. A record never parses as a block: its bytes 2 and 3 are zero.
+    private static func vectorRecords(key: UInt32, value: [UInt8]) -> [(UInt32, [UInt8])] {
+        value.withUnsafeBytes { bytes in
+            guard bytes.count >= VectorBlock.headerSize else { return [(key, value)] }
+            let slots = Int(bytes.littleEndian(at: 2, as: UInt16.self))
+            let (first, overflow) = key.multipliedReportingOverflow(by: UInt32(max(slots, 1)))
+            guard (2...VectorBlock.maximumSlots).contains(slots), !overflow,
+                  VectorBlock.isWellFormed(bytes, slots: slots, firstNode: first)
+            else { return [(key, value)] }
+            var records: [(UInt32, [UInt8])] = []
+            VectorBlock.forEachRecord(in: bytes, slots: slots, firstNode: first) { node, record in
+                records.append((node, Array(record)))
+                return true
+            }
+            return records
+        }
     }
 
     private static func contains(_ range: PageWalk.DamagedRange, _ node: UInt32) -> Bool {

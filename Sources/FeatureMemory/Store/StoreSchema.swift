@@ -8,6 +8,8 @@ struct StoreSchema: Sendable {
     var hnsw: HNSWParameters
     /// Seed of the level draw, fixed at creation.
     var levelSeed: UInt64
+    /// Nodes whose vector records share a key (`VectorBlock`), fixed at creation; 1 before format 6.
+    var vectorSlots = 1
 
     /// The schema in `meta`, or nil when a field is missing or invalid.
     static func read(from meta: Table, in txn: Transaction) throws -> StoreSchema? {
@@ -25,7 +27,14 @@ struct StoreSchema: Sendable {
             guard let stored = VectorEncoding(storedCode: code) else { return nil }
             encoding = stored
         }
-        return StoreSchema(formatVersion: format, dimension: Int(dimension), metric: metric, encoding: encoding, hnsw: hnsw, levelSeed: seed)
+        var slots = 1
+        if let stored = try txn.integer(.vectorsPerBlock, in: meta, as: UInt16.self) {
+            guard (2...VectorBlock.maximumSlots).contains(Int(stored)) else { return nil }
+            slots = Int(stored)
+        }
+        return StoreSchema(
+            formatVersion: format, dimension: Int(dimension), metric: metric, encoding: encoding, hnsw: hnsw, levelSeed: seed,
+            vectorSlots: slots)
     }
 
     /// Writes the schema into `meta`.
@@ -37,5 +46,6 @@ struct StoreSchema: Sendable {
         try txn.setInteger(UInt32(hnsw.m), for: .hnswM, in: meta)
         try txn.setInteger(UInt32(hnsw.efConstruction), for: .hnswEfConstruction, in: meta)
         try txn.setInteger(levelSeed, for: .hnswSeed, in: meta)
+        if vectorSlots > 1 { try txn.setInteger(UInt16(vectorSlots), for: .vectorsPerBlock, in: meta) }
     }
 }

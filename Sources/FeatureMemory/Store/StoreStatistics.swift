@@ -58,11 +58,9 @@ extension FeatureStore {
             let raw = Int(clamping: try txn.integer(.rawVectorBytes, in: meta, as: UInt64.self) ?? 0)
             let stored = Int(clamping: try txn.integer(.storedVectorBytes, in: meta, as: UInt64.self) ?? 0)
             var compressed = 0
-            try txn.withCursor(on: tables.vectors) { cursor in
-                try cursor.forEach { entry in
-                    if VectorCodec.codec(of: entry.value) == .shuffledLZ4 { compressed += 1 }
-                    return true
-                }
+            try tables.forEachVectorRecord(in: txn) { _, record in
+                if VectorCodec.codec(of: record) == .shuffledLZ4 { compressed += 1 }
+                return true
             }
             let tableStats = try tables.all.map { table throws(StoreError) in try txn.statistics(of: table) }
             let freePages = try environment.freePageCount(in: txn)

@@ -132,24 +132,30 @@ struct StoreVerifier {
 
         var vectorsChecked = 0
         var vectorNodes = Set<UInt32>()
-        try txn.withCursor(on: tables.vectors) { cursor in
-            try cursor.forEach { entry in
-                guard let node = UInt32(keyBytes: entry.key) else {
-                    problems.append(.init(kind: .corruptEntry, message: "malformed key in table vectors"))
-                    return true
-                }
+        try tables.forEachVectorRecord(in: txn, malformed: { entry in
+            guard !entry.nodes.isEmpty else {
+                problems.append(.init(kind: .corruptEntry, message: "malformed key in table vectors"))
+                return
+            }
+            // the block's records cannot be told apart: every id its nodes hold lost its vector
+            for node in entry.nodes where idOfNode[node] != nil {
                 vectorNodes.insert(node)
                 vectorsChecked += 1
-                do {
-                    _ = try codec.decode(entry.value, node: node)
-                } catch {
-                    problems.append(.init(kind: .corruptVector, node: node, id: idOfNode[node], message: "\(error)"))
-                }
-                if idOfNode[node] == nil {
-                    problems.append(.init(kind: .orphanRecord, node: node, message: "vector record without an id"))
-                }
-                return true
+                problems.append(.init(kind: .corruptVector, node: node, id: idOfNode[node],
+                                      message: "the block of vector records holding nodes \(entry.nodes[0])…\(entry.nodes[entry.nodes.count - 1]) is damaged"))
             }
+        }) { node, record in
+            vectorNodes.insert(node)
+            vectorsChecked += 1
+            do {
+                _ = try codec.decode(record, node: node)
+            } catch {
+                problems.append(.init(kind: .corruptVector, node: node, id: idOfNode[node], message: "\(error)"))
+            }
+            if idOfNode[node] == nil {
+                problems.append(.init(kind: .orphanRecord, node: node, message: "vector record without an id"))
+            }
+            return true
         }
 
         var metadataChecked = 0

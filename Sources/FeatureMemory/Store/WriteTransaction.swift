@@ -138,8 +138,8 @@ public final class WriteTransaction: ReadTransaction {
         store.writerCache.removeVector(node)
         indexWriter.noteChanged(node)
         try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
+        try tables.deleteVectorRecord(ofNode: node, in: txn)
         try node.withKeyBytes { key in
-            _ = try txn.delete(key, in: tables.vectors)
             _ = try txn.delete(key, in: tables.patterns)
             try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: key, in: tables.freeNodes)
         }
@@ -228,9 +228,7 @@ public final class WriteTransaction: ReadTransaction {
 
     private func writeVector(_ stored: StoredForm, node: UInt32, replacing: Bool) throws {
         let oldPayload = replacing ? try storedPayloadSize(ofNode: node) : 0
-        try node.withKeyBytes { key in
-            try stored.record.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.vectors, appending: !replacing) }
-        }
+        try stored.record.withUnsafeBytes { try tables.putVectorRecord($0, ofNode: node, appending: !replacing, in: txn) }
         stored.values.withUnsafeBytes { store.writerCache.setVector(node, $0.baseAddress!, norm: stored.norm) }
         indexWriter.noteChanged(node)
         let newPayload = stored.record.count - VectorRecord.headerSize
@@ -239,9 +237,7 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     private func storedPayloadSize(ofNode node: UInt32) throws -> Int {
-        try node.withKeyBytes { key in
-            try txn.withValue(in: tables.vectors, forKey: key) { max($0.count - VectorRecord.headerSize, 0) }
-        } ?? 0
+        try tables.withVectorRecord(ofNode: node, in: txn) { max($0.count - VectorRecord.headerSize, 0) } ?? 0
     }
 
     private func writeMetadata(_ fields: MetadataRecord.Fields, node: UInt32, isNew: Bool = false) throws {

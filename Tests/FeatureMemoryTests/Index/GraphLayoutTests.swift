@@ -49,7 +49,7 @@ struct GraphLayoutTests {
 
     @Test func aNewStoreWritesNarrowRecords() throws {
         let store = try temporary.store(dimension: Self.dimension, hnsw: HNSWParameters(m: 8, efConstruction: 64))
-        #expect(store.formatVersion == 5)
+        #expect(store.formatVersion == MetaKey.currentFormatVersion)
         let items = vectors(0..<300, seed: 3)
         try store.put(items)
         #expect(try layouts(of: store) == [GraphRecord.narrowLayout: 300])

@@ -57,11 +57,9 @@ struct NodeReuseTests {
         #expect(try store.read { try $0.ids() } == ids.sorted())
         // the stored-bytes counter still equals the payloads actually stored
         let payloads = try store.read { reader in
-            try reader.txn.withCursor(on: reader.tables.vectors) { cursor in
-                var sum = 0
-                try cursor.forEach { sum += $0.value.count - VectorRecord.headerSize; return true }
-                return sum
-            }
+            var sum = 0
+            try reader.tables.forEachVectorRecord(in: reader.txn) { _, record in sum += record.count - VectorRecord.headerSize; return true }
+            return sum
         }
         #expect(try store.statistics().storedVectorBytes == payloads)
         #expect(try store.verify().isClean)

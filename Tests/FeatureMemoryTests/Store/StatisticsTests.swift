@@ -50,11 +50,9 @@ struct StatisticsTests {
         #expect(statistics.compressedRecords == 2)
         #expect(statistics.rawVectorBytes == 8 * dimension * 4)
         let payloads = try store.read { reader in
-            try reader.txn.withCursor(on: reader.tables.vectors) { cursor in
-                var sum = 0
-                try cursor.forEach { sum += $0.value.count - VectorRecord.headerSize; return true }
-                return sum
-            }
+            var sum = 0
+            try reader.tables.forEachVectorRecord(in: reader.txn) { _, record in sum += record.count - VectorRecord.headerSize; return true }
+            return sum
         }
         #expect(statistics.storedVectorBytes == payloads)
     }
