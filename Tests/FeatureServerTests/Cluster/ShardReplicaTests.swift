@@ -9,6 +9,8 @@ import Testing
 /// The apply path of a shard replica, without NATS: entries handed to `apply` as the stream
 /// would deliver them.
 @Suite struct ShardReplicaTests {
+    private let directories = ReplicaDirectories()
+
     private func replica(at directory: URL) throws -> ShardReplica {
         let store = try FeatureStore(at: directory, options: .init(dimension: 8, metric: .l2, hnsw: HNSWParameters(m: 8, efConstruction: 40)))
         let collection = Collection(name: "v.0", store: store, groupCommit: false, metrics: nil)
@@ -32,8 +34,8 @@ import Testing
 
     @Test func replicasThatApplyTheSameLogInDifferentBatchesAnswerIdentically() throws {
         let entries = log(entries: 60, seed: 7)
-        let first = try replica(at: try ReplicaDirectory.make())
-        let second = try replica(at: try ReplicaDirectory.make())
+        let first = try replica(at: try directories.make())
+        let second = try replica(at: try directories.make())
         try first.apply(entries)
         var index = 0
         var generator = SplitMix(state: 3)
@@ -54,7 +56,7 @@ import Testing
     }
 
     @Test func entriesAppliedTwiceChangeNothingAndTheSequenceSurvivesAReopen() throws {
-        let directory = try ReplicaDirectory.make()
+        let directory = try directories.make()
         let entries = log(entries: 20, seed: 11)
         var replica: ShardReplica? = try self.replica(at: directory)
         try replica?.apply(Array(entries[0..<12]))
@@ -70,7 +72,7 @@ import Testing
     }
 
     @Test func aPointWrittenAgainAsItIsChangesNothingAndAChangedOneIsRewritten() throws {
-        let replica = try replica(at: try ReplicaDirectory.make())
+        let replica = try replica(at: try directories.make())
         let vector: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
         let point = LogRecord.Point(id: 9, vector: vector, label: "a")
         try replica.apply([LogEntry(sequence: 1, data: LogRecord.upsert([point]).encoded)])
@@ -91,7 +93,7 @@ import Testing
     }
 
     @Test func aGapIsRefusedAndChangesNothing() throws {
-        let replica = try replica(at: try ReplicaDirectory.make())
+        let replica = try replica(at: try directories.make())
         let entries = log(entries: 10, seed: 5)
         try replica.apply(Array(entries[0..<3]))
         let count = try replica.collection.store.count()
@@ -101,7 +103,7 @@ import Testing
     }
 
     @Test func undecodableEntriesAndRefusedPointsAreSkippedAndCounted() throws {
-        let replica = try replica(at: try ReplicaDirectory.make())
+        let replica = try replica(at: try directories.make())
         let wrongDimension = LogRecord.upsert([.init(id: 1, vector: [1, 2, 3], label: nil), .init(id: 2, vector: Array(repeating: 1, count: 8), label: nil)])
         try replica.apply([
             LogEntry(sequence: 1, data: [0xFF, 0x00]),
@@ -125,11 +127,19 @@ private struct SplitMix {
     }
 }
 
-/// Fresh directories under the system's temporary directory (left for the OS to clean).
-private enum ReplicaDirectory {
-    static func make() throws -> URL {
+/// Fresh directories under the system's temporary directory, removed when the test that made
+/// them ends (its replicas are gone by then).
+private final class ReplicaDirectories: @unchecked Sendable {
+    private var made: [URL] = []
+
+    func make() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fmdb-replica-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        made.append(url)
         return url
+    }
+
+    deinit {
+        for url in made { try? FileManager.default.removeItem(at: url) }
     }
 }
