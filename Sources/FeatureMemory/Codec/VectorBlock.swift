@@ -67,6 +67,27 @@ enum VectorBlock {
 
     // MARK: reading
 
+    /// The first node of block `key` of `slots` slots; nil when it lies past the last node id.
+    static func firstNode(ofKey key: UInt32, slots: Int) -> UInt32? {
+        let (first, overflow) = key.multipliedReportingOverflow(by: UInt32(slots))
+        return overflow ? nil : first
+    }
+
+    /// The node ids block `key` of `slots` slots covers (fewer at the end of the id range).
+    static func nodes(ofKey key: UInt32, slots: Int) -> [UInt32] {
+        guard let first = firstNode(ofKey: key, slots: slots) else { return [] }
+        let last = UInt32(clamping: min(UInt64(first) + UInt64(slots) - 1, UInt64(UInt32.max)))
+        return Array(first...last)
+    }
+
+    /// The slot count `block`'s header declares, when it is one a block may have (2…64): a
+    /// vector record's bytes 2 and 3 are zero, so no record passes for a block.
+    static func declaredSlots(_ block: UnsafeRawBufferPointer) -> Int? {
+        guard block.count >= headerSize else { return nil }
+        let slots = Int(block.littleEndian(at: 2, as: UInt16.self))
+        return (2...maximumSlots).contains(slots) ? slots : nil
+    }
+
     /// The record of slot `slot` in `block`, nil when the slot is empty. Throws `Malformed` when
     /// the block's header or offsets do not parse for `slots` slots.
     @inline(__always)

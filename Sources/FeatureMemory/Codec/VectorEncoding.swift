@@ -29,6 +29,13 @@ public enum VectorEncoding: String, CaseIterable, Sendable, Codable {
         self = encoding
     }
 
+    /// The bytes of the largest record a vector of `dimension` values takes in this encoding
+    /// (f32's compressed records are smaller).
+    func largestRecordBytes(dimension: Int) -> Int {
+        // every `recordCodec` has a fixed payload size (only LZ4's varies, and none starts there)
+        VectorRecord.headerSize + (recordCodec.payloadBytes(dimension: dimension) ?? dimension * 4)
+    }
+
     /// The record codec vectors of this encoding are written with (f32 may also compress).
     var recordCodec: VectorRecord.Codec {
         switch self {

@@ -58,10 +58,10 @@ extension StoreTables {
                     return true
                 }
                 if slots == 1 { return try body(key, entry.value) }
-                let (first, overflow) = key.multipliedReportingOverflow(by: UInt32(slots))
-                guard !overflow, VectorBlock.isWellFormed(entry.value, slots: slots, firstNode: first) else {
-                    let nodes = overflow ? [] : (0..<slots).compactMap { first.addingReportingOverflow(UInt32($0)).partialValue }
-                    try malformed(MalformedVectorEntry(key: Array(entry.key), nodes: nodes))
+                guard let first = VectorBlock.firstNode(ofKey: key, slots: slots),
+                      VectorBlock.isWellFormed(entry.value, slots: slots, firstNode: first)
+                else {
+                    try malformed(MalformedVectorEntry(key: Array(entry.key), nodes: VectorBlock.nodes(ofKey: key, slots: slots)))
                     return true
                 }
                 return try VectorBlock.forEachRecord(in: entry.value, slots: slots, firstNode: first, body)
@@ -69,56 +69,57 @@ extension StoreTables {
         }
     }
 
-    /// Stores `record` as `node`'s vector record. `appending`: `node` is above every node the
-    /// table holds (a never-used one), so its key may be appended. A damaged block throws
-    /// `corruptRecord` and is left as it was.
-    func putVectorRecord(_ record: UnsafeRawBufferPointer, ofNode node: UInt32, appending: Bool, in txn: Transaction) throws {
-        let key = vectorKey(of: node)
+    /// Stores `record` as `node`'s vector record and returns the size of the record it replaced
+    /// (0: none). `replacing`: the node may have one; without it, `node` is a never-used node
+    /// above every other, whose key may be appended. A damaged block throws `corruptRecord` and is
+    /// left as it was.
+    func putVectorRecord(_ record: UnsafeRawBufferPointer, ofNode node: UInt32, replacing: Bool, in txn: Transaction) throws -> Int {
         guard vectorSlots > 1 else {
-            try key.withKeyBytes { try txn.put(record, forKey: $0, in: vectors, appending: appending) }
-            return
+            let replaced = replacing ? try withVectorRecord(ofNode: node, in: txn, \.count) ?? 0 : 0
+            try node.withKeyBytes { try txn.put(record, forKey: $0, in: vectors, appending: !replacing) }
+            return replaced
         }
-        try rewriteBlock(key, of: node, in: txn, appending: appending) { old, first in
-            VectorBlock.replacing(slot: Int(node - first), with: record, in: old, slots: vectorSlots, firstNode: first)
-        }
+        return try rewriteBlock(of: node, in: txn, appending: !replacing, with: record)
     }
 
-    /// Removes `node`'s vector record; returns whether there was one.
+    /// Removes `node`'s vector record and returns its size (0: there was none).
     @discardableResult
-    func deleteVectorRecord(ofNode node: UInt32, in txn: Transaction) throws -> Bool {
-        let key = vectorKey(of: node)
-        guard vectorSlots > 1 else { return try key.withKeyBytes { try txn.delete($0, in: vectors) } }
-        guard try withVectorRecord(ofNode: node, in: txn, { _ in true }) == true else { return false }
-        try rewriteBlock(key, of: node, in: txn, appending: false) { old, first in
-            VectorBlock.replacing(slot: Int(node - first), with: nil, in: old, slots: vectorSlots, firstNode: first)
+    func deleteVectorRecord(ofNode node: UInt32, in txn: Transaction) throws -> Int {
+        guard vectorSlots > 1 else {
+            let removed = try withVectorRecord(ofNode: node, in: txn, \.count) ?? 0
+            try node.withKeyBytes { _ = try txn.delete($0, in: vectors) }
+            return removed
         }
-        return true
+        return try rewriteBlock(of: node, in: txn, appending: false, with: nil)
     }
 
-    /// Replaces block `key` by what `change` makes of it (nil: remove it).
-    private func rewriteBlock(
-        _ key: UInt32, of node: UInt32, in txn: Transaction, appending: Bool,
-        _ change: (UnsafeRawBufferPointer?, UInt32) -> [UInt8]?
-    ) throws {
-        let first = key * UInt32(vectorSlots)
+    /// Puts `record` (nil: none) in `node`'s slot of its block, removing a block left empty;
+    /// returns the size of the record the slot held (0: none).
+    private func rewriteBlock(of node: UInt32, in txn: Transaction, appending: Bool, with record: UnsafeRawBufferPointer?) throws -> Int {
         let slots = vectorSlots
-        try key.withKeyBytes { keyBytes in
-            enum Found { case none, rewritten([UInt8]?) }
-            let found = try txn.withValue(in: vectors, forKey: keyBytes) { old -> Found in
+        let key = vectorKey(of: node)
+        let first = key * UInt32(slots)  // at most `node`: cannot overflow
+        let slot = Int(node - first)
+        return try key.withKeyBytes { keyBytes in
+            var replaced = 0
+            // the new block is made while the old one's bytes are valid, before anything is written
+            let rewritten: [UInt8]?? = try txn.withValue(in: vectors, forKey: keyBytes) { old in
                 guard VectorBlock.isWellFormed(old, slots: slots, firstNode: first) else { throw StoreError.corruptRecord(node: node) }
-                return .rewritten(change(old, first))
-            } ?? Found.none
-            switch found {
+                replaced = (try? VectorBlock.record(in: old, slot: slot, slots: slots))??.count ?? 0
+                return VectorBlock.replacing(slot: slot, with: record, in: old, slots: slots, firstNode: first)
+            }
+            switch rewritten {
             case .none:
                 // no block yet: the first record of a block of never-used nodes may be appended
-                if let block = change(nil, first) {
+                if let block = VectorBlock.replacing(slot: slot, with: record, in: nil, slots: slots, firstNode: first) {
                     try block.withUnsafeBytes { try txn.put($0, forKey: keyBytes, in: vectors, appending: appending) }
                 }
-            case .rewritten(let block?):
+            case .some(let block?):
                 try block.withUnsafeBytes { try txn.put($0, forKey: keyBytes, in: vectors) }
-            case .rewritten(nil):
+            case .some(nil):
                 try txn.delete(keyBytes, in: vectors)
             }
+            return replaced
         }
     }
 

@@ -136,11 +136,10 @@ public final class FeatureStore: Sendable {
                         throw StoreError.notAStore(path: path)
                     }
                     let encoding = options.encoding ?? .f32
-                    let recordBytes = VectorRecord.headerSize + (encoding.recordCodec.payloadBytes(dimension: dimension) ?? dimension * 4)
                     let schema = StoreSchema(
                         formatVersion: MetaKey.currentFormatVersion, dimension: dimension, metric: options.metric ?? .l2,
                         encoding: encoding, hnsw: options.hnsw ?? HNSWParameters(), levelSeed: 0,
-                        vectorSlots: VectorBlock.slots(recordBytes: recordBytes, pageSize: try environment.info(countingReaders: false).pageSize))
+                        vectorSlots: VectorBlock.slots(recordBytes: encoding.largestRecordBytes(dimension: dimension), pageSize: try environment.info(countingReaders: false).pageSize))
                     tables.vectorSlots = schema.vectorSlots
                     try schema.write(to: tables.meta, in: txn)
                     try txn.setInteger(Date().timeIntervalSince1970.bitPattern, for: .createdAt, in: tables.meta)

@@ -232,13 +232,10 @@ struct SalvagedRecords {
 
     /// The records of a `vectors` entry and their nodes: a block's (which says how many slots it
     /// has and whose they are, so `meta` is not needed), or the entry itself, one record keyed by
-    /// its node. A record never parses as a block: its bytes 2 and 3 are zero.
+    /// its node.
     private static func vectorRecords(key: UInt32, value: [UInt8]) -> [(UInt32, [UInt8])] {
         value.withUnsafeBytes { bytes in
-            guard bytes.count >= VectorBlock.headerSize else { return [(key, value)] }
-            let slots = Int(bytes.littleEndian(at: 2, as: UInt16.self))
-            let (first, overflow) = key.multipliedReportingOverflow(by: UInt32(max(slots, 1)))
-            guard (2...VectorBlock.maximumSlots).contains(slots), !overflow,
+            guard let slots = VectorBlock.declaredSlots(bytes), let first = VectorBlock.firstNode(ofKey: key, slots: slots),
                   VectorBlock.isWellFormed(bytes, slots: slots, firstNode: first)
             else { return [(key, value)] }
             var records: [(UInt32, [UInt8])] = []

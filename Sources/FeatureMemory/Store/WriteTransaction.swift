@@ -133,12 +133,11 @@ public final class WriteTransaction: ReadTransaction {
         guard let node = try node(for: id) else { throw StoreError.unknownID(id) }
         // a damaged metadata record must not make its id undeletable
         let fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: Date().timeIntervalSince1970)
-        let oldPayload = try storedPayloadSize(ofNode: node)
         try indexWriter.remove(node)
         store.writerCache.removeVector(node)
         indexWriter.noteChanged(node)
         try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
-        try tables.deleteVectorRecord(ofNode: node, in: txn)
+        let oldRecord = try tables.deleteVectorRecord(ofNode: node, in: txn)
         try node.withKeyBytes { key in
             _ = try txn.delete(key, in: tables.patterns)
             try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: key, in: tables.freeNodes)
@@ -146,7 +145,7 @@ public final class WriteTransaction: ReadTransaction {
         try relabel(node: node, from: fields.label, to: nil)
         try txn.addToCounter(.count, -1, in: tables.meta)
         try txn.addToCounter(.rawVectorBytes, -store.dimension * 4, in: tables.meta)
-        try txn.addToCounter(.storedVectorBytes, -oldPayload, in: tables.meta)
+        try txn.addToCounter(.storedVectorBytes, -Self.payloadSize(ofRecord: oldRecord), in: tables.meta)
     }
 
     // MARK: internals
@@ -227,17 +226,17 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     private func writeVector(_ stored: StoredForm, node: UInt32, replacing: Bool) throws {
-        let oldPayload = replacing ? try storedPayloadSize(ofNode: node) : 0
-        try stored.record.withUnsafeBytes { try tables.putVectorRecord($0, ofNode: node, appending: !replacing, in: txn) }
+        let oldRecord = try stored.record.withUnsafeBytes { try tables.putVectorRecord($0, ofNode: node, replacing: replacing, in: txn) }
         stored.values.withUnsafeBytes { store.writerCache.setVector(node, $0.baseAddress!, norm: stored.norm) }
         indexWriter.noteChanged(node)
         let newPayload = stored.record.count - VectorRecord.headerSize
         if !replacing { try txn.addToCounter(.rawVectorBytes, store.dimension * 4, in: tables.meta) }
-        try txn.addToCounter(.storedVectorBytes, newPayload - oldPayload, in: tables.meta)
+        try txn.addToCounter(.storedVectorBytes, newPayload - Self.payloadSize(ofRecord: oldRecord), in: tables.meta)
     }
 
-    private func storedPayloadSize(ofNode node: UInt32) throws -> Int {
-        try tables.withVectorRecord(ofNode: node, in: txn) { max($0.count - VectorRecord.headerSize, 0) } ?? 0
+    /// The payload bytes of a record of `size` bytes (0 for none), as `stored_vector_bytes` counts them.
+    private static func payloadSize(ofRecord size: Int) -> Int {
+        max(size - VectorRecord.headerSize, 0)
     }
 
     private func writeMetadata(_ fields: MetadataRecord.Fields, node: UInt32, isNew: Bool = false) throws {

@@ -174,7 +174,7 @@ struct RepairTests {
         let node = try node(of: victim, in: store)
         try damageGraph(store) { txn, tables in
             try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
-            try [UInt8](repeating: 7, count: 40).withUnsafeBytes { try tables.putVectorRecord($0, ofNode: node, appending: false, in: txn) }
+            _ = try [UInt8](repeating: 7, count: 40).withUnsafeBytes { try tables.putVectorRecord($0, ofNode: node, replacing: true, in: txn) }
         }
         let report = try store.repair()
         #expect(report.unrepairableIDs == [victim])
