@@ -1,3 +1,5 @@
+internal import CFeatureMemoryShims
+
 /// How the node cache keeps vectors: float16 (half the bytes of float32), 8-bit codes (a quarter)
 /// or 4-bit codes (an eighth), all ranking candidates only; results are re-ranked by the stored
 /// vectors.
@@ -15,6 +17,23 @@ public enum CacheFormat: String, Sendable, CaseIterable, Codable {
         case .half: 2 * dimension
         case .bytes: dimension
         case .nibbles: (dimension + 63) / 64 * 32
+        }
+    }
+
+    /// Encodes `dimension` floats at `vector` into `codes` (`vectorBytes(dimension:)` bytes) as
+    /// this format keeps them: the one encoder of cache entries and of searches' misses, so that
+    /// a node ranks the same whether it was cached or not.
+    func encode(_ vector: UnsafeRawPointer, into codes: UnsafeMutableRawPointer, dimension: Int) -> (low: Float, scale: Float) {
+        var step: Float = 0
+        switch self {
+        case .half:
+            return (0, fm_half_encode(vector, codes.assumingMemoryBound(to: UInt16.self), dimension))
+        case .bytes:
+            let low = fm_byte_encode(vector, codes.assumingMemoryBound(to: UInt8.self), dimension, &step)
+            return (low, step)
+        case .nibbles:
+            let low = fm_nibble_encode(vector, codes.assumingMemoryBound(to: UInt8.self), dimension, &step)
+            return (low, step)
         }
     }
 

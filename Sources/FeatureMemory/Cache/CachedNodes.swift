@@ -57,6 +57,10 @@ struct CachedNodes: NodeSource {
         hits = 0
     }
 
+    /// The distance searches rank by: from the node's entry in the cache's format, or — on a
+    /// miss — from its vector encoded here just as an entry would hold it, so that answers do not
+    /// depend on what this process has cached (a replica that restarted answers as one that did
+    /// not); a miss is then put in the cache unless the prefetch thread is loading the whole store.
     @inline(__always)
     mutating func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
         // layer-0 lookups are what the cache is sized for: only they count, and mark the entry used
@@ -69,7 +73,7 @@ struct CachedNodes: NodeSource {
         } else if let d = cachedDistance(query, norm: norm, to: node, epoch: 0) {
             return d
         }
-        let d = try map.exactDistance(query, norm: norm, to: node)
+        let d = try encodedDistance(query, norm: norm, to: node)
         if d != nil, !cache.isLoadingWhole, cache.admits(node) { try fill(node, origin: .demand, epoch: epoch) }
         return d
     }
@@ -77,39 +81,60 @@ struct CachedNodes: NodeSource {
     /// The distance to `node` from its cache entry; nil on a miss.
     @inline(__always)
     private func cachedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32, epoch: UInt32) -> Float? {
-        let dimension = self.dimension, metric = self.metric, offset = view.vectorOffset, integerQuery = self.query, querySum = integerQuery.sum
-        if view.format.isIntegerCoded {
+        view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
+            codedDistance(query, norm: queryNorm, codes: entry.base + view.vectorOffset, low: entry.low, scale: entry.scale, vectorNorm: entry.norm)
+        }
+    }
+
+    /// The distance to `node`'s vector read from the map and encoded in the cache's format in
+    /// the scratch's buffer; nil when the node has no readable vector.
+    @inline(never)
+    private func encodedDistance(_ query: UnsafeRawPointer, norm queryNorm: Float, to node: UInt32) throws -> Float? {
+        let codes = map.scratch.nodeCodes, format = view.format, dimension = self.dimension
+        return try map.scratch.checkedDistance(to: node) {
+            try map.withVector(node) { values, vectorNorm in
+                let (low, scale) = format.encode(values, into: codes, dimension: dimension)
+                return codedDistance(query, norm: queryNorm, codes: UnsafeRawPointer(codes), low: low, scale: scale, vectorNorm: vectorNorm)
+            }
+        }
+    }
+
+    /// The distance from the query to one vector held in the cache's format; infinity where
+    /// finite values' arithmetic has no answer (NaN), as for exact distances.
+    @inline(__always)
+    private func codedDistance(
+        _ query: UnsafeRawPointer, norm queryNorm: Float, codes: UnsafeRawPointer, low: Float, scale: Float, vectorNorm: Float
+    ) -> Float {
+        let dimension = self.dimension, metric = self.metric, integerQuery = self.query
+        let d: Float
+        switch view.format {
+        case .bytes, .nibbles:
             // 8- and 4-bit codes differ only in their kernels
             let nibbles = view.format == .nibbles
+            let codes = codes.assumingMemoryBound(to: UInt8.self)
             if integerQuery.isIntegral {
-                return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
-                    let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                    let dot = nibbles ? fm_nibble_integer_dot(integerQuery.integers, codes, dimension)
-                                      : fm_integer_dot(integerQuery.integers, codes, dimension)
-                    return integerQuery.distance(norm: queryNorm, integerDot: dot, low: entry.low, step: entry.scale, vectorNorm: entry.norm)
-                        ?? (nibbles ? fm_nibble_l2_squared : fm_byte_l2_squared)(query, codes, entry.low, entry.scale, dimension)
-                }
+                let dot = nibbles ? fm_nibble_integer_dot(integerQuery.integers, codes, dimension)
+                                  : fm_integer_dot(integerQuery.integers, codes, dimension)
+                d = integerQuery.distance(norm: queryNorm, integerDot: dot, low: low, step: scale, vectorNorm: vectorNorm)
+                    ?? (nibbles ? fm_nibble_l2_squared : fm_byte_l2_squared)(query, codes, low, scale, dimension)
+            } else if metric == .l2 {
+                d = (nibbles ? fm_nibble_l2_squared : fm_byte_l2_squared)(query, codes, low, scale, dimension)
+            } else {
+                let dot = low * integerQuery.sum + scale * (nibbles ? fm_nibble_dot : fm_byte_dot)(query, codes, dimension)
+                d = metric == .innerProduct ? 1 - dot : 1 - dot / (queryNorm * vectorNorm)
             }
-            return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
-                let codes = (entry.base + offset).assumingMemoryBound(to: UInt8.self)
-                let step = entry.scale, low = entry.low
-                if metric == .l2 { return (nibbles ? fm_nibble_l2_squared : fm_byte_l2_squared)(query, codes, low, step, dimension) }
-                let dot = low * querySum + step * (nibbles ? fm_nibble_dot : fm_byte_dot)(query, codes, dimension)
-                return metric == .innerProduct ? 1 - dot : 1 - dot / (queryNorm * entry.norm)
-            }
-        }
-        return view.withEntry(node, snapshot: map.snapshot, epoch: epoch) { entry in
-            let values = (entry.base + offset).assumingMemoryBound(to: UInt16.self)
-            let scale = entry.scale
+        case .half:
+            let values = codes.assumingMemoryBound(to: UInt16.self)
             switch metric {
             case .l2:
-                return fm_half_l2_squared(query, values, scale, dimension)
+                d = fm_half_l2_squared(query, values, scale, dimension)
             case .innerProduct:
-                return 1 - scale * fm_half_dot(query, values, dimension)
+                d = 1 - scale * fm_half_dot(query, values, dimension)
             case .cosine:
-                return 1 - scale * fm_half_dot(query, values, dimension) / (queryNorm * entry.norm)
+                d = 1 - scale * fm_half_dot(query, values, dimension) / (queryNorm * vectorNorm)
             }
         }
+        return d.isNaN ? .infinity : d
     }
 
     @inline(__always)

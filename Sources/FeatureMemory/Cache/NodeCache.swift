@@ -286,18 +286,9 @@ final class NodeCache: @unchecked Sendable {
             entry.linkCount = count
             entry.clearUse(origin: origin)
             if count > 0, let first = links.baseAddress { entry.links.copyMemory(from: first, byteCount: 4 * count) }
-            switch format {
-            case .half:
-                entry.scale = fm_half_encode(vector, (entry.base + vectorOffset).assumingMemoryBound(to: UInt16.self), dimension)
-            case .bytes:
-                var step: Float = 0
-                entry.low = fm_byte_encode(vector, (entry.base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
-                entry.scale = step
-            case .nibbles:
-                var step: Float = 0
-                entry.low = fm_nibble_encode(vector, (entry.base + vectorOffset).assumingMemoryBound(to: UInt8.self), dimension, &step)
-                entry.scale = step
-            }
+            let (low, scale) = format.encode(vector, into: entry.base + vectorOffset, dimension: dimension)
+            entry.low = low
+            entry.scale = scale
             entry.epoch.pointee = epoch
         }
         fm_store_u32_relaxed(slots + index, UInt32(slot + 1))

@@ -33,10 +33,15 @@ final class SearchScratch {
     /// The current query as 16-bit integers (`IntegerQuery`), for distances to 8-bit and 4-bit
     /// copies; zeros past `dimension` to the next multiple of 64.
     let queryIntegers: UnsafeMutablePointer<Int16>
-    /// One node's vector in 8 bits, for the writer's distances to nodes its cache lacks.
+    /// One node's vector encoded as a cache holds it (8 bits for the writer's cache, the node
+    /// cache's format for read searches), for distances to nodes a cache lacks.
     let nodeCodes: UnsafeMutablePointer<UInt8>
     private var slots: UnsafeMutableRawPointer
     private var slotCapacity: Int
+
+    /// Bytes of `nodeCodes`: those of the vector in float32, at least 64, which hold it in any
+    /// cache format (4-bit codes pad to whole blocks of 64 values, 32 bytes each).
+    static func nodeCodeBytes(dimension: Int) -> Int { max(4 * dimension, 64) }
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -46,7 +51,8 @@ final class SearchScratch {
         let paddedDimension = max((dimension + 63) / 64 * 64, 64)
         queryIntegers = .allocate(capacity: paddedDimension)
         queryIntegers.initialize(repeating: 0, count: paddedDimension)
-        nodeCodes = .allocate(capacity: max(dimension, 1))
+        let codeBytes = Self.nodeCodeBytes(dimension: dimension)
+        nodeCodes = UnsafeMutableRawPointer.allocate(byteCount: codeBytes, alignment: 64).bindMemory(to: UInt8.self, capacity: codeBytes)
     }
 
     /// The C beam search's working memory, made on first use; nil when memory ran out.
