@@ -174,16 +174,56 @@ float fm_half_l2_squared(const void *query, const uint16_t *values, float scale,
 
 // 8-bit copies: each vector's range [low, low + 255·step] in 256 levels, a quarter of the bytes
 // of float32. Distances are computed against the float32 query from the codes.
-float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step) {
-    float low;
-    float s = fm_code_step(values, count, 255.0f, &low);
-    float inverse = 1.0f / s;
-    for (size_t i = 0; i < count; i++) {
+// Codes are the same bytes on every processor (replicas on different machines build the same
+// graph from them): the AVX2 loop makes the portable loop's roundings, subtract, multiply, add, in
+// that order and unfused, and leaves to it any range whose arithmetic is not finite.
+static void byte_quantize_portable(const void *values, uint8_t *out, size_t from, size_t count, float low, float inverse) {
+    for (size_t i = from; i < count; i++) {
         float level = (fm_float_at(values, i) - low) * inverse + 0.5f;
         out[i] = (uint8_t)(level < 0 ? 0 : level > 255 ? 255 : level);
     }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void byte_quantize_avx2(const void *values, uint8_t *out, size_t count, float low, float inverse) {
+    const unsigned char *bytes = values;
+    const __m256 lows = _mm256_set1_ps(low), inverses = _mm256_set1_ps(inverse), half = _mm256_set1_ps(0.5f);
+    const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255.0f);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 level = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps((const float *)(bytes + 4 * i)), lows), inverses), half);
+        __m256i codes = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(level, zero), top));
+        __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(codes), _mm256_extracti128_si256(codes, 1));
+        _mm_storel_epi64((__m128i *)(out + i), _mm_packus_epi16(words, words));
+    }
+    byte_quantize_portable(values, out, i, count, low, inverse);
+}
+#endif
+
+static float byte_encode(const void *values, uint8_t *out, size_t count, float *step, int accelerated) {
+    float low;
+    float s = fm_code_step(values, count, 255.0f, &low, accelerated);
+    float inverse = 1.0f / s;
+#if defined(__x86_64__)
+    // a finite step bounds every v − low by the (finite) width, so each level is finite too
+    if (accelerated && s - s == 0 && inverse - inverse == 0 && low == low) {
+        byte_quantize_avx2(values, out, count, low, inverse);
+        *step = s;
+        return low;
+    }
+#endif
+    byte_quantize_portable(values, out, 0, count, low, inverse);
     *step = s;
     return low;
+}
+
+float fm_byte_encode(const void *values, uint8_t *out, size_t count, float *step) {
+    return byte_encode(values, out, count, step, use_f16c);
+}
+
+float fm_byte_encode_portable(const void *values, uint8_t *out, size_t count, float *step) {
+    return byte_encode(values, out, count, step, 0);
 }
 
 static float byte_dot_portable(const void *q, const uint8_t *codes, size_t n) {

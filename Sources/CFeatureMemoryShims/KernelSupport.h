@@ -36,14 +36,74 @@ static inline float fm_float_from_half(uint16_t h) {
     return f;
 }
 
-/// The range of `count` values as `levels` + 1 codes: sets *low to the smallest value and returns
-/// the step between codes (1 for a constant vector). Shared by the 8- and 4-bit encoders.
-static inline float fm_code_step(const void *values, size_t count, float levels, float *low) {
-    float smallest = count > 0 ? fm_float_at(values, 0) : 0, largest = smallest;
+/// The smallest and largest of `count` ≥ 1 values, one at a time (the first of equal ones: the
+/// sign of a zero bound is the first zero's).
+static inline void fm_value_range_portable(const void *values, size_t count, float *smallest, float *largest) {
+    float low = fm_float_at(values, 0), high = low;
     for (size_t i = 1; i < count; i++) {
         float v = fm_float_at(values, i);
-        if (v < smallest) smallest = v;
-        if (v > largest) largest = v;
+        if (v < low) low = v;
+        if (v > high) high = v;
+    }
+    *smallest = low;
+    *largest = high;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// `fm_value_range_portable` eight lanes at a time, with the same answer: for finite values the
+/// bounds are the same numbers, and a bound of zero (whose sign depends on which zero came
+/// first) is found again by the portable loop.
+__attribute__((target("avx2")))
+static inline void fm_value_range_avx2(const void *values, size_t count, float *smallest, float *largest) {
+    const unsigned char *bytes = (const unsigned char *)values;
+    __m256 low = _mm256_loadu_ps((const float *)bytes), high = low;
+    size_t i = 8;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps((const float *)(bytes + 4 * i));
+        low = _mm256_min_ps(low, v);
+        high = _mm256_max_ps(high, v);
+    }
+    float lows[8], highs[8];
+    _mm256_storeu_ps(lows, low);
+    _mm256_storeu_ps(highs, high);
+    float a = lows[0], b = highs[0];
+    for (int lane = 1; lane < 8; lane++) {
+        if (lows[lane] < a) a = lows[lane];
+        if (highs[lane] > b) b = highs[lane];
+    }
+    for (; i < count; i++) {
+        float v = fm_float_at(values, i);
+        if (v < a) a = v;
+        if (v > b) b = v;
+    }
+    // a NaN anywhere, or a zero bound: the portable loop decides, as it always would
+    if (a != a || b != b || a == 0 || b == 0) {
+        fm_value_range_portable(values, count, smallest, largest);
+        return;
+    }
+    *smallest = a;
+    *largest = b;
+}
+#endif
+
+/// The range of `count` values as `levels` + 1 codes: sets *low to the smallest value and returns
+/// the step between codes (1 for a constant vector). Shared by the 8- and 4-bit encoders;
+/// `accelerated`: the processor has AVX2 and the caller's accelerated path runs.
+static inline float fm_code_step(const void *values, size_t count, float levels, float *low, int accelerated) {
+    float smallest = 0, largest = 0;
+    if (count > 0) {
+#if defined(__x86_64__)
+        if (count >= 16 && accelerated) {
+            fm_value_range_avx2(values, count, &smallest, &largest);
+        } else {
+            fm_value_range_portable(values, count, &smallest, &largest);
+        }
+#else
+        (void)accelerated;
+        fm_value_range_portable(values, count, &smallest, &largest);
+#endif
     }
     *low = smallest;
     float width = largest - smallest;

@@ -27,7 +27,7 @@ static inline uint8_t nibble_at(const uint8_t *codes, size_t i) {
 
 float fm_nibble_encode(const void *values, uint8_t *out, size_t count, float *step) {
     float low;
-    float s = fm_code_step(values, count, 15.0f, &low);
+    float s = fm_code_step(values, count, 15.0f, &low, use_avx2_nibbles);
     float inverse = 1.0f / s;
     size_t bytes = fm_nibble_bytes(count);
     for (size_t i = 0; i < bytes; i++) out[i] = 0;

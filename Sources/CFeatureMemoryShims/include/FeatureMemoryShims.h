@@ -156,6 +156,8 @@ float fm_half_l2_squared_portable(const void *query, const uint16_t *values, flo
 float fm_byte_dot_portable(const void *query, const uint8_t *codes, size_t count);
 float fm_byte_l2_squared_portable(const void *query, const uint8_t *codes, float low, float step, size_t count);
 int32_t fm_integer_dot_portable(const int16_t *query, const uint8_t *codes, size_t count);
+/// `fm_byte_encode` on the portable code (the AVX2 one must write the same bytes), for tests.
+float fm_byte_encode_portable(const void *values, uint8_t *out, size_t count, float *step);
 /// `fm_integer_dot` on AVX2 even where AVX-512 is used (the portable code without AVX2), for tests.
 int32_t fm_integer_dot_avx2(const int16_t *query, const uint8_t *codes, size_t count);
 
