@@ -60,7 +60,7 @@ struct CachedNodes: NodeSource {
     /// The distance searches rank by: from the node's entry in the cache's format, or — on a
     /// miss — from its vector encoded here just as an entry would hold it, so that answers do not
     /// depend on what this process has cached (a replica that restarted answers as one that did
-    /// not); a miss is then put in the cache unless the prefetch thread is loading the whole store.
+    /// not); a miss is put in the cache unless the prefetch thread is loading the whole store.
     @inline(__always)
     mutating func distance(_ query: UnsafeRawPointer, norm: Float, to node: UInt32, layer: Int) throws -> Float? {
         // layer-0 lookups are what the cache is sized for: only they count, and mark the entry used
@@ -73,9 +73,13 @@ struct CachedNodes: NodeSource {
         } else if let d = cachedDistance(query, norm: norm, to: node, epoch: 0) {
             return d
         }
-        let d = try encodedDistance(query, norm: norm, to: node)
-        if d != nil, !cache.isLoadingWhole, cache.admits(node) { try fill(node, origin: .demand, epoch: epoch) }
-        return d
+        // a miss the cache admits is filled first and ranked by its new entry: one read and one
+        // encoding of the vector instead of two
+        if !cache.isLoadingWhole, cache.admits(node) {
+            try fill(node, origin: .demand, epoch: epoch)
+            if let d = cachedDistance(query, norm: norm, to: node, epoch: epoch) { return d }
+        }
+        return try encodedDistance(query, norm: norm, to: node)
     }
 
     /// The distance to `node` from its cache entry; nil on a miss.
