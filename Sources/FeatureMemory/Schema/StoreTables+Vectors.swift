@@ -13,6 +13,14 @@ struct MalformedVectorEntry {
     }
 }
 
+/// What removing a node's vector record did (`StoreTables.deleteVectorRecord`).
+struct VectorRecordRemoval {
+    /// Bytes of the record removed (0: none, or one in a block that does not parse).
+    var replacedBytes: Int
+    /// Nodes that may go on the free list now.
+    var reusableNodes: [UInt32]
+}
+
 /// Vector records by node, whichever way the store keys them: one record per key (`vectorSlots`
 /// 1, every store before format 6) or blocks of `vectorSlots` consecutive nodes (`VectorBlock`).
 /// Every read and write of table `vectors` goes through here.
@@ -82,15 +90,47 @@ extension StoreTables {
         return try rewriteBlock(of: node, in: txn, appending: !replacing, with: record)
     }
 
-    /// Removes `node`'s vector record and returns its size (0: there was none).
-    @discardableResult
-    func deleteVectorRecord(ofNode node: UInt32, in txn: Transaction) throws -> Int {
+    /// Removes `node`'s vector record: the size of the record it held (0: none, or unreadable) and
+    /// the nodes that may be drawn again — `node` itself, except from a block that does not parse.
+    func deleteVectorRecord(ofNode node: UInt32, in txn: Transaction) throws -> VectorRecordRemoval {
         guard vectorSlots > 1 else {
             let removed = try withVectorRecord(ofNode: node, in: txn, \.count) ?? 0
             try node.withKeyBytes { _ = try txn.delete($0, in: vectors) }
-            return removed
+            return VectorRecordRemoval(replacedBytes: removed, reusableNodes: [node])
         }
-        return try rewriteBlock(of: node, in: txn, appending: false, with: nil)
+        if try isInMalformedBlock(node, in: txn) { return try leaveMalformedBlock(node, in: txn) }
+        return VectorRecordRemoval(replacedBytes: try rewriteBlock(of: node, in: txn, appending: false, with: nil), reusableNodes: [node])
+    }
+
+    /// Whether `node`'s key holds a block that does not parse (never with one record per key).
+    func isInMalformedBlock(_ node: UInt32, in txn: Transaction) throws -> Bool {
+        let slots = vectorSlots
+        guard slots > 1 else { return false }
+        let key = vectorKey(of: node)
+        guard let first = VectorBlock.firstNode(ofKey: key, slots: slots) else { return false }
+        let wellFormed = try key.withKeyBytes { keyBytes in
+            try txn.withValue(in: vectors, forKey: keyBytes) { VectorBlock.isWellFormed($0, slots: slots, firstNode: first) }
+        }
+        return wellFormed == false
+    }
+
+    /// `node` leaves a block that does not parse. Its record cannot be taken out of the block, so
+    /// the node is not drawn again while the block stays (a put into it would be refused); the
+    /// block goes with the last live node of it, and then every node of it below `next_node` that
+    /// is neither live nor free may be drawn again — the deleted ones and those a put skipped.
+    private func leaveMalformedBlock(_ node: UInt32, in txn: Transaction) throws -> VectorRecordRemoval {
+        let key = vectorKey(of: node)
+        let nodes = VectorBlock.nodes(ofKey: key, slots: vectorSlots)
+        for other in nodes where other != node {
+            if try other.withKeyBytes({ try txn.contains($0, in: patterns) }) { return VectorRecordRemoval(replacedBytes: 0, reusableNodes: []) }
+        }
+        try key.withKeyBytes { _ = try txn.delete($0, in: vectors) }
+        let next = try txn.integer(.nextNode, in: meta, as: UInt32.self) ?? 0
+        var reusable: [UInt32] = []
+        for other in nodes where other < next {
+            if try other == node || !other.withKeyBytes({ try txn.contains($0, in: freeNodes) }) { reusable.append(other) }
+        }
+        return VectorRecordRemoval(replacedBytes: 0, reusableNodes: reusable)
     }
 
     /// Puts `record` (nil: none) in `node`'s slot of its block, removing a block left empty;

@@ -53,7 +53,14 @@ public final class WriteTransaction: ReadTransaction {
         try VectorValidation.validate(userData: userData)
         let now = Date().timeIntervalSince1970
         let userData = userData?.isEmpty == true ? nil : userData
-        if let node = try node(for: id) {
+        var existing = try node(for: id)
+        if let node = existing, try tables.isInMalformedBlock(node, in: txn) {
+            // its vector lies in a block that does not parse, where nothing can be written: the id
+            // is put again as a new one (the advice of `repair` for a damaged vector)
+            try delete(id)
+            existing = nil
+        }
+        if let node = existing {
             // a damaged metadata record is replaced whole, so a put is also its repair
             var fields = try metadataFieldsForRewrite(ofNode: node, id: id, now: now)
             try indexWriter.remove(node)
@@ -137,15 +144,17 @@ public final class WriteTransaction: ReadTransaction {
         store.writerCache.removeVector(node)
         indexWriter.noteChanged(node)
         try id.withKeyBytes { key in _ = try txn.delete(key, in: tables.keys) }
-        let oldRecord = try tables.deleteVectorRecord(ofNode: node, in: txn)
-        try node.withKeyBytes { key in
-            _ = try txn.delete(key, in: tables.patterns)
-            try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: key, in: tables.freeNodes)
+        // a vector in a block that does not parse is removed too (the advice of `repair`), but the
+        // node is not drawn again while the block stays
+        let removal = try tables.deleteVectorRecord(ofNode: node, in: txn)
+        try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.patterns) }
+        for reusable in removal.reusableNodes {
+            try reusable.withKeyBytes { key in try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: key, in: tables.freeNodes) }
         }
         try relabel(node: node, from: fields.label, to: nil)
         try txn.addToCounter(.count, -1, in: tables.meta)
         try txn.addToCounter(.rawVectorBytes, -store.dimension * 4, in: tables.meta)
-        try txn.addToCounter(.storedVectorBytes, -Self.payloadSize(ofRecord: oldRecord), in: tables.meta)
+        try txn.addToCounter(.storedVectorBytes, -Self.payloadSize(ofRecord: removal.replacedBytes), in: tables.meta)
     }
 
     // MARK: internals
@@ -208,21 +217,38 @@ public final class WriteTransaction: ReadTransaction {
         try writeMetadata(current.fields, node: node)
     }
 
-    /// A node id for a new vector: a freed one when there is one, else a never-used one.
+    /// A node id for a new vector: a freed one when there is one, else a never-used one. A node
+    /// whose vector block does not parse is passed over (a put into it would be refused, and the
+    /// store could take no new id): a free one leaves the free list until its block goes (see
+    /// `StoreTables.deleteVectorRecord`), never-used ones are skipped to the next block.
     private func allocateNode() throws -> UInt32 {
-        let reused = try txn.withCursor(on: tables.freeNodes) { cursor -> UInt32? in
-            guard let entry = try cursor.first() else { return nil }
-            guard let node = UInt32(keyBytes: entry.key) else {
-                throw StoreError.corruptEntry(table: "free_nodes", key: "\(Array(entry.key))")
+        while true {
+            let reused = try txn.withCursor(on: tables.freeNodes) { cursor -> UInt32? in
+                guard let entry = try cursor.first() else { return nil }
+                guard let node = UInt32(keyBytes: entry.key) else {
+                    throw StoreError.corruptEntry(table: "free_nodes", key: "\(Array(entry.key))")
+                }
+                try cursor.deleteCurrent()
+                return node
             }
-            try cursor.deleteCurrent()
-            return node
+            if let reused {
+                if try tables.isInMalformedBlock(reused, in: txn) { continue }
+                return reused
+            }
+            let next = try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0
+            guard next < UInt32.max else { throw StoreError.invalidArgument("the store holds the most vectors it can (2³² − 1)") }
+            if try tables.isInMalformedBlock(next, in: txn) {
+                let slots = UInt32(tables.vectorSlots)
+                let (following, overflow) = (next / slots + 1).multipliedReportingOverflow(by: slots)
+                guard !overflow, following < UInt32.max else {
+                    throw StoreError.invalidArgument("the store holds the most vectors it can (2³² − 1)")
+                }
+                try txn.setInteger(following, for: .nextNode, in: tables.meta)
+                continue
+            }
+            try txn.setInteger(next + 1, for: .nextNode, in: tables.meta)
+            return next
         }
-        if let reused { return reused }
-        let next = try txn.integer(.nextNode, in: tables.meta, as: UInt32.self) ?? 0
-        guard next < UInt32.max else { throw StoreError.invalidArgument("the store holds the most vectors it can (2³² − 1)") }
-        try txn.setInteger(next + 1, for: .nextNode, in: tables.meta)
-        return next
     }
 
     private func writeVector(_ stored: StoredForm, node: UInt32, replacing: Bool) throws {

@@ -92,18 +92,25 @@ struct VectorBlockStoreTests {
         #expect(Set(report.problems.filter { $0.kind != .corruptVector }.map(\.kind)).isSubset(of: [.counter]))
         let victim = try #require(inFirstBlock.first)
         #expect(throws: StoreError.self) { try store.get(victim) }
-        // a put into the damaged block is refused and changes nothing
+        // an update of a vector in the damaged block is refused and changes nothing; a put
+        // stores the id again under a node outside the block
         let countBefore = try store.count()
         #expect(throws: StoreError.self) { try store.update(victim, vector: random.gaussianVector(Self.dimension)) }
-        #expect(throws: StoreError.self) { try store.put(random.gaussianVector(Self.dimension), for: victim) }
         #expect(try store.count() == countBefore)
+        let again = random.gaussianVector(Self.dimension)
+        try store.put(again, for: victim)
+        #expect(try store.count() == countBefore)
+        #expect(try store.get(victim).vector == again)
+        #expect(try #require(try store.read { try $0.node(for: victim) }) >= 21)
+        let stillCorrupt = try store.verify().problems.filter { $0.kind == .corruptVector }.compactMap(\.id)
+        #expect(Set(stillCorrupt) == Set(inFirstBlock).subtracting([victim]))
         // every other vector reads as written, and searches skip nothing but the block
         for id in (0..<60).map(UInt64.init) where !inFirstBlock.contains(id) {
             #expect(try store.get(id).vector == vectors[Int(id)])
         }
         let exact = try store.read { try $0.exactNearest(to: vectors[59], count: 5) }
         #expect(exact.first?.id == 59)
-        #expect(exact.allSatisfy { !inFirstBlock.contains($0.id) })
+        #expect(exact.allSatisfy { !inFirstBlock.contains($0.id) || $0.id == victim })
     }
 
     @Test func aFileEndingBeforeFreePagesLMDBNeverWroteOpensAndVerifies() throws {
