@@ -174,9 +174,11 @@ final class ShardReplica: Sendable {
                             continue
                         }
                         // a point written again as it is (a client's retry, a batch sent twice)
-                        // changes nothing: skip the graph's delete and re-insert
-                        if try txn.contains(point.id), try txn.vector(for: point.id) == point.vector,
-                           try txn.metadata(for: point.id).label == point.label {
+                        // changes nothing: skip the graph's delete and re-insert. A stored record
+                        // that does not read (damage) is not the same: the put rewrites it, where
+                        // an error here would stop this replica's log at this entry for good
+                        if try txn.contains(point.id), (try? txn.vector(for: point.id)) == point.vector,
+                           (try? txn.metadata(for: point.id)).map({ $0.label == point.label }) == true {
                             continue
                         }
                         try txn.put(item)

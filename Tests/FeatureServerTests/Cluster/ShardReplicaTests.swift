@@ -92,6 +92,30 @@ import Testing
         #expect(stored.vector == moved.vector && stored.metadata.label == "a")
     }
 
+    @Test func aPointWhoseStoredVectorIsDamagedIsWrittenAgainNotRetriedForever() throws {
+        let directory = try directories.make()
+        let vector: [Float] = [0.84147098, -0.41614684, 0.14112001, -0.65364362, 0.28366219, 0.96017029, -0.75390225, 0.98935825]
+        let point = LogRecord.Point(id: 9, vector: vector, label: "a")
+        do {
+            let replica = try replica(at: directory)
+            try replica.apply([LogEntry(sequence: 1, data: LogRecord.upsert([point]).encoded)])
+        }
+        // one byte of the stored vector flipped in the file: its checksum no longer matches
+        let path = directory.appendingPathComponent("data.mdb").path
+        var file = try Data(contentsOf: URL(fileURLWithPath: path))
+        let pattern = vector.withUnsafeBytes { Data($0) }
+        let found = try #require(file.range(of: pattern), "the vector's bytes are not in the file as written")
+        file[found.lowerBound + 5] ^= 0x40
+        try file.write(to: URL(fileURLWithPath: path))
+        let replica = try replica(at: directory)
+        #expect(throws: StoreError.self) { try replica.collection.store.read { try $0.get(9) } }
+        // the same point again: a damaged record is not "the same", so it is written, which repairs it
+        try replica.apply([LogEntry(sequence: 2, data: LogRecord.upsert([point]).encoded)])
+        #expect(replica.applied == 2)
+        let stored = try replica.collection.store.read { try $0.get(9) }
+        #expect(stored.vector == vector && stored.metadata.label == "a")
+    }
+
     @Test func aGapIsRefusedAndChangesNothing() throws {
         let replica = try replica(at: try directories.make())
         let entries = log(entries: 10, seed: 5)
