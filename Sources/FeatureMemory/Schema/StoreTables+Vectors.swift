@@ -98,8 +98,12 @@ extension StoreTables {
             try node.withKeyBytes { _ = try txn.delete($0, in: vectors) }
             return VectorRecordRemoval(replacedBytes: removed, reusableNodes: [node])
         }
-        if try isInMalformedBlock(node, in: txn) { return try leaveMalformedBlock(node, in: txn) }
-        return VectorRecordRemoval(replacedBytes: try rewriteBlock(of: node, in: txn, appending: false, with: nil), reusableNodes: [node])
+        do {
+            return VectorRecordRemoval(replacedBytes: try rewriteBlock(of: node, in: txn, appending: false, with: nil), reusableNodes: [node])
+        } catch StoreError.corruptRecord {
+            // the block does not parse (found before anything was written)
+            return try leaveMalformedBlock(node, in: txn)
+        }
     }
 
     /// Whether `node`'s key holds a block that does not parse (never with one record per key).
