@@ -101,7 +101,8 @@ struct DamagedVectorBlockTests {
         #expect(try store.count() == model.count)
         for (id, vector) in model { #expect(try store.get(id).vector == vector, "id \(id)") }
         #expect(try store.verify().isClean)
-        for (id, vector) in model.prefix(10) { #expect(try store.nearest(to: vector, count: 1, ef: 64).first?.id == id) }
+        // each vector its own exact nearest (the `.cheap` graph, m 4, may let an approximate search miss one)
+        for (id, vector) in model { #expect(try store.exactNearest(to: vector, count: 1).first?.id == id, "id \(id)") }
     }
 
     @Test func aFreeNodeInABlockDamagedLaterIsPassedOver() throws {
