@@ -85,8 +85,17 @@ extension Environment {
     /// Writes a consistent copy of the environment's data file, as of one snapshot, to the open
     /// file `descriptor`, leaving out free pages when `compact`. The corresponding LMDB call is
     /// `mdb_env_copyfd2`.
+    /// A write of this process that grows the map meanwhile waits: remapped under the copy, the
+    /// pages it walks would be gone (a backup beside growing writes died of SIGSEGV in LMDB).
     func copy(toDescriptor descriptor: Int32, compact: Bool) throws(StoreError) {
-        try check(mdb_env_copyfd2(pointer, descriptor, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copyfd2")
+        let flags = compact ? UInt32(MDB_CP_COMPACT) : 0
+        let code = try withMapHeldInPlace(restart: { () throws(StoreError) in
+            // nothing is written before the copy's transaction begins; start the file over anyway
+            guard lseek(descriptor, 0, SEEK_SET) == 0, ftruncate(descriptor, 0) == 0 else {
+                throw StoreError.io(path: path, reason: "cannot rewind the copy: \(String(cString: strerror(errno)))")
+            }
+        }) { mdb_env_copyfd2(pointer, descriptor, flags) }
+        try check(code, "mdb_env_copyfd2")
     }
 
     /// Maps the pages in use into this process's page tables now, reading from the file what the

@@ -309,6 +309,18 @@ final class Environment: @unchecked Sendable {
         try check(code, "mdb_env_set_mapsize \(target)")
     }
 
+    /// Runs `call`, an LMDB call that begins its own read transaction and reads the map through
+    /// it (`mdb_env_copyfd2`), while no resize of this process can move the map; runs it again,
+    /// after `restart`, when another process's resize kept its transaction from beginning.
+    func withMapHeldInPlace(restart: () throws(StoreError) -> Void, _ call: () -> Int32) throws(StoreError) -> Int32 {
+        while true {
+            let code = resizeLock.withShared(call)
+            guard code == MDB_MAP_RESIZED else { return code }
+            try adoptResizeByAnotherProcess()
+            try restart()
+        }
+    }
+
     /// Takes the larger map another process has set (`MDB_MAP_RESIZED`).
     private func adoptResizeByAnotherProcess() throws(StoreError) {
         let code = resizeLock.withExclusive {
