@@ -6,6 +6,10 @@ public struct CompactionReport: Sendable, Codable, Equatable {
     public var bytesBefore: Int
     /// Size of `data.mdb` after.
     public var bytesAfter: Int
+    /// Whether the nodes were renumbered in graph order (`compact(at:renumber:)`).
+    public var renumbered = false
+    /// Why they were not, when renumbering was asked for and the store was copied page by page.
+    public var notRenumbered: String?
 }
 
 /// Rewriting a store without its free pages.
@@ -21,14 +25,18 @@ extension FeatureStore {
     /// waited would otherwise take the old file's transaction number from the lock file and read
     /// the copy's blank meta page, an empty store. A compaction that fails or is killed leaves
     /// the store intact; the next one removes the temporary file it left.
-    public static func compact(at directory: URL) throws -> CompactionReport {
+    ///
+    /// With `renumber`, the copy numbers the nodes in graph order (`StoreRenumbering`): records
+    /// of graph neighbours then share pages, so a search reads fewer of them. A store whose
+    /// records do not all read and agree (damage `repair` should see first) is copied as it is.
+    public static func compact(at directory: URL, renumber: Bool = true) throws -> CompactionReport {
         let path = directory.path
         let dataPath = path + "/data.mdb"
         guard FileManager.default.fileExists(atPath: dataPath) else { throw StoreError.storeNotFound(path: path) }
         guard !EnvironmentRegistry.shared.isOpen(directory: path) else {
             throw StoreError.io(path: path, reason: "the store is open in this process; close it before compacting")
         }
-        StagedFile.removeAbandoned(in: path)
+        ScratchEnvironmentDirectory.removeAbandoned(in: path)
         let before = size(dataPath)
         // refuse early, before copying, when another process has the store open
         try ExclusiveStoreLock.withLock(directory: path) {}
@@ -36,10 +44,22 @@ extension FeatureStore {
             throw StoreError.notAStore(path: path)
         }
         let staged = try StagedFile(directory: path, purpose: "compact")
+        var report = CompactionReport(bytesBefore: before, bytesAfter: 0)
         do {
             // the copy is made from one snapshot; the store is closed again after it
             let store = try FeatureStore(at: directory, options: .maintenance)
-            try store.environment.copy(toDescriptor: staged.descriptor, compact: true)
+            if renumber {
+                let scratch = try ScratchEnvironmentDirectory(in: path, purpose: "renumber")
+                defer { scratch.remove() }
+                do {
+                    let renumbered = try StoreRenumbering(source: store).write(into: scratch.path)
+                    try renumbered.copy(toDescriptor: staged.descriptor, compact: true)
+                    report.renumbered = true
+                } catch let refusal as StoreRenumbering.NotRenumbered {
+                    report.notRenumbered = refusal.description
+                }
+            }
+            if !report.renumbered { try store.environment.copy(toDescriptor: staged.descriptor, compact: true) }
         }
         try staged.sync()
         try ExclusiveStoreLock.withLock(directory: path) {
@@ -53,7 +73,8 @@ extension FeatureStore {
             // fresh lock file for the new data file; closing releases the lock to the waiters
             _ = try Environment(directory: path, configuration: Environment.Configuration())
         }
-        return CompactionReport(bytesBefore: before, bytesAfter: size(dataPath))
+        report.bytesAfter = size(dataPath)
+        return report
     }
 
     private static func size(_ path: String) -> Int {
