@@ -37,10 +37,43 @@ extension FeatureStore {
             throw StoreError.io(path: path, reason: "the store is open in this process; close it before compacting")
         }
         ScratchEnvironmentDirectory.removeAbandoned(in: path)
+        do {
+            if renumber {
+                do {
+                    return try compactOnce(at: directory, renumber: true)
+                } catch is ChangedDuringCopy {
+                    // renumbering takes longer than a page copy: one that a busy store's writers
+                    // keep overtaking still gets its free pages compacted away
+                    var report = try compactOnce(at: directory, renumber: false)
+                    report.notRenumbered = "the store changed while it was being renumbered"
+                    return report
+                }
+            }
+            return try compactOnce(at: directory, renumber: false)
+        } catch is ChangedDuringCopy {
+            throw StoreError.io(path: path, reason: "the store changed while it was being compacted; run compact again")
+        }
+    }
+
+    /// Runs between a compaction's copy and its swap: tests change the store there.
+    nonisolated(unsafe) static var afterCopy: (() throws -> Void)?
+
+    /// A commit, or another compaction's swap, since the copy began.
+    private struct ChangedDuringCopy: Error {}
+
+    /// One copy and swap; throws `ChangedDuringCopy` when the file changed meanwhile.
+    private static func compactOnce(at directory: URL, renumber: Bool) throws -> CompactionReport {
+        let path = directory.path
+        let dataPath = path + "/data.mdb"
         let before = size(dataPath)
         // refuse early, before copying, when another process has the store open
         try ExclusiveStoreLock.withLock(directory: path) {}
-        guard let copied = try DataFile(path: dataPath)?.meta.transactionID else {
+        // the file as well as its last transaction: a compaction's copy starts counting
+        // transactions again (LMDB writes it as transaction 1), so another compaction's swap
+        // could bring the same number back. Held open, the file keeps its inode to itself.
+        let held = open(dataPath, O_RDONLY | O_CLOEXEC)
+        defer { if held >= 0 { close(held) } }
+        guard held >= 0, let file = fileIdentity(descriptor: held), let copied = try DataFile(path: dataPath)?.meta.transactionID else {
             throw StoreError.notAStore(path: path)
         }
         let staged = try StagedFile(directory: path, purpose: "compact")
@@ -62,11 +95,12 @@ extension FeatureStore {
             if !report.renumbered { try store.environment.copy(toDescriptor: staged.descriptor, compact: true) }
         }
         try staged.sync()
+        try afterCopy?()
         try ExclusiveStoreLock.withLock(directory: path) {
             // a commit since the copy began (by a process that opened the store meanwhile)
             // would be lost by the swap
-            guard try DataFile(path: dataPath)?.meta.transactionID == copied else {
-                throw StoreError.io(path: path, reason: "the store changed while it was being compacted; run compact again")
+            guard fileIdentity(path: dataPath) == file, try DataFile(path: dataPath)?.meta.transactionID == copied else {
+                throw ChangedDuringCopy()
             }
             try staged.install(as: "data.mdb")
             // opened while this process holds the lock, LMDB takes it exclusively and starts a
@@ -75,6 +109,21 @@ extension FeatureStore {
         }
         report.bytesAfter = size(dataPath)
         return report
+    }
+
+    /// The device and inode of the file at `path`: a swap by another compaction gives
+    /// `data.mdb` a new inode.
+    private static func fileIdentity(path: String) -> [UInt64]? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return [UInt64(status.st_dev), UInt64(status.st_ino)]
+    }
+
+    /// The device and inode of the open file `descriptor`.
+    private static func fileIdentity(descriptor: Int32) -> [UInt64]? {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        return [UInt64(status.st_dev), UInt64(status.st_ino)]
     }
 
     private static func size(_ path: String) -> Int {

@@ -118,6 +118,38 @@ struct CompactionTests {
         #expect(try store.verify().isClean)
     }
 
+    /// Another compaction swaps the file while this one copies, and commits bring the new
+    /// file's transaction number (a compacted copy starts at 1) back to the one this compaction
+    /// noted: the swap must still see a different file, or it would put back the old copy and
+    /// lose those commits.
+    @Test func aSwapByAnotherCompactionIsSeenWhenTheTransactionNumberComesBack() throws {
+        let dataPath = temporary.storeURL.path + "/data.mdb"
+        do {
+            let store = try temporary.store(dimension: 4, hnsw: .cheap)
+            for id in 0..<12 as Range<UInt64> { try store.put([Float(id), 1, 2, 3], for: id) }
+        }
+        let noted = try #require(try DataFile(path: dataPath)?.meta.transactionID)
+        var added: [UInt64] = []
+        FeatureStore.afterCopy = {
+            FeatureStore.afterCopy = nil
+            _ = try FeatureStore.compact(at: temporary.storeURL)
+            let store = try temporary.store(dimension: nil, metric: nil)
+            var id: UInt64 = 100
+            while try #require(try DataFile(path: dataPath)?.meta.transactionID) < noted {
+                try store.put([Float(id), 0, 0, 1], for: id)
+                added.append(id)
+                id += 1
+            }
+        }
+        defer { FeatureStore.afterCopy = nil }
+        let report = try FeatureStore.compact(at: temporary.storeURL)
+        #expect(!added.isEmpty)
+        #expect(report.notRenumbered == "the store changed while it was being renumbered")
+        let store = try temporary.store(dimension: nil, metric: nil)
+        #expect(try store.read { try $0.ids() } == Array(0..<12) + added)
+        #expect(try store.verify().isClean)
+    }
+
     @Test func aStoreOpenInThisProcessIsRefused() throws {
         let store = try temporary.store(dimension: 2)
         #expect(throws: StoreError.io(path: store.directory.path, reason: "the store is open in this process; close it before compacting")) {
