@@ -81,7 +81,8 @@ extension FeatureStore {
         do {
             // the copy is made from one snapshot; the store is closed again after it
             let store = try FeatureStore(at: directory, options: .maintenance)
-            if renumber {
+            // an empty store has no nodes to number
+            if renumber, try store.count() > 0 {
                 let scratch = try ScratchEnvironmentDirectory(in: path, purpose: "renumber")
                 defer { scratch.remove() }
                 do {

@@ -110,6 +110,17 @@ struct RenumberingTests {
         #expect(try nodes(open()) == first)
     }
 
+    @Test func anEmptyStoreIsCompactedWithoutAWordAboutNumbers() throws {
+        do {
+            let store = try open(8)
+            try store.put([VectorItem(id: 1, vector: Array(repeating: 1, count: 8))])
+            try store.delete(1)
+        }
+        let report = try FeatureStore.compact(at: temporary.storeURL)
+        #expect(!report.renumbered && report.notRenumbered == nil, "\(report)")
+        #expect(try open().count() == 0)
+    }
+
     @Test func aStoreWithADamagedGraphRecordIsCopiedAsItIs() throws {
         _ = try writeHistory(dimension: 12, seed: 6)
         let problemsBefore: [VerificationProblem]
