@@ -153,6 +153,12 @@ extension HNSWWriter {
             keptSet.insert(victim.node)
             selected.sort()
         }
+        // every other link is some node's last in-link: the new one is not taken, so the list
+        // stays within its bound
+        if selected.count > limit, let pending, let index = selected.firstIndex(where: { $0.node == pending }) {
+            selected.remove(at: index)
+            keptSet.remove(pending)
+        }
 
         record.out[layer] = selected.map(\.node)
         for target in before where !keptSet.contains(target) {
