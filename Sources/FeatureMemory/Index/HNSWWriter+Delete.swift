@@ -32,6 +32,7 @@ extension HNSWWriter {
             }
         }
         try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
+        reachability?.removed(node, outLinks: record.out[0])
         nodes.cache.setNode(node, nil)
         noteChanged(node)
         try removeFromLevelIndex(node, level: record.level)

@@ -201,6 +201,14 @@ extension HNSWWriter {
 
     /// Writes `record` as `node`'s graph record.
     func write(_ record: GraphRecord.Node, for node: UInt32) throws {
+        if let reachability, reachability.isBuilt {
+            do {
+                reachability.linksChanged(of: node, from: try self.node(node)?.out.first, to: record.out.first ?? [])
+            } catch StoreError.corruptRecord {
+                // what the damaged record linked to is unknown: the tree is built again
+                reachability.invalidate()
+            }
+        }
         let bytes = GraphRecord.encode(record, layout: graphLayout)
         try node.withKeyBytes { key in
             try bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: tables.graph) }

@@ -70,6 +70,8 @@ extension HNSWWriter {
     /// Deletes `node`'s graph record without touching any other record.
     func deleteRecord(_ node: UInt32) throws {
         try node.withKeyBytes { key in _ = try txn.delete(key, in: tables.graph) }
+        // a damaged record's links are unknown: the tree is built again
+        reachability?.invalidate()
         nodes.cache.setNode(node, nil)
         noteChanged(node)
     }

@@ -24,10 +24,17 @@ final class HNSWWriter {
     let transactionID: UInt64
     /// The layout graph records are written in (the store's format decides: `GraphRecord.layout(forStoreFormat:)`).
     let graphLayout: UInt8
+    /// Told of every layer-0 link the transaction removes, so that `keepReachable` can find the
+    /// nodes that may have been cut off; nil when nothing keeps the graph reachable.
+    let reachability: ReachabilityTree?
 
     /// The writer of the graph in `map`'s write transaction, reading through the writer's `cache`
     /// and telling `observer` of every node it changes.
-    init(map: MapNodes, parameters: HNSWParameters, cache: WriterCache, observer: (any GraphChangeObserver)?, graphLayout: UInt8) {
+    init(
+        map: MapNodes, parameters: HNSWParameters, cache: WriterCache, observer: (any GraphChangeObserver)?, graphLayout: UInt8,
+        reachability: ReachabilityTree? = nil
+    ) {
+        self.reachability = reachability
         txn = map.txn
         tables = map.tables
         dimension = map.dimension

@@ -48,6 +48,8 @@ public final class FeatureStore: Sendable {
     let locations = SnapshotLocationSlot()
     let kdTrees = KDTreeSlot()
     let writerCache: WriterCache
+    /// Proves layer 0 reachable between this store object's write transactions (`HNSWWriter.keepReachable`).
+    let reachability = ReachabilityTree()
     /// Decoded vectors and links shared by this store object's readers (nil when the budget is 0).
     let nodeCache: NodeCache?
     /// Which prefetchers run.
@@ -288,11 +290,13 @@ public final class FeatureStore: Sendable {
             let result = try environment.write { txn in
                 transactionID = txn.snapshotID
                 writerCache.begin(transactionID: transactionID)
+                reachability.begin(transactionID: transactionID)
                 nodeCache?.writerBegins(UInt64(transactionID))
                 let writer = WriteTransaction(store: self, txn: txn)
                 defer { writer.finish() }
                 do {
                     let result = try body(writer)
+                    try writer.keepGraphReachable()
                     // the hot set rides along with the application's own commits, at most once a
                     // minute: no extra transaction, and readers never write
                     if hotSetSchedule.isDue() { try writeHotSet(in: writer) }
@@ -304,12 +308,14 @@ public final class FeatureStore: Sendable {
                 }
             }
             writerCache.committed(transactionID: transactionID)
+            reachability.committed(transactionID: transactionID)
             nodeCache?.writerCommitted(UInt64(transactionID))
             return result
         } catch {
             // nothing began (a nested write of this thread: the outer transaction goes on)
             guard transactionID != 0 else { throw error }
             writerCache.rolledBack()
+            reachability.rolledBack()
             // a failed commit: LMDB released the writer lock inside mdb_txn_commit, so a reader
             // of this process could, for the moment until here, take another writer's commit of
             // the same id for this one (docs/architecture.md, "Caches")

@@ -14,7 +14,8 @@ public final class WriteTransaction: ReadTransaction {
     var indexWriter: HNSWWriter {
         if let builtIndexWriter { return builtIndexWriter }
         let writer = HNSWWriter(map: mapNodes, parameters: store.hnswParameters, cache: store.writerCache,
-                                 observer: store.nodeCache, graphLayout: GraphRecord.layout(forStoreFormat: store.formatVersion))
+                                 observer: store.nodeCache, graphLayout: GraphRecord.layout(forStoreFormat: store.formatVersion),
+                                 reachability: store.reachability)
         builtIndexWriter = writer
         return writer
     }
@@ -25,6 +26,12 @@ public final class WriteTransaction: ReadTransaction {
     ) throws -> [Candidate] {
         var search = indexWriter.searcher
         return try search.search(query, norm: norm, count: k, ef: ef, accept: accept)
+    }
+
+    /// Before the commit: every node the transaction's graph changes may have cut off is made
+    /// reachable again (nothing to do when the graph was not written).
+    func keepGraphReachable() throws {
+        try builtIndexWriter?.keepReachable()
     }
 
     override func finish() {

@@ -1,0 +1,109 @@
+/// Keeping every node of layer 0 reachable from the entry point, at the end of each write
+/// transaction. Pruning keeps each node's last in-link, but a group of nodes can be left with
+/// in-links only from each other (5,000 random 384-d vectors imported with M 8 left 9 such
+/// nodes, which `verify` reports and searches cannot find). `ReachabilityTree` names the few nodes
+/// that may have been cut off; each gets a parent among its in-links, and a node none of whose
+/// in-links proves reachable is checked against a full walk and, when cut off, linked from its
+/// nearest reachable nodes (as repair does).
+extension HNSWWriter {
+    /// Rounds of reconnecting before the transaction gives up (and the next one walks again).
+    static let reachabilityRounds = 4
+
+    /// Makes every node reachable again after this transaction's changes. Nodes whose vector is
+    /// damaged cannot be linked by distance and are left to repair.
+    func keepReachable() throws {
+        guard let tree = reachability else { return }
+        guard let entry = try entryPoint() else {
+            tree.invalidate()
+            return
+        }
+        for _ in 0..<Self.reachabilityRounds {
+            if !tree.isBuilt || tree.root != entry.node {
+                let unreached = try buildTree(tree, from: entry.node)
+                if unreached.isEmpty { return }
+                guard try reconnect(unreached) else { break }
+                // the reconnected nodes have no parent yet: the next round walks again
+                tree.invalidate()
+                continue
+            }
+            let stuck = attachDetached(tree)
+            if stuck.isEmpty { return }
+            // no in-link proves these reachable: a walk of the whole graph decides
+            tree.invalidate()
+        }
+        tree.invalidate()
+    }
+
+    /// Gives each detached node a parent among its in-links whose parents lead to the root,
+    /// repeating while that helps; returns the nodes left without one.
+    private func attachDetached(_ tree: ReachabilityTree) -> [UInt32] {
+        var progress = true
+        while progress && !tree.detached.isEmpty {
+            progress = false
+            for node in tree.detached.sorted() {
+                // a node without a record (deleted) needs no parent
+                guard let record = try? self.node(node) else {
+                    tree.attach(node, to: ReachabilityTree.none)
+                    progress = true
+                    continue
+                }
+                for source in record.in[0] where source != node && tree.leadsToRoot(from: source, avoiding: node) {
+                    // the in-list names the link; the source's own record confirms it
+                    guard (try? self.node(source))?.out[0].contains(node) == true else { continue }
+                    tree.attach(node, to: source)
+                    progress = true
+                    break
+                }
+            }
+        }
+        return tree.detached.sorted()
+    }
+
+    /// Walks layer 0 breadth first from `root` over the records as this transaction has them,
+    /// making the tree of first discovery; returns the nodes with a record that the walk did not reach.
+    private func buildTree(_ tree: ReachabilityTree, from root: UInt32) throws -> [UInt32] {
+        var all: [UInt32] = []
+        try txn.withCursor(on: tables.graph) { cursor in
+            try cursor.forEach { entry in
+                if let node = UInt32(keyBytes: entry.key) { all.append(node) }
+                return true
+            }
+        }
+        tree.start(root: root, nodeLimit: Int(all.last ?? root) + 1)
+        var reached = Set<UInt32>([root])
+        // breadth first: short chains of parents for `leadsToRoot`
+        var frontier = [root]
+        var head = 0
+        var links = ContiguousArray<UInt32>()
+        while head < frontier.count {
+            let node = frontier[head]
+            head += 1
+            links.removeAll(keepingCapacity: true)
+            try node.withKeyBytes { key in
+                _ = try txn.withValue(in: tables.graph, forKey: key) { record in
+                    // a damaged record links nowhere here; verify and repair deal with it
+                    if GraphRecord.isIntact(record) { GraphRecord.appendOutLinks(of: record, layer: 0, to: &links) }
+                }
+            }
+            for target in links where reached.insert(target).inserted {
+                tree.attach(target, to: node)
+                frontier.append(target)
+            }
+        }
+        return all.filter { !reached.contains($0) }
+    }
+
+    /// Links each of `nodes` from its nearest reachable nodes; false when none could be linked.
+    private func reconnect(_ nodes: [UInt32]) throws -> Bool {
+        var linked = false
+        for node in nodes {
+            guard let (vector, norm) = try vectorCopy(node) else { continue }
+            do {
+                if try reconnect(node, vector: vector, norm: norm) > 0 { linked = true }
+            } catch StoreError.corruptRecord {
+                continue
+            }
+        }
+        return linked
+    }
+}
