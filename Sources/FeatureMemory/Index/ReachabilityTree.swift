@@ -61,9 +61,8 @@ final class ReachabilityTree: @unchecked Sendable {
             detached.insert(node)
             return
         }
-        guard old != new else { return }
-        let kept = Set(new)
-        for target in old where !kept.contains(target) && parent(of: target) == node {
+        // only tree links matter, and few of a list's targets hang from it: no set of the list
+        for target in old where parent(of: target) == node && !new.contains(target) {
             setParent(of: target, to: Self.none)
             detached.insert(target)
         }
