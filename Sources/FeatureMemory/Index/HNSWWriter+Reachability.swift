@@ -69,8 +69,11 @@ extension HNSWWriter {
                 return true
             }
         }
-        tree.start(root: root, nodeLimit: Int(all.last ?? root) + 1)
-        var reached = Set<UInt32>([root])
+        let limit = Int(all.last ?? root) + 1
+        tree.start(root: root, nodeLimit: limit)
+        // a flag per node: a set of a million nodes took most of the walk's time
+        var reached = [Bool](repeating: false, count: max(limit, Int(root) + 1))
+        reached[Int(root)] = true
         // breadth first: short chains of parents for `leadsToRoot`
         var frontier = [root]
         var head = 0
@@ -85,12 +88,14 @@ extension HNSWWriter {
                     if GraphRecord.isIntact(record) { GraphRecord.appendOutLinks(of: record, layer: 0, to: &links) }
                 }
             }
-            for target in links where reached.insert(target).inserted {
+            // a link past every record's node (damage) leads nowhere
+            for target in links where Int(target) < reached.count && !reached[Int(target)] {
+                reached[Int(target)] = true
                 tree.attach(target, to: node)
                 frontier.append(target)
             }
         }
-        return all.filter { !reached.contains($0) }
+        return all.filter { !reached[Int($0)] }
     }
 
     /// Links each of `nodes` from its nearest reachable nodes; false when none could be linked.
