@@ -62,6 +62,18 @@ extension HNSWWriter {
     /// Walks layer 0 breadth first from `root` over the records as this transaction has them,
     /// making the tree of first discovery; returns the nodes with a record that the walk did not reach.
     private func buildTree(_ tree: ReachabilityTree, from root: UInt32) throws -> [UInt32] {
+        let walk = try walkLayer0(from: root, starting: { tree.start(root: root, nodeLimit: $0) }) { tree.attach($0, to: $1) }
+        return walk.nodes.filter { !walk.reached[Int($0)] }
+    }
+
+    /// Walks layer 0 breadth first (short chains of parents for `leadsToRoot`) from `root`,
+    /// reading the raw records as this transaction has them; calls `starting` with the node id
+    /// bound, then `reach(node, from)` for each node the first time a link leads to it. Returns
+    /// every node with a record, and a flag per node id for the ones reached. A damaged record,
+    /// and a link past every record's node, lead nowhere here; verify and repair deal with them.
+    func walkLayer0(
+        from root: UInt32, starting: (Int) -> Void = { _ in }, reach: (UInt32, UInt32) -> Void = { _, _ in }
+    ) throws -> (nodes: [UInt32], reached: [Bool]) {
         var all: [UInt32] = []
         try txn.withCursor(on: tables.graph) { cursor in
             try cursor.forEach { entry in
@@ -69,12 +81,11 @@ extension HNSWWriter {
                 return true
             }
         }
-        let limit = Int(all.last ?? root) + 1
-        tree.start(root: root, nodeLimit: limit)
+        let limit = max(Int(all.last ?? root), Int(root)) + 1
+        starting(limit)
         // a flag per node: a set of a million nodes took most of the walk's time
-        var reached = [Bool](repeating: false, count: max(limit, Int(root) + 1))
+        var reached = [Bool](repeating: false, count: limit)
         reached[Int(root)] = true
-        // breadth first: short chains of parents for `leadsToRoot`
         var frontier = [root]
         var head = 0
         var links = ContiguousArray<UInt32>()
@@ -84,18 +95,16 @@ extension HNSWWriter {
             links.removeAll(keepingCapacity: true)
             try node.withKeyBytes { key in
                 _ = try txn.withValue(in: tables.graph, forKey: key) { record in
-                    // a damaged record links nowhere here; verify and repair deal with it
                     if GraphRecord.isIntact(record) { GraphRecord.appendOutLinks(of: record, layer: 0, to: &links) }
                 }
             }
-            // a link past every record's node (damage) leads nowhere
-            for target in links where Int(target) < reached.count && !reached[Int(target)] {
+            for target in links where Int(target) < limit && !reached[Int(target)] {
                 reached[Int(target)] = true
-                tree.attach(target, to: node)
+                reach(target, node)
                 frontier.append(target)
             }
         }
-        return all.filter { !reached[Int($0)] }
+        return (all, reached)
     }
 
     /// Links each of `nodes` from its nearest reachable nodes; false when none could be linked.

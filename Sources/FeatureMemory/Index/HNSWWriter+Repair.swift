@@ -106,14 +106,8 @@ extension HNSWWriter {
     /// The nodes reachable from the entry point through layer-0 out-links.
     func reachableFromEntry() throws -> Set<UInt32> {
         guard let entry = try entryPoint() else { return [] }
-        var reached = Set<UInt32>([entry.node])
-        var frontier = [entry.node]
-        while let node = frontier.popLast() {
-            for target in try self.node(node)?.out[0] ?? [] where reached.insert(target).inserted {
-                frontier.append(target)
-            }
-        }
-        return reached
+        let walk = try walkLayer0(from: entry.node)
+        return Set(walk.nodes.filter { walk.reached[Int($0)] } + [entry.node])
     }
 
     /// Gives `node` (which has a record, and an intact vector) in-links in layer 0 from its nearest
