@@ -9,29 +9,37 @@ extension HNSWWriter {
     /// Rounds of reconnecting before the transaction gives up (and the next one walks again).
     static let reachabilityRounds = 4
 
-    /// Makes every node reachable again after this transaction's changes. Nodes whose vector is
-    /// damaged cannot be linked by distance and are left to repair.
-    func keepReachable() throws {
-        guard let tree = reachability else { return }
+    /// Makes every node reachable again after this transaction's changes; returns the nodes it
+    /// linked from their nearest reachable nodes. With `walkingEverything` (repair), a walk of the
+    /// whole layer decides instead of the tree. Nodes whose vector is damaged cannot be linked by
+    /// distance and are left as they are.
+    @discardableResult
+    func keepReachable(walkingEverything: Bool = false) throws -> [UInt32] {
+        guard let tree = reachability else { return [] }
         guard let entry = try entryPoint() else {
             tree.invalidate()
-            return
+            return []
         }
+        if walkingEverything { tree.invalidate() }
+        var reconnected: [UInt32] = []
         for _ in 0..<Self.reachabilityRounds {
             if !tree.isBuilt || tree.root != entry.node {
                 let unreached = try buildTree(tree, from: entry.node)
-                if unreached.isEmpty { return }
-                guard try reconnect(unreached) else { break }
+                if unreached.isEmpty { return reconnected }
+                let linked = try reconnect(unreached)
+                guard !linked.isEmpty else { break }
+                reconnected += linked
                 // the reconnected nodes have no parent yet: the next round walks again
                 tree.invalidate()
                 continue
             }
             let stuck = attachDetached(tree)
-            if stuck.isEmpty { return }
+            if stuck.isEmpty { return reconnected }
             // no in-link proves these reachable: a walk of the whole graph decides
             tree.invalidate()
         }
         tree.invalidate()
+        return reconnected
     }
 
     /// Gives each detached node a parent among its in-links whose parents lead to the root,
@@ -71,8 +79,8 @@ extension HNSWWriter {
     /// bound, then `reach(node, from)` for each node the first time a link leads to it. Returns
     /// every node with a record, and a flag per node id for the ones reached. A damaged record,
     /// and a link past every record's node, lead nowhere here; verify and repair deal with them.
-    func walkLayer0(
-        from root: UInt32, starting: (Int) -> Void = { _ in }, reach: (UInt32, UInt32) -> Void = { _, _ in }
+    private func walkLayer0(
+        from root: UInt32, starting: (Int) -> Void, reach: (UInt32, UInt32) -> Void
     ) throws -> (nodes: [UInt32], reached: [Bool]) {
         var all: [UInt32] = []
         try txn.withCursor(on: tables.graph) { cursor in
@@ -107,13 +115,13 @@ extension HNSWWriter {
         return (all, reached)
     }
 
-    /// Links each of `nodes` from its nearest reachable nodes; false when none could be linked.
-    private func reconnect(_ nodes: [UInt32]) throws -> Bool {
-        var linked = false
+    /// Links each of `nodes` from its nearest reachable nodes; returns the ones it could link.
+    private func reconnect(_ nodes: [UInt32]) throws -> [UInt32] {
+        var linked: [UInt32] = []
         for node in nodes {
             guard let (vector, norm) = try vectorCopy(node) else { continue }
             do {
-                if try reconnect(node, vector: vector, norm: norm) > 0 { linked = true }
+                if try reconnect(node, vector: vector, norm: norm) > 0 { linked.append(node) }
             } catch StoreError.corruptRecord {
                 continue
             }

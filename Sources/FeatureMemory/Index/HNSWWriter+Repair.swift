@@ -103,13 +103,6 @@ extension HNSWWriter {
         }
     }
 
-    /// The nodes reachable from the entry point through layer-0 out-links.
-    func reachableFromEntry() throws -> Set<UInt32> {
-        guard let entry = try entryPoint() else { return [] }
-        let walk = try walkLayer0(from: entry.node)
-        return Set(walk.nodes.filter { walk.reached[Int($0)] } + [entry.node])
-    }
-
     /// Gives `node` (which has a record, and an intact vector) in-links in layer 0 from its nearest
     /// nodes a search from the entry point finds, so it and everything it links to become
     /// reachable. Returns how many in-links it gained.

@@ -115,15 +115,18 @@ extension FeatureStore {
     /// The device and inode of the file at `path`: a swap by another compaction gives
     /// `data.mdb` a new inode.
     private static func fileIdentity(path: String) -> [UInt64]? {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        return [UInt64(status.st_dev), UInt64(status.st_ino)]
+        fileIdentity { stat(path, &$0) }
     }
 
     /// The device and inode of the open file `descriptor`.
     private static func fileIdentity(descriptor: Int32) -> [UInt64]? {
+        fileIdentity { fstat(descriptor, &$0) }
+    }
+
+    /// The device and inode `fill` (`stat` or `fstat`) reports, nil when it fails.
+    private static func fileIdentity(_ fill: (inout stat) -> Int32) -> [UInt64]? {
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return nil }
+        guard fill(&status) == 0 else { return nil }
         return [UInt64(status.st_dev), UInt64(status.st_ino)]
     }
 

@@ -162,20 +162,9 @@ struct StoreRepairer {
     /// neighbours. Each gets its own (not only the first of a cut-off group), so searches for it
     /// arrive from its own neighbourhood rather than through the rest of its group.
     private mutating func reconnectUnreachable(idOfNode: [UInt32: UInt64]) throws {
-        let graph = writer.indexWriter
-        // a prune while reconnecting may cut another node off; a few rounds settle it
-        for _ in 0..<4 {
-            let reached = try graph.reachableFromEntry()
-            let unreachable = try idOfNode.keys.filter { try !reached.contains($0) && graph.node($0) != nil }.sorted()
-            guard !unreachable.isEmpty else { return }
-            var progress = false
-            for node in unreachable {
-                guard let (vector, norm) = try graph.vectorCopy(node),
-                      try graph.reconnect(node, vector: vector, norm: norm) > 0 else { continue }
-                progress = true
-                if let id = idOfNode[node], !report.reconnectedIDs.contains(id) { report.reconnectedIDs.append(id) }
-            }
-            if !progress { return }
+        // what every write transaction does at its end, with a walk of the whole layer deciding
+        for node in try writer.indexWriter.keepReachable(walkingEverything: true) {
+            if let id = idOfNode[node], !report.reconnectedIDs.contains(id) { report.reconnectedIDs.append(id) }
         }
     }
 }
