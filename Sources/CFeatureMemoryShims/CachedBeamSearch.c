@@ -137,16 +137,19 @@ static inline int unchanged(const uint8_t *slot, uint32_t sequence) {
     return fm_load_u32_relaxed((const uint32_t *)slot) == sequence;
 }
 
-/// NodeCacheView.noteUse: one use per search for eviction, and the prefetcher's credit.
+/// NodeCacheView.noteUse: one use per search for eviction (a count at its top left alone, so
+/// that the slots every search visits are not written by every search), and the prefetcher's
+/// credit.
 static inline void note_use(const fm_beam_view *view, uint8_t *slot) {
     uint32_t *epoch = (uint32_t *)(slot + FM_SLOT_EPOCH);
+    uint8_t *frequency = slot + FM_SLOT_FREQUENCY;
     uint8_t *origin = slot + FM_SLOT_ORIGIN;
-    if (fm_load_u32_relaxed(epoch) == view->epoch && fm_load_u8_relaxed(origin) == 0) return;
-    if (view->epoch != 0 && fm_load_u32_relaxed(epoch) != view->epoch) {
-        fm_store_u32_relaxed(epoch, view->epoch);
-        uint8_t *frequency = slot + FM_SLOT_FREQUENCY;
+    if (view->epoch != 0) {
         uint8_t count = fm_load_u8_relaxed(frequency);
-        if (count < 3) fm_store_u8_relaxed(frequency, count + 1);
+        if (count < 3 && fm_load_u32_relaxed(epoch) != view->epoch) {
+            fm_store_u32_relaxed(epoch, view->epoch);
+            fm_store_u8_relaxed(frequency, count + 1);
+        }
     }
     if (fm_load_u8_relaxed(origin) != 0) {
         uint8_t was = fm_exchange_u8(origin, 0);
@@ -200,9 +203,14 @@ static inline __attribute__((always_inline)) float node_distance(int kind, const
     return code_distance(&view->query, view->codes + (size_t)node * view->query.dimension, range[0], range[1], view->norms[node]);
 }
 
-/// Copies `node`'s layer-0 links into `links` (at most `maximum`); -1 when the source does not
-/// hold them as the snapshot does.
-static inline __attribute__((always_inline)) long node_links(int kind, const void *source, uint32_t node, uint32_t *links, size_t maximum, size_t *lookups) {
+/// Copies the links of `node`'s layer-0 list that no earlier step visited into `s->links`
+/// (at most `maximum`), marking them visited, in one pass over the list: the number copied; -1
+/// when the source does not hold the list as the snapshot does or a link lies past the last
+/// node (damage: the Swift search reads and reports it). Marks left by a list that turns out
+/// stale do not matter: the search stops there.
+static inline __attribute__((always_inline)) long unvisited_links(int kind, const void *source, fm_beam_scratch *s, uint32_t node, size_t node_bound, size_t maximum, size_t *lookups) {
+    uint32_t *out = s->links;
+    size_t copied = 0;
     if (kind == FROM_NODE_CACHE) {
         const fm_beam_view *view = source;
         uint8_t *slot = slot_of(view, node);
@@ -211,19 +219,28 @@ static inline __attribute__((always_inline)) long node_links(int kind, const voi
         if (sequence & 1) return -1;
         size_t count = *(const uint16_t *)(slot + FM_SLOT_LINK_COUNT);
         if (count > maximum) count = maximum;
-        memcpy(links, slot + FM_SLOT_LINKS, 4 * count);
+        const uint32_t *links = (const uint32_t *)(slot + FM_SLOT_LINKS);
+        for (size_t i = 0; i < count; i++) {
+            uint32_t link = fm_load_u32_relaxed(links + i);
+            if (link >= node_bound) return -1;
+            if (visit(s, link)) out[copied++] = link;
+        }
         if (!unchanged(slot, sequence)) return -1;
         note_use(view, slot);
         (*lookups)++;
-        return (long)count;
+        return (long)copied;
     }
     const fm_writer_view *view = source;
     if (node >= view->capacity) return -1;
     size_t count = view->link_counts[node];
     if (count == FM_WRITER_NO_LINKS) return -1;
     if (count > maximum) count = maximum;
-    memcpy(links, view->links + (size_t)node * view->link_width, 4 * count);
-    return (long)count;
+    const uint32_t *links = view->links + (size_t)node * view->link_width;
+    for (size_t i = 0; i < count; i++) {
+        if (links[i] >= node_bound) return -1;
+        if (visit(s, links[i])) out[copied++] = links[i];
+    }
+    return (long)copied;
 }
 
 /// Starts loading what finding `node` reads (the node cache's index), ahead of its entry.
@@ -254,6 +271,20 @@ static inline __attribute__((always_inline)) void prefetch_links(int kind, const
     if (node >= view->capacity) return;
     fm_prefetch_line(view->link_counts + node);
     fm_prefetch_range(view->links + (size_t)node * view->link_width, 4 * view->link_width);
+}
+
+/// How many neighbours ahead `beam_search` requests codes: about twenty cache lines in
+/// flight, at least three and at most six neighbours.
+static inline __attribute__((always_inline)) size_t lookahead(int kind, const void *source) {
+    size_t lines;
+    if (kind == FROM_NODE_CACHE) {
+        const fm_beam_view *view = source;
+        lines = 1 + (view->stride - view->vector_offset + 63) / 64;
+    } else {
+        lines = (((const fm_writer_view *)source)->query.dimension + 63) / 64;
+    }
+    size_t ahead = 20 / (lines ? lines : 1);
+    return ahead < 3 ? 3 : ahead > 6 ? 6 : ahead;
 }
 
 /// Clears the visited marks of the last search and makes room for `node_bound` nodes, `ef`
@@ -288,9 +319,12 @@ static inline __attribute__((always_inline)) long beam_search(
     int kind, const void *source, size_t maximum_links, fm_beam_scratch *s, size_t node_bound,
     const fm_candidate *entries, size_t entry_count, size_t ef,
     const fm_candidate **found, size_t *visited_count, size_t *lookups) {
-    // three neighbours ahead: this loop is faster than the Swift one, whose best was two, so its
-    // requests need more lead (MiniLM ef 24: 1.08x over two, 10 rounds in alternating order)
-    const size_t ahead = 3;
+    // neighbours whose codes are requested ahead of their distance: enough lines in flight to
+    // cover memory's latency without filling the processor's miss buffers. Three for 384-d
+    // 8-bit codes (seven lines a node; 1.08x over two on MiniLM ef 24, 10 rounds in
+    // alternating order), five for 128-d (three lines; 1.05x over three on 200,000 × 128 ef
+    // 96, 6 rounds), no further change on MiniLM)
+    const size_t ahead = lookahead(kind, source);
     // no search holds more results than the store has nodes: a huge ef (a caller asking for
     // every result) explores the same nodes with the smaller bound, and memory stays bounded
     if (ef > node_bound) ef = node_bound;
@@ -307,18 +341,13 @@ static inline __attribute__((always_inline)) long beam_search(
     while (candidate_count > 0) {
         fm_candidate nearest = pop(s->candidates, &candidate_count, 1);
         if (result_count >= ef && before(s->results[0], nearest)) break;
-        long link_count = node_links(kind, source, nearest.node, s->links, maximum_links, lookups);
-        if (link_count < 0) return -1;
+        long unvisited = unvisited_links(kind, source, s, nearest.node, node_bound, maximum_links, lookups);
+        if (unvisited < 0) return -1;
         // the nearest candidate left is most often the next one expanded: its links load while
         // this node's neighbours are compared (as hnswlib does)
         if (candidate_count > 0) prefetch_links(kind, source, s->candidates[0].node);
         uint32_t *links = s->links;
-        size_t count = 0;
-        for (size_t i = 0; i < (size_t)link_count; i++) {
-            // a link past the last node is damage: the Swift search reads and reports it
-            if (links[i] >= node_bound) return -1;
-            if (visit(s, links[i])) links[count++] = links[i];
-        }
+        size_t count = (size_t)unvisited;
         visited += count;
         if (!reserve((void **)&s->candidates, &s->candidate_capacity, candidate_count + count, sizeof(fm_candidate))) return -1;
         for (size_t i = 0; i < count && i < 2 * ahead; i++) prefetch_index(kind, source, links[i]);

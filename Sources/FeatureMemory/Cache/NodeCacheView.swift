@@ -66,12 +66,16 @@ struct NodeCacheView {
 
     /// Counts a use by a search (once per search, so the nodes one search touches twice do not
     /// look popular) and credits the entry's prefetcher on its first use. Racing readers may lose
-    /// an increment; the count only steers eviction.
+    /// an increment; the count only steers eviction. A count at its top is left alone, epoch
+    /// included: writing the epoch of every visited slot on every search dirtied a cache line per
+    /// node (the C search's copy of this measured 1.03x faster without it on 200,000 × 128).
     func noteUse(_ entry: NodeSlot, epoch: UInt32) {
-        if epoch != 0 && fm_load_u32_relaxed(entry.epoch) != epoch {
-            fm_store_u32_relaxed(entry.epoch, epoch)
+        if epoch != 0 {
             let count = fm_load_u8_relaxed(entry.frequency)
-            if count < 3 { fm_store_u8_relaxed(entry.frequency, count + 1) }
+            if count < 3 && fm_load_u32_relaxed(entry.epoch) != epoch {
+                fm_store_u32_relaxed(entry.epoch, epoch)
+                fm_store_u8_relaxed(entry.frequency, count + 1)
+            }
         }
         if entry.origin.pointee != 0 {
             let origin = fm_exchange_u8(entry.origin, 0)
