@@ -9,11 +9,14 @@ import Testing
     let store: String
     let vectors: [[Float]]
     let pageSize = 4096
+    /// One record per key (`VectorBlock.slots`), so every vector sits on a leaf page that the page
+    /// walk checks; damage inside a block of records is `DamagedBlockPageCommandTests`'.
+    static let dimension = 31
     init() throws {
         temp = try TemporaryDirectory()
         store = temp.path("s")
         var random = SeededGenerator(seed: 11)
-        vectors = random.vectors(600, dimension: 32)
+        vectors = random.vectors(600, dimension: Self.dimension)
         try Self.writeVectors(vectors, to: temp.path("base.fvecs"))
         try Self.writeVectors(Array(vectors.prefix(5)), to: temp.path("few.fvecs"))
         // ground truth for bench: the first 5 vectors are their own nearest neighbours
@@ -41,7 +44,7 @@ import Testing
          ["search", store, "--queries", temp.path("few.fvecs"), "--exact"],
          ["export", store, temp.path("out.fvecs")], ["verify", store], ["verify", store, "--repair"],
          ["backup", store, temp.path("copy")], ["import", store, temp.path("few.fvecs"), "--first-id", "5000"],
-         ["put", store, "9999", "--vector", Array(repeating: "0.5", count: 32).joined(separator: ",")],
+         ["put", store, "9999", "--vector", Array(repeating: "0.5", count: Self.dimension).joined(separator: ",")],
          ["rm", store, "3"],
          ["bench", store, "--queries", temp.path("few.fvecs"), "--truth", temp.path("truth.ivecs"), "--k", "1", "--ef", "16"]]
     }

@@ -4,12 +4,17 @@ import Testing
 /// The block layout of vector records: slot choice, every change against a reference model, and
 /// damaged blocks refused rather than misread.
 struct VectorBlockTests {
-    @Test func blocksAreChosenOnlyWhereTheySaveATenth() {
+    @Test func blocksAreChosenOnlyWhereTheySaveEightPercent() {
         // 384 float32 values: two per leaf page alone (2,048 bytes each), 21 to a block of 8 pages
         #expect(VectorBlock.slots(recordBytes: 16 + 384 * 4) == 21)
-        // 384 values of int8 or 128 float32 pack well on leaf pages: one record per key
-        #expect(VectorBlock.slots(recordBytes: 16 + 8 + 384) == 1)
-        #expect(VectorBlock.slots(recordBytes: 16 + 128 * 4) == 1)
+        // 128 float32 values: seven to a leaf page (585 bytes each), 23 to a block of 3 pages
+        // (534): 8.7 % less
+        #expect(VectorBlock.slots(recordBytes: 16 + 128 * 4) == 23)
+        // 384 int8 values: nine to a leaf page (455 bytes each), 59 to a block of 6 (417): 8.5 %
+        #expect(VectorBlock.slots(recordBytes: 16 + 8 + 384) == 59)
+        // 31 float32 values pack well on leaf pages (26 to a page, 158 bytes each; a block of 28
+        // in one page would save 7.1 %): one record per key
+        #expect(VectorBlock.slots(recordBytes: 16 + 31 * 4) == 1)
         // records above a leaf's half take whole overflow pages alone
         #expect(VectorBlock.slots(recordBytes: 16 + 768 * 4) > 1)
         for recordBytes in stride(from: 16, through: 70_000, by: 97) {
