@@ -32,12 +32,10 @@ import Testing
     func idOnAHeaderlessPage() throws -> (id: Int, page: Int) {
         let file = [UInt8](try Data(contentsOf: dataFile))
         for (id, vector) in vectors.enumerated() {
-            let needle = vector.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-            guard let offset = (0...(file.count - needle.count)).first(where: { file[$0] == needle[0] && Array(file[$0..<($0 + needle.count)]) == needle })
-            else { continue }
+            guard let offset = DamagedStoreCommandTests.offset(of: vector, in: file) else { continue }
             let page = offset / pageSize
             // the record must lie on the page whole, past where a header would be
-            guard offset % pageSize >= 16, (offset + needle.count - 1) / pageSize == page else { continue }
+            guard offset % pageSize >= 16, (offset + 4 * vector.count - 1) / pageSize == page else { continue }
             let number = file[(page * pageSize)..<(page * pageSize + 8)].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
             if number != UInt64(page) { return (id, page) }
         }

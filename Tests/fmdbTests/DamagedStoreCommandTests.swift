@@ -62,10 +62,14 @@ import Testing
 
     /// The page holding the record of vector `index` (its floats appear once in the file).
     func page(holding index: Int) throws -> Int {
-        let file = [UInt8](try Data(contentsOf: dataFile))
-        let needle = vectors[index].flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
-        let offset = try #require((0...(file.count - needle.count)).first { file[$0] == needle[0] && Array(file[$0..<($0 + needle.count)]) == needle })
-        return offset / pageSize
+        try #require(Self.offset(of: vectors[index], in: [UInt8](try Data(contentsOf: dataFile)))) / pageSize
+    }
+
+    /// Where `vector`'s float32 values (little-endian) first appear in `file`.
+    static func offset(of vector: [Float], in file: [UInt8]) -> Int? {
+        let needle = vector.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        guard file.count >= needle.count, let first = needle.first else { return nil }
+        return (0...(file.count - needle.count)).first { file[$0] == first && Array(file[$0..<($0 + needle.count)]) == needle }
     }
 
     func overwrite(page: Int, with bytes: [UInt8]) throws {
