@@ -16,13 +16,7 @@ import Testing
 
     init() throws {
         temp = try TemporaryDirectory()
-        store = temp.path("s")
-        var random = SeededGenerator(seed: 12)
-        vectors = random.vectors(600, dimension: Self.dimension)
-        try DamagedStoreCommandTests.writeVectors(vectors, to: temp.path("base.fvecs"))
-        try DamagedStoreCommandTests.writeVectors(Array(vectors.prefix(5)), to: temp.path("few.fvecs"))
-        let imported = try FMDBRunner.run(["import", store, temp.path("base.fvecs"), "--ef-construction", "40"])
-        #expect(imported.status == 0, "\(imported.stderr)")
+        (store, vectors) = try DamagedStoreCommandTests.importRandomVectors(into: temp, dimension: Self.dimension, seed: 12)
     }
 
     var dataFile: URL { URL(fileURLWithPath: store + "/data.mdb") }

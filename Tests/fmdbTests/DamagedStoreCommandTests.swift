@@ -14,17 +14,24 @@ import Testing
     static let dimension = 31
     init() throws {
         temp = try TemporaryDirectory()
-        store = temp.path("s")
-        var random = SeededGenerator(seed: 11)
-        vectors = random.vectors(600, dimension: Self.dimension)
-        try Self.writeVectors(vectors, to: temp.path("base.fvecs"))
-        try Self.writeVectors(Array(vectors.prefix(5)), to: temp.path("few.fvecs"))
+        (store, vectors) = try Self.importRandomVectors(into: temp, dimension: Self.dimension, seed: 11)
         // ground truth for bench: the first 5 vectors are their own nearest neighbours
         var truth = Data()
         for i in 0..<5 { for value in [Int32(1), Int32(i)] { withUnsafeBytes(of: value.littleEndian) { truth.append(contentsOf: $0) } } }
         try truth.write(to: URL(fileURLWithPath: temp.path("truth.ivecs")))
+    }
+
+    /// 600 random vectors of `dimension` values written to `temp`'s base.fvecs (the first 5 also
+    /// to few.fvecs) and imported into its store "s": the store's path and the vectors.
+    static func importRandomVectors(into temp: TemporaryDirectory, dimension: Int, seed: UInt64) throws -> (store: String, vectors: [[Float]]) {
+        let store = temp.path("s")
+        var random = SeededGenerator(seed: seed)
+        let vectors = random.vectors(600, dimension: dimension)
+        try writeVectors(vectors, to: temp.path("base.fvecs"))
+        try writeVectors(Array(vectors.prefix(5)), to: temp.path("few.fvecs"))
         let imported = try FMDBRunner.run(["import", store, temp.path("base.fvecs"), "--ef-construction", "40"])
         #expect(imported.status == 0, "\(imported.stderr)")
+        return (store, vectors)
     }
 
     static func writeVectors(_ vectors: [[Float]], to path: String) throws {
