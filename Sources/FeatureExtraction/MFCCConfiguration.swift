@@ -32,6 +32,9 @@ public struct MFCCConfiguration: Sendable, Equatable, Hashable, Codable {
     public var silenceThreshold: Float = 1e-4
     /// Floor on mel energies before the log, so empty bands give a finite value.
     public var logFloor: Float = 1e-10
+    /// Leading and trailing frames quieter than the loudest by more than this many decibels are
+    /// left out before cepstra are taken (`SilenceTrimming`); nil keeps every frame.
+    public var trimmedSilenceDecibels: Float? = nil
 
     /// The defaults: 13 MFCCs + deltas + delta-deltas, mean and standard deviation → 78 values.
     public init() {}
@@ -44,6 +47,18 @@ public struct MFCCConfiguration: Sendable, Equatable, Hashable, Codable {
         var c = MFCCConfiguration()
         c.includeDeltas = false
         c.includeDeltaDeltas = false
+        return c
+    }()
+
+    /// For spoken words: 13 MFCCs with deltas and delta-deltas, silence trimmed 35 dB below the
+    /// loudest frame, pooled as the means of four consecutive quarters of the word and the
+    /// deviation over all of it (5 × 39 = 195 values), so the vector keeps the order of the sounds.
+    /// On tools/make-speech-set.sh's unseen voices (prototype, 864 clips): 0.836 for `default`,
+    /// 0.888 with the trimming alone, 0.910 with the quarters too.
+    public static let speech: MFCCConfiguration = {
+        var c = MFCCConfiguration()
+        c.trimmedSilenceDecibels = 35
+        c.pooling = .segments(4)
         return c
     }()
 

@@ -36,6 +36,9 @@ public struct MFCCExtractor: FeatureExtractor {
         guard c.silenceThreshold >= 0, c.logFloor > 0 else {
             throw .invalidConfiguration("silence threshold must be ≥ 0 and log floor > 0")
         }
+        if let decibels = c.trimmedSilenceDecibels, !(decibels > 0 && decibels.isFinite) {
+            throw .invalidConfiguration("silence trimming takes a finite number of decibels > 0, got \(decibels)")
+        }
         try c.pooling.validate()
         let fftSize = c.fftSize ?? Self.nextPowerOfTwo(c.windowLength)
         guard fftSize >= c.windowLength else {
@@ -56,6 +59,7 @@ public struct MFCCExtractor: FeatureExtractor {
     public var name: String {
         let c = configuration
         return "mfcc\(c.coefficientCount)" + (c.includeDeltas ? "+d" : "") + (c.includeDeltaDeltas ? "+dd" : "")
+            + (c.trimmedSilenceDecibels.map { "-trim\($0)dB" } ?? "")
             + "-" + c.pooling.statistics.map(\.description).joined(separator: "+") + "-\(c.sampleRate)Hz"
     }
 
@@ -107,16 +111,19 @@ public struct MFCCExtractor: FeatureExtractor {
         return out
     }
 
-    /// MFCCs per frame, `coefficientCount` wide.
+    /// MFCCs per frame, `coefficientCount` wide: of the frames `SilenceTrimming` keeps when the
+    /// configuration trims silence, else of every frame.
     public func cepstra(from samples: [Float], sampleRate inputRate: Int) throws(AudioError) -> FeatureMatrix {
         let logMel = try logMelSpectrogram(from: samples, sampleRate: inputRate)
-        var out = FeatureMatrix(zeros: logMel.frameCount, dimension: dct.outputCount)
+        let kept = configuration.trimmedSilenceDecibels.map { SilenceTrimming.speechFrames(ofLogMel: logMel, within: $0) }
+            ?? 0..<logMel.frameCount
+        var out = FeatureMatrix(zeros: kept.count, dimension: dct.outputCount)
         logMel.values.withUnsafeBufferPointer { mel in
             out.values.withUnsafeMutableBufferPointer { o in
                 let m = dct.inputCount, k = dct.outputCount
-                for t in 0..<logMel.frameCount {
+                for (row, t) in kept.enumerated() {
                     dct.transform(UnsafeBufferPointer(rebasing: mel[(t * m)..<((t + 1) * m)]),
-                                  into: UnsafeMutableBufferPointer(rebasing: o[(t * k)..<((t + 1) * k)]))
+                                  into: UnsafeMutableBufferPointer(rebasing: o[(row * k)..<((row + 1) * k)]))
                 }
             }
         }

@@ -11,6 +11,14 @@ public struct Pooling: Sendable, Equatable, Hashable, Codable {
     /// The mean only.
     public static let mean = Pooling(statistics: [.mean])
 
+    /// The means of `count` consecutive stretches of the clip, then the deviation over all of it.
+    public static func segments(_ count: Int) -> Pooling {
+        Pooling(statistics: (0..<max(count, 0)).map { .segmentMean(index: $0, count: count) } + [.standardDeviation])
+    }
+
+    /// At most this many stretches: more would be fewer frames than stretches in a short word.
+    public static let maximumSegments = 64
+
     /// A pooling with these statistics; validated by `validate()` before use.
     public init(statistics: [PoolingStatistic]) { self.statistics = statistics }
 
@@ -22,6 +30,10 @@ public struct Pooling: Sendable, Equatable, Hashable, Codable {
         guard !statistics.isEmpty else { throw .invalidConfiguration("pooling needs at least one statistic") }
         for case .percentile(let p) in statistics where !(0...100).contains(p) {
             throw .invalidConfiguration("percentile \(p) is outside 0…100")
+        }
+        for case let .segmentMean(index, count) in statistics
+        where !(1...Self.maximumSegments).contains(count) || !(0..<count).contains(index) {
+            throw .invalidConfiguration("segment \(index) of \(count): the count must be 1…\(Self.maximumSegments) and the index below it")
         }
     }
 
@@ -70,6 +82,15 @@ public struct Pooling: Sendable, Equatable, Hashable, Codable {
                 case .standardDeviation: value = Float((squares / count).squareRoot())
                 case .minimum: value = minimum
                 case .maximum: value = maximum
+                case let .segmentMean(index, segments):
+                    let start = index * frames / segments, end = (index + 1) * frames / segments
+                    if end > start {
+                        var part = 0.0
+                        for t in start..<end { part += Double(input[t * dimension + j]) }
+                        value = Float(part / Double(end - start))
+                    } else {
+                        value = input[min(start, frames - 1) * dimension + j]
+                    }
                 case .percentile(let p):
                     let rank = Double(p) / 100 * Double(frames - 1)
                     let lower = Int(rank.rounded(.down))

@@ -1,9 +1,15 @@
 import FeatureExtraction
 import FeatureMemory
 import Foundation
+import PatternLearning
 
 /// `--extractor` values.
 public enum ExtractorChoice: String, Sendable, CaseIterable {
+    /// For spoken words (the default for new stores): 13 MFCCs with deltas and delta-deltas,
+    /// silence trimmed, pooled over four quarters of the word plus the deviation (195 values),
+    /// z-scored, L2-normalized, cosine; each pattern keeps the clip's frames (mean and variance
+    /// normalized per clip) and recognition re-ranks by aligning them.
+    case speech
     /// 13 MFCCs with deltas and delta-deltas, mean and deviation pooled (78 values), z-scored, L2-normalized, cosine.
     case mfcc
     /// The plain baseline: 13 MFCCs pooled by mean and deviation (26 values), z-scored, Euclidean.
@@ -23,6 +29,9 @@ public struct FeaturePipeline: Sendable {
     public init(_ choice: ExtractorChoice) throws {
         self.choice = choice
         switch choice {
+        case .speech:
+            mfcc = try MFCCExtractor(configuration: .speech)
+            adapter = nil
         case .mfcc:
             mfcc = try MFCCExtractor(configuration: .default)
             adapter = nil
@@ -46,10 +55,35 @@ public struct FeaturePipeline: Sendable {
 
     /// The raw features of one file (WAV audio, or .npy hidden states for wav2vec2).
     public func features(of path: String) throws -> [Float] {
+        try observation(of: path).features
+    }
+
+    /// The raw features of one file, with its frames when this extractor keeps them (`speech`).
+    public func observation(of path: String) throws -> Observation {
         let url = URL(fileURLWithPath: path)
-        if let adapter { return try adapter.embedding(contentsOf: url) }
-        guard let mfcc else { return [] }
-        return try mfcc.features(contentsOf: url)
+        if let adapter { return Observation(features: try adapter.embedding(contentsOf: url), sequence: nil) }
+        guard let mfcc else { return Observation(features: [], sequence: nil) }
+        return try observation(of: AudioClip(contentsOf: url), with: mfcc)
+    }
+
+    /// The pooled features of `clip` and, for `speech`, its frames normalized per clip.
+    func observation(of clip: AudioClip, with mfcc: MFCCExtractor) throws -> Observation {
+        guard choice == .speech else { return Observation(features: try mfcc.features(from: clip), sequence: nil) }
+        let frames = try mfcc.frameFeatures(from: clip.samples, sampleRate: clip.sampleRate)
+        let features = try mfcc.configuration.pooling.pool(frames)
+        let normalized = UtteranceNormalization.meanAndVariance.apply(to: frames)
+        // a clip too long to align (over FrameSequence.maximumFrames) is matched by its vector alone
+        let sequence = try? FrameSequence(frames: normalized.values, dimension: normalized.dimension)
+        return Observation(features: features, sequence: sequence)
+    }
+
+    /// The extractor a store was taught with, from the normalization statistics it keeps; nil
+    /// for a store that learned nothing yet.
+    public static func taught(in store: FeatureStore) throws -> ExtractorChoice? {
+        for choice in ExtractorChoice.allCases where try store.attachment(named: "zscore/\(choice.rawValue)") != nil {
+            return choice
+        }
+        return nil
     }
 
     /// The store's normalization statistics, or fresh ones.
@@ -70,4 +104,13 @@ public struct FeaturePipeline: Sendable {
         let scored = statistics.count >= 2 ? try statistics.zScored(features) : features
         return metric == .cosine ? Normalization.l2Normalized(scored) : scored
     }
+}
+
+/// What the pipeline takes from one clip: its raw (not yet normalized) pooled features, and its
+/// frames when the extractor keeps them.
+public struct Observation: Sendable {
+    /// The pooled features, before the store's normalization.
+    public var features: [Float]
+    /// The clip's frames for alignment, or nil.
+    public var sequence: FrameSequence?
 }

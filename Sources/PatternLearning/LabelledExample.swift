@@ -5,10 +5,13 @@ public struct LabelledExample: Sendable, Equatable {
     public var features: [Float]
     /// The label the features are an example of.
     public var label: String
+    /// The clip's frames, kept with a new pattern for alignment at recognition; nil for none.
+    public var sequence: FrameSequence?
 
-    /// An example of `label`.
-    public init(features: [Float], label: String) {
+    /// An example of `label`, with the frames of its clip when recognition should align them.
+    public init(features: [Float], label: String, sequence: FrameSequence? = nil) {
         self.features = features
         self.label = label
+        self.sequence = sequence
     }
 }

@@ -17,6 +17,13 @@ public final class PatternMemory: Sendable {
         guard options.mergeRadius >= 0, options.mergeRadius.isFinite else {
             throw StoreError.invalidArgument("merge radius must be a finite distance ≥ 0, got \(options.mergeRadius)")
         }
+        guard options.alignedCandidates >= 1, options.alignedCandidates <= 1_000, options.band >= 1,
+              options.vectorWeight >= 0, options.vectorWeight.isFinite else {
+            throw StoreError.invalidArgument("aligned candidates must be 1…1,000, band ≥ 1 and vector weight a finite number ≥ 0")
+        }
+        if let minimum = options.minimumConfidence, !(0...1).contains(minimum) {
+            throw StoreError.invalidArgument("minimum confidence must be 0…1, got \(minimum)")
+        }
         self.store = store
         self.options = options
     }
@@ -24,7 +31,8 @@ public final class PatternMemory: Sendable {
     // MARK: learning
 
     /// Learns one example: merged into the nearest pattern of its label within the merge radius
-    /// (running centroid, support + 1), or stored as a new pattern. Durable when it returns.
+    /// (running centroid, support + 1; the pattern keeps the frames it has), or stored as a new
+    /// pattern with the example's frames as its user data. Durable when it returns.
     @discardableResult
     public func learn(_ example: LabelledExample) throws -> LearnOutcome {
         try store.write { try learn(example, in: $0) }
@@ -61,7 +69,7 @@ public final class PatternMemory: Sendable {
             return .merged(id: nearest.id, support: support)
         }
         let id = try freshID(in: writer)
-        try writer.put(features, for: id, label: label)
+        try writer.put(features, for: id, label: label, userData: example.sequence?.encoded())
         return .created(id: id)
     }
 
@@ -86,33 +94,64 @@ public final class PatternMemory: Sendable {
         return read
     }
 
-    /// The label of the patterns nearest to `features`, with a confidence and the patterns consulted.
-    public func recognize(_ features: [Float]) throws -> Recognition {
-        try recognize(features, calibratedBy: try currentCalibration())
+    /// The label of the patterns nearest to `features`, with a confidence and the patterns
+    /// consulted; with the clip's `sequence`, the nearest `alignedCandidates` patterns that keep
+    /// frames are re-ranked by alignment (`DynamicTimeWarping`) beside the vector distance.
+    public func recognize(_ features: [Float], sequence: FrameSequence? = nil) throws -> Recognition {
+        try recognize(features, sequence: sequence, calibratedBy: try currentCalibration())
     }
 
     /// `recognize`, stating confidences from `calibration` (the raw score when nil).
-    private func recognize(_ features: [Float], calibratedBy calibration: ConfidenceCalibration?) throws -> Recognition {
+    private func recognize(_ features: [Float], sequence: FrameSequence?, calibratedBy calibration: ConfidenceCalibration?) throws -> Recognition {
         try store.read { reader in
-            let found = try reader.nearest(to: features, count: options.neighbours, ef: options.ef)
-            let neighbours = try found.map { result in
+            let wanted = sequence == nil ? options.neighbours : max(options.neighbours, options.alignedCandidates)
+            let found = try reader.nearest(to: features, count: wanted, ef: options.ef.map { max($0, wanted) })
+            var neighbours: [PatternNeighbour] = []
+            var frames: [FrameSequence?] = []
+            for result in found {
                 let metadata = try reader.metadata(for: result.id)
-                return PatternNeighbour(id: result.id, label: metadata.label, distance: result.distance, support: metadata.support)
+                neighbours.append(PatternNeighbour(id: result.id, label: metadata.label, distance: result.distance, support: metadata.support))
+                frames.append(sequence == nil ? nil : metadata.userData.flatMap(FrameSequence.init(decoding:)))
             }
-            guard let best = neighbours.first else {
+            guard let nearest = neighbours.first else {
                 return Recognition(label: nil, confidence: 0, score: 0, neighbours: [])
             }
-            if let limit = options.rejectionDistance, best.distance > limit {
+            if let limit = options.rejectionDistance, nearest.distance > limit {
                 return Recognition(label: nil, confidence: 0, score: 0, neighbours: neighbours)
             }
-            // the ratio test: how much nearer the best label is than the nearest other one
+            // a pattern's cost: its distance relative to the nearest one's, plus (when both sides
+            // have frames) its alignment relative to the best alignment found
+            var costs = neighbours.map(\.distance)
+            if let sequence, frames.contains(where: { $0 != nil }) {
+                for index in neighbours.indices {
+                    neighbours[index].alignment = frames[index].map { DynamicTimeWarping.distance(sequence, $0, band: options.band) }
+                }
+                let bestAlignment = max(neighbours.compactMap(\.alignment).filter(\.isFinite).min() ?? 1, 1e-6)
+                let nearestDistance = max(nearest.distance, 1e-6)
+                for index in neighbours.indices {
+                    let relative = neighbours[index].distance / nearestDistance
+                    // a pattern without frames cannot be aligned: it ranks as if its alignment were the worst seen
+                    let alignment = neighbours[index].alignment.flatMap { $0.isFinite ? $0 : nil }
+                        ?? (neighbours.compactMap(\.alignment).filter(\.isFinite).max() ?? bestAlignment)
+                    costs[index] = alignment / bestAlignment + options.vectorWeight * relative
+                }
+                let order = neighbours.indices.sorted { costs[$0] < costs[$1] }
+                neighbours = order.map { neighbours[$0] }
+                costs = order.map { costs[$0] }
+            }
+            neighbours = Array(neighbours.prefix(max(options.neighbours, 1)))
+            let best = neighbours[0]
+            // the ratio test: how much cheaper the best label is than the nearest other one
             let score: Float
-            if let rival = neighbours.first(where: { $0.label != best.label }) {
-                score = rival.distance > 0 ? min(max(1 - best.distance / rival.distance, 0), 1) : 0
+            if let rival = neighbours.indices.first(where: { neighbours[$0].label != best.label }) {
+                score = costs[rival] > 0 ? min(max(1 - costs[0] / costs[rival], 0), 1) : 0
             } else {
                 score = 1
             }
             let confidence = calibration?.confidence(forScore: score) ?? score
+            if let minimum = options.minimumConfidence, confidence < minimum {
+                return Recognition(label: nil, confidence: confidence, score: score, neighbours: neighbours)
+            }
             return Recognition(label: best.label, confidence: confidence, score: score, neighbours: neighbours)
         }
     }
@@ -133,7 +172,7 @@ public final class PatternMemory: Sendable {
         }
         var observations: [(score: Float, correct: Bool)] = []
         for example in examples {
-            let answer = try recognize(example.features, calibratedBy: nil)
+            let answer = try recognize(example.features, sequence: example.sequence, calibratedBy: nil)
             observations.append((answer.score, answer.label == example.label))
         }
         let calibration = ConfidenceCalibration(observations: observations, binCount: bins)
@@ -141,6 +180,21 @@ public final class PatternMemory: Sendable {
         try store.setAttachment(json, named: Self.calibrationAttachment)
         loadedCalibration.withLock { $0 = .some(calibration) }
         return calibration
+    }
+
+    /// How well this memory's stated confidences (from its saved calibration, else raw scores)
+    /// hold on held-out `examples`, changing nothing: accuracy, reliability table and expected
+    /// calibration error, in `bins` equal bins of confidence. An unknown answer counts as wrong.
+    public func report(heldOut examples: [LabelledExample], bins: Int = 10) throws -> CalibrationReport {
+        guard ConfidenceCalibration.binCountRange.contains(bins) else {
+            throw StoreError.invalidArgument("bins must be \(ConfidenceCalibration.binCountRange.lowerBound)…\(ConfidenceCalibration.binCountRange.upperBound), got \(bins)")
+        }
+        let calibration = try currentCalibration()
+        let answers = try examples.map { example in
+            let answer = try recognize(example.features, sequence: example.sequence, calibratedBy: calibration)
+            return (confidence: answer.confidence, correct: answer.label == example.label)
+        }
+        return CalibrationReport(answers: answers, binCount: bins)
     }
 
     /// The calibration saved by `calibrate`, if any.

@@ -23,11 +23,23 @@ public struct PatternNeighbour: Sendable, Equatable, Codable {
     public var distance: Float
     /// How many examples were merged into it.
     public var support: UInt32
+    /// Its alignment distance to the query's frames (`DynamicTimeWarping`), when both had frames.
+    public var alignment: Float?
+
+    /// A neighbour; `alignment` is set when recognition aligned it.
+    public init(id: UInt64, label: String?, distance: Float, support: UInt32, alignment: Float? = nil) {
+        self.id = id
+        self.label = label
+        self.distance = distance
+        self.support = support
+        self.alignment = alignment
+    }
 }
 
 /// The answer of `PatternMemory.recognize`.
 public struct Recognition: Sendable, Equatable, Codable {
-    /// The recognized label; nil when nothing is near enough or the memory is empty.
+    /// The recognized label; nil when nothing is near enough, the confidence is under the
+    /// memory's minimum, or the memory is empty.
     public var label: String?
     /// How likely the label is right, 0…1: calibrated on held-out data when `calibrate` was run,
     /// else the raw margin score.

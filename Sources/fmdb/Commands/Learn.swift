@@ -7,7 +7,7 @@ import Foundation
 import PatternLearning
 
 extension FMDB {
-    /// `fmdb learn STORE FILES... --label L [--extractor mfcc|baseline|wav2vec2]` or `fmdb learn STORE --examples LIST.tsv`
+    /// `fmdb learn STORE FILES... --label L [--extractor speech|mfcc|baseline|wav2vec2]` or `fmdb learn STORE --examples LIST.tsv`
     struct Learn: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "learn",
@@ -32,8 +32,8 @@ extension FMDB {
         @Option(help: "Instead of FILES and --label: lines of path<TAB>label, learned together (so the normalization statistics cover them all).")
         var examples: String?
 
-        @Option(help: "Feature extractor: mfcc (default), baseline or wav2vec2.")
-        var extractor: ExtractorChoice = .mfcc
+        @Option(help: "Feature extractor: speech, mfcc, baseline or wav2vec2 (default: what the store was taught with; speech for a new store).")
+        var extractor: ExtractorChoice?
 
         @Option(help: "Merge an example into a pattern of its label nearer than this (0, the default, keeps every example).")
         var mergeRadius: Float = 0
@@ -55,17 +55,20 @@ extension FMDB {
         func run() throws {
             let labelled: [(String, String)]
             if let examples { labelled = try ExampleList.read(examples) } else { labelled = files.map { ($0, self.label ?? "") } }
-            let pipeline = try FeaturePipeline(extractor)
-            var raw: [[Float]] = []
+            let pipeline = try FeaturePipeline(try location.extractor(extractor))
+            var observations: [Observation] = []
             for (file, _) in labelled {
                 do {
-                    raw.append(try pipeline.features(of: file))
+                    observations.append(try pipeline.observation(of: file))
                 } catch {
                     throw CLIError("\(file): \(error)")
                 }
             }
             let store = try pipeline.open(location, create: true)
-            let summary = try pipeline.learn(raw, labels: labelled.map { $0.1 }, in: store, mergeRadius: mergeRadius)
+            guard store.dimension == pipeline.dimension else {
+                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(pipeline.choice.rawValue) makes \(pipeline.dimension)")
+            }
+            let summary = try pipeline.learn(observations, labels: labelled.map { $0.1 }, in: store, mergeRadius: mergeRadius)
             let taught = summary.labels.count == 1 ? "\"\(summary.labels[0])\"" : "\(summary.labels.count) labels"
             let (created, outcomes) = (summary.created, summary.examples)
             if json {

@@ -24,11 +24,14 @@ extension FMDB {
         @Argument(help: "WAV files (or .npy hidden states with --extractor wav2vec2).")
         var files: [String]
 
-        @Option(help: "Feature extractor the store was taught with: mfcc (default), baseline or wav2vec2.")
-        var extractor: ExtractorChoice = .mfcc
+        @Option(help: "Feature extractor: speech, mfcc, baseline or wav2vec2 (default: what the store was taught with).")
+        var extractor: ExtractorChoice?
 
         @Option(help: "Patterns consulted per file.")
         var neighbours: Int = 10
+
+        @Option(help: "Answer unknown (label null) when the confidence is below this (0…1).")
+        var minConfidence: Float?
 
         @Flag(help: "One JSON object per file per line.")
         var json = false
@@ -38,25 +41,30 @@ extension FMDB {
 
         func validate() throws {
             try OptionRange.check(neighbours, in: OptionRange.neighbours, flag: "--neighbours")
+            if let minConfidence, !(0...1).contains(minConfidence) {
+                throw ValidationError("--min-confidence must be 0…1, got \(minConfidence)")
+            }
         }
 
         func run() throws {
-            let pipeline = try FeaturePipeline(extractor)
+            let pipeline = try FeaturePipeline(try location.extractor(extractor))
             var options = location.options(create: false)
             if noResultCache { options.resultCacheEntries = 0 }
             let store = try FeatureStore(at: location.url, options: options)
             guard store.dimension == pipeline.dimension else {
-                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(extractor.rawValue) makes \(pipeline.dimension)")
+                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(pipeline.choice.rawValue) makes \(pipeline.dimension)")
             }
             let statistics = try pipeline.statistics(in: store)
-            let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: 0, neighbours: neighbours))
+            let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: 0, neighbours: neighbours, minimumConfidence: minConfidence))
             var extraction: [Double] = [], recognition: [Double] = []
             var failures = 0
             for file in files {
                 let started = DispatchTime.now().uptimeNanoseconds
-                let features: [Float]
+                let features: [Float], sequence: FrameSequence?
                 do {
-                    features = try pipeline.normalized(try pipeline.features(of: file), with: statistics)
+                    let observation = try pipeline.observation(of: file)
+                    features = try pipeline.normalized(observation.features, with: statistics)
+                    sequence = observation.sequence
                 } catch {
                     failures += 1
                     Output.note("\(file): \(error)")
@@ -64,7 +72,7 @@ extension FMDB {
                     continue
                 }
                 let extracted = DispatchTime.now().uptimeNanoseconds
-                let answer = try memory.recognize(features)
+                let answer = try memory.recognize(features, sequence: sequence)
                 let recognized = DispatchTime.now().uptimeNanoseconds
                 extraction.append(Double(extracted - started) / 1e6)
                 recognition.append(Double(recognized - extracted) / 1e6)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeatureMemory
+import Foundation
 import LearningPipeline
 
 extension ExtractorChoice: ExpressibleByArgument {}
@@ -8,5 +9,15 @@ extension FeaturePipeline {
     /// Opens the store, creating it for these vectors when `create` and it is absent.
     func open(_ location: StoreArguments, create: Bool) throws -> FeatureStore {
         try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, create: create))
+    }
+}
+
+extension StoreArguments {
+    /// The extractor a command uses: `given` (--extractor), else the one the store was taught
+    /// with, else `speech` (a new store).
+    func extractor(_ given: ExtractorChoice?) throws -> ExtractorChoice {
+        if let given { return given }
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("data.mdb").path) else { return .speech }
+        return try FeaturePipeline.taught(in: try open()) ?? .speech
     }
 }
