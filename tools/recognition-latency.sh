@@ -3,7 +3,8 @@
 #
 # Takes the store the speech demo learned (tools/speech-demo.sh, run first when missing), copies
 # it, adds PATTERNS distractor patterns near the learned ones (each a learned pattern plus Gaussian
-# noise, renormalized, under one of 1,000 other labels), then runs `fmdb recognize` on the demo's
+# noise, renormalized, under one of 1,000 other labels, keeping the learned pattern's frames, so
+# every candidate is aligned as a learned one would be), then runs `fmdb recognize` on the demo's
 # test clips RUNS times, each a fresh process on a store it has not opened before in that process
 # (the page cache is warm, the node cache starts empty), and prints each run's latencies, the
 # median p95 and the accuracy left among the distractors.
@@ -23,15 +24,17 @@ mkdir -p "$work"
 "$fmdb" export "$work/store" "$work/learned.jsonl" >/dev/null
 python3 - "$work/learned.jsonl" "$work/distractors.jsonl" "$patterns" <<'EOF'
 import json, math, random, sys
-learned = [json.loads(line)["vector"] for line in open(sys.argv[1])]
+learned = [json.loads(line) for line in open(sys.argv[1])]
 count, rng = int(sys.argv[3]), random.Random(20261126)
 with open(sys.argv[2], "w") as out:
     for i in range(count):
         base = learned[rng.randrange(len(learned))]
-        v = [x + rng.gauss(0.0, 0.08) for x in base]
+        v = [x + rng.gauss(0.0, 0.08) for x in base["vector"]]
         norm = math.sqrt(sum(x * x for x in v)) or 1.0
-        out.write(json.dumps({"id": 1_000_000_000 + i, "label": f"other-{i % 1000}",
-                              "vector": [round(x / norm, 6) for x in v]}) + "\n")
+        row = {"id": 1_000_000_000 + i, "label": f"other-{i % 1000}", "vector": [round(x / norm, 6) for x in v]}
+        if "user_data" in base:
+            row["user_data"] = base["user_data"]
+        out.write(json.dumps(row) + "\n")
 EOF
 start=$(date +%s)
 "$fmdb" import "$work/store" "$work/distractors.jsonl" --durability no-sync --batch-size 10000 >/dev/null

@@ -1,11 +1,13 @@
 import Foundation
 
-/// Parsing of one JSON-lines row: `[1, 2, 3]` or `{"vector": [1, 2, 3], "id": 7, "label": "dog"}`.
+/// Parsing of one JSON-lines row: `[1, 2, 3]` or `{"vector": [1, 2, 3], "id": 7, "label": "dog",
+/// "user_data": "AAE="}` (user data in base64).
 enum JSONLineRow {
     private struct ObjectRow: Decodable {
         var vector: [Float]
         var id: UInt64?
         var label: String?
+        var user_data: String?
     }
 
     static func parse(_ line: Data, path: String, row: Int) throws(VectorFileError) -> VectorFileRow {
@@ -20,9 +22,18 @@ enum JSONLineRow {
         }
         do {
             let object = try decoder.decode(ObjectRow.self, from: line)
-            return VectorFileRow(vector: object.vector, id: object.id, label: object.label)
+            var userData: Data?
+            if let encoded = object.user_data {
+                guard let decoded = Data(base64Encoded: encoded) else {
+                    throw VectorFileError.malformed(path: path, row: row, reason: "\"user_data\" is not base64")
+                }
+                userData = decoded
+            }
+            return VectorFileRow(vector: object.vector, id: object.id, label: object.label, userData: userData)
+        } catch let error as VectorFileError {
+            throw error
         } catch {
-            throw .malformed(path: path, row: row, reason: "expected {\"vector\": [...], \"id\"?, \"label\"?}: \(reason(error))")
+            throw .malformed(path: path, row: row, reason: "expected {\"vector\": [...], \"id\"?, \"label\"?, \"user_data\"?}: \(reason(error))")
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 /// File formats vectors are imported from and exported to.
 public enum VectorFileFormat: String, Sendable, CaseIterable, Codable {
     /// ANN-benchmarks "texmex": per row a little-endian int32 dimension, then that many float32.
@@ -30,11 +31,14 @@ public struct VectorFileRow: Sendable, Equatable {
     public var id: UInt64?
     /// A label the row carries (JSON lines only).
     public var label: String?
+    /// User data the row carries (JSON lines only: "user_data", base64).
+    public var userData: Data?
 
     /// A row.
-    public init(vector: [Float], id: UInt64? = nil, label: String? = nil) {
+    public init(vector: [Float], id: UInt64? = nil, label: String? = nil, userData: Data? = nil) {
         self.vector = vector
         self.id = id
         self.label = label
+        self.userData = userData
     }
 }

@@ -31,8 +31,8 @@ public final class VectorFileWriter {
         if format == .npy, let rowCount { buffer += Self.npyHeader(rows: rowCount, columns: dimension) }
     }
 
-    /// Appends one row. `id` and `label` are written by JSON lines only.
-    public func write(_ vector: [Float], id: UInt64? = nil, label: String? = nil) throws(VectorFileError) {
+    /// Appends one row. `id`, `label` and `userData` (base64) are written by JSON lines only.
+    public func write(_ vector: [Float], id: UInt64? = nil, label: String? = nil, userData: Data? = nil) throws(VectorFileError) {
         guard vector.count == dimension else {
             throw .malformed(path: path, row: rowsWritten, reason: "row has \(vector.count) values; the file has \(dimension)")
         }
@@ -47,6 +47,7 @@ public final class VectorFileWriter {
             if let id { line += "\"id\":\(id)," }
             line += "\"vector\":[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
             if let label { line += ",\"label\":" + Self.jsonString(label) }
+            if let userData { line += ",\"user_data\":\"" + userData.base64EncodedString() + "\"" }
             line += "}\n"
             buffer += Array(line.utf8)
         }

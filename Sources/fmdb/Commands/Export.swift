@@ -9,7 +9,7 @@ extension FMDB {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Write every vector, in id order, to a file.",
-            discussion: "fvecs and npy hold the vectors only; jsonl also keeps each id and label. One consistent snapshot is exported.")
+            discussion: "fvecs and npy hold the vectors only; jsonl also keeps each id, label and user data (base64). One consistent snapshot is exported.")
 
         @OptionGroup var location: StoreArguments
 
@@ -32,7 +32,7 @@ extension FMDB {
                 let writer = try VectorFileWriter(path: file, format: format, dimension: store.dimension, rowCount: try txn.count())
                 var rows = 0
                 try txn.forEach { stored in
-                    try writer.write(stored.vector, id: stored.id, label: stored.metadata.label)
+                    try writer.write(stored.vector, id: stored.id, label: stored.metadata.label, userData: stored.metadata.userData)
                     rows += 1
                     return true
                 }

@@ -162,7 +162,7 @@ extension FMDB {
             defer { progress.finish() }
             do {
                 while let next = try reader.next() {
-                    batch.append(VectorItem(id: next.id ?? firstID + UInt64(row), vector: next.vector, label: next.label))
+                    batch.append(VectorItem(id: next.id ?? firstID + UInt64(row), vector: next.vector, label: next.label, userData: next.userData))
                     row += 1
                     if batch.count == batchSize { try flush() }
                 }

@@ -45,7 +45,7 @@ struct ImportCheck {
                 checked.idsAreRowNumbers = false
             }
             do {
-                try rules?.check(next.vector, label: next.label)
+                try rules?.check(next.vector, label: next.label, userData: next.userData)
             } catch {
                 throw CLIError("\(file), row \(row): \(error); nothing was imported")
             }
