@@ -99,7 +99,7 @@ import VectorFiles
             .write(toFile: file, atomically: true, encoding: .utf8)
         let result = try FMDBRunner.run(["import", store, file])
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("Error: \(file), row 1: expected {\"vector\": [...], \"id\"?, \"label\"?}"), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("Error: \(file), row 1: expected {\"vector\": [...], \"id\"?, \"label\"?, \"user_data\"?}"), "\(result.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb")) == data)
         #expect(try count(store) == 10)
     }

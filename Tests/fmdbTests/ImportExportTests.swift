@@ -60,6 +60,33 @@ import VectorFiles
         }
     }
 
+    @Test func userDataTravelsThroughJSONLinesAndBadBase64ChangesNothing() throws {
+        let source = temp.path("in.jsonl")
+        let bytes = Data((0..<300).map { UInt8($0 % 256) })
+        try "{\"id\": 9, \"vector\": [1,2,3], \"label\": \"x\", \"user_data\": \"\(bytes.base64EncodedString())\"}\n{\"id\": 10, \"vector\": [3,2,1]}\n"
+            .write(toFile: source, atomically: true, encoding: .utf8)
+        let store = temp.path("s")
+        #expect(try FMDBRunner.run(["import", store, source, "--metric", "l2"]).status == 0)
+        let exported = temp.path("out.jsonl")
+        #expect(try FMDBRunner.run(["export", store, exported]).status == 0)
+        let rows = try VectorFileReader(path: exported).readAll()
+        #expect(rows.first { $0.id == 9 }?.userData == bytes)
+        #expect(rows.first { $0.id == 10 }?.userData == nil)
+        let copy = temp.path("copy")
+        #expect(try FMDBRunner.run(["import", copy, exported]).status == 0)
+        let again = temp.path("again.jsonl")
+        #expect(try FMDBRunner.run(["export", copy, again]).status == 0)
+        #expect(try VectorFileReader(path: again).readAll() == rows)
+
+        let before = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
+        let bad = temp.path("bad.jsonl")
+        try "{\"id\": 11, \"vector\": [1,1,1]}\n{\"id\": 12, \"vector\": [1,2,2], \"user_data\": \"%%not base64\"}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try FMDBRunner.run(["import", store, bad])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("row 1") && refused.stderr.contains("not base64"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb")) == before)
+    }
+
     @Test func aTruncatedFileChangesNothing() throws {
         var random = SeededGenerator(seed: 4)
         let file = try writeFile(random.vectors(10, dimension: 8), format: .fvecs, name: "in.fvecs")

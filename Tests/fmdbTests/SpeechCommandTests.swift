@@ -108,4 +108,51 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("stated confidence"))
     }
+
+    @Test func theReportStatesTheCalibrationErrorAndChangesNothing() throws {
+        let store = temp.path("s")
+        let low = try (0..<3).map { try wav("low\($0).wav", samples: word(frequency: 220, seed: $0)) }
+        let high = try (0..<3).map { try wav("high\($0).wav", samples: word(frequency: 880, seed: $0)) }
+        try FMDBRunner.run(["learn", store] + low + ["--label", "low"])
+        try FMDBRunner.run(["learn", store] + high + ["--label", "high"])
+        let list = temp.path("held-out.tsv")
+        let heldOut = [(try wav("c-low.wav", samples: word(frequency: 230, seed: 4)), "low"), (try wav("c-high.wav", samples: word(frequency: 860, seed: 4)), "high")]
+        try heldOut.map { "\($0.0)\t\($0.1)" }.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let before = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
+        let report = try FMDBRunner.run(["calibrate", store, "--examples", list, "--report", "--json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let json = try report.json()
+        #expect(json["count"] as? Int == 2)
+        #expect(json["correct"] as? Int == 2)
+        let error = try #require(json["expected_calibration_error"] as? Double)
+        #expect(error >= 0 && error <= 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb")) == before)
+        #expect(try FMDBRunner.run(["calibrate", store, "--examples", list, "--json"]).status != 0)
+
+        // the store was taught with the speech extractor, which every command finds by itself
+        let unknown = try FMDBRunner.run(["recognize", store, heldOut[0].0, "--json", "--min-confidence", "1"]).json()
+        #expect(unknown["label"] is NSNull)
+        let known = try FMDBRunner.run(["recognize", store, heldOut[0].0, "--json"]).json()
+        #expect(known["label"] as? String == "low")
+        #expect(try FMDBRunner.run(["recognize", store, heldOut[0].0, "--min-confidence", "2"]).status != 0)
+        let other = try FMDBRunner.run(["recognize", store, heldOut[0].0, "--extractor", "mfcc"])
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("195-value vectors"), "\(other.stderr)")
+    }
+
+    @Test func aStoreTaughtWithTheOlderExtractorKeepsIt() throws {
+        let store = temp.path("s")
+        let low = try (0..<2).map { try wav("low\($0).wav", samples: word(frequency: 220, seed: $0)) }
+        let high = try (0..<2).map { try wav("high\($0).wav", samples: word(frequency: 880, seed: $0)) }
+        let list = temp.path("examples.tsv")
+        try (low.map { "\($0)\tlow" } + high.map { "\($0)\thigh" }).joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        #expect(try FMDBRunner.run(["learn", store, "--examples", list, "--extractor", "mfcc"]).status == 0)
+        // a later call without --extractor learns with the store's own (a speech vector would not fit)
+        let more = try wav("high2.wav", samples: word(frequency: 885, seed: 2))
+        let learned = try FMDBRunner.run(["learn", store, more, "--label", "high"])
+        #expect(learned.status == 0, "\(learned.stderr)")
+        let known = try FMDBRunner.run(["recognize", store, try wav("q.wav", samples: word(frequency: 870, seed: 3)), "--json"]).json()
+        #expect(known["label"] as? String == "high")
+        #expect(try FMDBRunner.run(["info", store]).stdout.contains("78"))
+    }
 }
