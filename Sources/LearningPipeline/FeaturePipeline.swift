@@ -66,6 +66,15 @@ public struct FeaturePipeline: Sendable {
         return try observation(of: AudioClip(contentsOf: url), with: mfcc)
     }
 
+    /// The observation of one file and of each of its `augmentation` variants (audio extractors
+    /// only: wav2vec2 hidden states cannot be augmented here, which throws `invalidConfiguration`).
+    public func observations(of path: String, augmentation: Augmentation) throws -> [Observation] {
+        guard augmentation.count > 0 else { return [try observation(of: path)] }
+        guard let mfcc else { throw AudioError.invalidConfiguration("augmentation needs audio: the \(choice.rawValue) extractor reads model outputs") }
+        let clip = try AudioClip(contentsOf: URL(fileURLWithPath: path))
+        return try ([clip] + augmentation.variants(of: clip)).map { try observation(of: $0, with: mfcc) }
+    }
+
     /// The pooled features of `clip` and, for `speech`, its frames normalized per clip.
     func observation(of clip: AudioClip, with mfcc: MFCCExtractor) throws -> Observation {
         guard choice == .speech else { return Observation(features: try mfcc.features(from: clip), sequence: nil) }

@@ -155,4 +155,19 @@ import Testing
         #expect(known["label"] as? String == "high")
         #expect(try FMDBRunner.run(["info", store]).stdout.contains("78"))
     }
+
+    @Test func augmentationLearnsVariantsAndBadValuesChangeNothing() throws {
+        let store = temp.path("s")
+        let low = try wav("low.wav", samples: word(frequency: 220, seed: 1))
+        let learned = try FMDBRunner.run(["learn", store, low, "--label", "low", "--augment-speeds", "0.9,1.1", "--augment-noise", "20", "--json"])
+        #expect(learned.status == 0, "\(learned.stderr)")
+        #expect(try learned.json()["examples"] as? Int == 4)
+        let before = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
+        for bad in [["--augment-speeds", "3"], ["--augment-speeds", "fast"], ["--augment-noise", "100"]] {
+            let refused = try FMDBRunner.run(["learn", store, low, "--label", "low"] + bad)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("--augment") || refused.stderr.contains("must be"), "\(refused.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb")) == before)
+    }
 }

@@ -38,8 +38,32 @@ extension FMDB {
         @Option(help: "Merge an example into a pattern of its label nearer than this (0, the default, keeps every example).")
         var mergeRadius: Float = 0
 
+        @Option(help: "Also learn each clip played at these speeds, e.g. 0.9,1.1 (0.5…2).")
+        var augmentSpeeds: String?
+
+        @Option(help: "Also learn each clip with white noise at these signal-to-noise ratios in dB, e.g. 20 (−10…60).")
+        var augmentNoise: String?
+
         @Flag(help: "Print the result as JSON.")
         var json = false
+
+        /// The augmentation the flags ask for.
+        func augmentation() throws -> Augmentation {
+            func numbers(_ text: String?, _ flag: String) throws -> [Double] {
+                guard let text else { return [] }
+                return try text.split(separator: ",").map {
+                    guard let value = Double($0.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                        throw ValidationError("\(flag) takes numbers separated by commas, got \"\(text)\"")
+                    }
+                    return value
+                }
+            }
+            do {
+                return try Augmentation(speeds: try numbers(augmentSpeeds, "--augment-speeds"), noiseRatios: try numbers(augmentNoise, "--augment-noise"))
+            } catch let error as AudioError {
+                throw ValidationError("\(error)")
+            }
+        }
 
         func validate() throws {
             guard mergeRadius >= 0, mergeRadius.isFinite else {
@@ -50,16 +74,20 @@ extension FMDB {
             } else {
                 guard files.isEmpty, label == nil else { throw ValidationError("--examples replaces FILES and --label") }
             }
+            _ = try augmentation()
         }
 
         func run() throws {
             let labelled: [(String, String)]
             if let examples { labelled = try ExampleList.read(examples) } else { labelled = files.map { ($0, self.label ?? "") } }
             let pipeline = try FeaturePipeline(try location.extractor(extractor))
-            var observations: [Observation] = []
-            for (file, _) in labelled {
+            let augmentation = try augmentation()
+            var observations: [Observation] = [], labels: [String] = []
+            for (file, label) in labelled {
                 do {
-                    observations.append(try pipeline.observation(of: file))
+                    let made = try pipeline.observations(of: file, augmentation: augmentation)
+                    observations += made
+                    labels += Array(repeating: label, count: made.count)
                 } catch {
                     throw CLIError("\(file): \(error)")
                 }
@@ -68,7 +96,7 @@ extension FMDB {
             guard store.dimension == pipeline.dimension else {
                 throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(pipeline.choice.rawValue) makes \(pipeline.dimension)")
             }
-            let summary = try pipeline.learn(observations, labels: labelled.map { $0.1 }, in: store, mergeRadius: mergeRadius)
+            let summary = try pipeline.learn(observations, labels: labels, in: store, mergeRadius: mergeRadius)
             let taught = summary.labels.count == 1 ? "\"\(summary.labels[0])\"" : "\(summary.labels.count) labels"
             let (created, outcomes) = (summary.created, summary.examples)
             if json {
