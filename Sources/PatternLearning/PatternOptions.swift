@@ -20,11 +20,12 @@ public struct PatternOptions: Sendable, Equatable, Codable {
     public var band: Int
 
     /// Options; the defaults keep nearly-identical examples together (cosine distance 0.02), and
-    /// re-rank 20 candidates with the vector distance at half the alignment's weight (the best of
-    /// 0, 0.5 and 1 on tools/make-speech-set.sh's unseen voices, prototype: 0.920, 0.954, 0.942).
+    /// re-rank the 20 nearest patterns by alignment alone (vector weight 0): on three sets of
+    /// tools/make-speech-set.sh's unseen voices, weights 0, 0.25 and 0.5 gave 0.953/0.963/0.968,
+    /// 0.949/0.963/0.961 and 0.946/0.961/0.959 (docs/patterns.md).
     public init(
         mergeRadius: Float = 0.02, neighbours: Int = 10, ef: Int? = nil, rejectionDistance: Float? = nil,
-        minimumConfidence: Float? = nil, alignedCandidates: Int = 20, vectorWeight: Float = 0.5, band: Int = 10
+        minimumConfidence: Float? = nil, alignedCandidates: Int = 20, vectorWeight: Float = 0, band: Int = 10
     ) {
         self.mergeRadius = mergeRadius
         self.neighbours = neighbours
