@@ -15,35 +15,40 @@ public enum DynamicTimeWarping {
         guard n > 0, m > 0, dimension > 0, a.count >= n * dimension, b.count >= m * dimension else { return .infinity }
         // wide enough that each row's window touches the last one's, so a path always exists
         let width = max(band, 1, (m + n - 1) / n)
-        var previous = [Float](repeating: .infinity, count: m + 1)
-        var current = [Float](repeating: .infinity, count: m + 1)
-        previous[0] = 0
-        // the window `current` held two rows ago: its cells are cleared before reuse, so cells
-        // outside this row's window stay unreachable for the next row
+        var rows = [Float](repeating: .infinity, count: 2 * (m + 1))
+        // the window the row being overwritten held two rows ago: its cells are cleared before
+        // reuse, so cells outside this row's window stay unreachable for the next row
         var stale = 1..<1, last = 1..<1
+        var result = Float.infinity
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                for i in 1...n {
-                    let centre = i * m / n
-                    let low = max(1, centre - width), high = min(m, centre + width)
-                    current[0] = .infinity
-                    for j in stale { current[j] = .infinity }
-                    let rowA = (i - 1) * dimension
-                    for j in low...high {
-                        let rowB = (j - 1) * dimension
-                        var sum: Float = 0
-                        for k in 0..<dimension {
-                            let d = a[rowA + k] - b[rowB + k]
-                            sum += d * d
+                rows.withUnsafeMutableBufferPointer { rows in
+                    var previous = UnsafeMutableBufferPointer(rebasing: rows[0...m])
+                    var current = UnsafeMutableBufferPointer(rebasing: rows[(m + 1)...])
+                    previous[0] = 0
+                    for i in 1...n {
+                        let centre = i * m / n
+                        let low = max(1, centre - width), high = min(m, centre + width)
+                        current[0] = .infinity
+                        for j in stale { current[j] = .infinity }
+                        let rowA = (i - 1) * dimension
+                        for j in low...high {
+                            let rowB = (j - 1) * dimension
+                            var sum: Float = 0
+                            for k in 0..<dimension {
+                                let d = a[rowA + k] - b[rowB + k]
+                                sum += d * d
+                            }
+                            current[j] = sum.squareRoot() + min(previous[j], current[j - 1], previous[j - 1])
                         }
-                        current[j] = sum.squareRoot() + min(previous[j], current[j - 1], previous[j - 1])
+                        swap(&previous, &current)
+                        stale = last
+                        last = low..<(high + 1)
                     }
-                    swap(&previous, &current)
-                    stale = last
-                    last = low..<(high + 1)
+                    result = previous[m]
                 }
             }
         }
-        return previous[m] / Float(n + m)
+        return result / Float(n + m)
     }
 }

@@ -123,8 +123,15 @@ public final class PatternMemory: Sendable {
             // have frames) its alignment relative to the best alignment found
             var costs = neighbours.map(\.distance)
             if let sequence, frames.contains(where: { $0 != nil }) {
+                // the query's frames decoded once for every candidate
+                let queryFrames = sequence.values
                 for index in neighbours.indices {
-                    neighbours[index].alignment = frames[index].map { DynamicTimeWarping.distance(sequence, $0, band: options.band) }
+                    neighbours[index].alignment = frames[index].map { candidate in
+                        candidate.dimension == sequence.dimension
+                            ? DynamicTimeWarping.distance(queryFrames, frames: sequence.frameCount, candidate.values, frames: candidate.frameCount,
+                                                          dimension: sequence.dimension, band: options.band)
+                            : .infinity
+                    }
                 }
                 let bestAlignment = max(neighbours.compactMap(\.alignment).filter(\.isFinite).min() ?? 1, 1e-6)
                 let nearestDistance = max(nearest.distance, 1e-6)
