@@ -212,7 +212,7 @@ public final class PatternMemory: Sendable {
 
     // MARK: inventory and forgetting
 
-    /// Every label with its number of patterns and examples, by label.
+    /// Every label with its number of patterns, examples and bytes of frames, by label.
     public func patterns() throws -> [PatternSummary] {
         var byLabel: [String: PatternSummary] = [:]
         try store.read { reader in
@@ -221,6 +221,7 @@ public final class PatternMemory: Sendable {
                 var summary = byLabel[label] ?? PatternSummary(label: label, patterns: 0, examples: 0)
                 summary.patterns += 1
                 summary.examples += Int(stored.metadata.support)
+                summary.frameBytes += stored.metadata.userData?.count ?? 0
                 byLabel[label] = summary
                 return true
             }

@@ -58,4 +58,6 @@ public struct PatternSummary: Sendable, Equatable, Codable {
     public var patterns: Int
     /// Examples merged into them in all.
     public var examples: Int
+    /// Bytes of the frames its patterns keep for alignment (their user data).
+    public var frameBytes: Int = 0
 }

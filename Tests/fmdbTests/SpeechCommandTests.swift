@@ -44,6 +44,10 @@ import Testing
         #expect(try FMDBRunner.run(["learn", store] + high + ["--label", "high"]).status == 0)
         let patterns = try FMDBRunner.run(["patterns", store])
         #expect(patterns.stdout.contains("8 patterns of 2 labels from 8 examples"))
+        // each pattern keeps its clip's frames: about 50 frames of 39 values, a byte each
+        let kept = try #require(patterns.lines.first { $0.hasPrefix("kept: 8 vectors of 195 values") }, "\(patterns.stdout)")
+        let frameBytes = Int(kept.split(separator: ",")[1].split(separator: " ")[0]) ?? 0
+        #expect(frameBytes > 8 * 39 * 20 && frameBytes < 8 * 39 * 60 + 8 * 200, "\(kept)")
 
         let queries = [try wav("q-low.wav", samples: word(frequency: 225, seed: 7)), try wav("q-high.wav", samples: word(frequency: 870, seed: 8))]
         let result = try FMDBRunner.run(["recognize", store] + queries + ["--json"])

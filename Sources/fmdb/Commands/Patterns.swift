@@ -8,7 +8,7 @@ import PatternLearning
 extension FMDB {
     /// `fmdb patterns STORE [--json]`
     struct Patterns: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "patterns", abstract: "List the learned labels with their patterns and examples.")
+        static let configuration = CommandConfiguration(commandName: "patterns", abstract: "List the learned labels with their patterns, examples and the sizes recognition keeps.")
 
         @OptionGroup var location: StoreArguments
 
@@ -22,7 +22,13 @@ extension FMDB {
                 try Output.printJSON(summaries)
                 return
             }
-            for summary in summaries { print("\(summary.label)\t\(summary.patterns) patterns\t\(summary.examples) examples") }
+            for summary in summaries {
+                print("\(summary.label)\t\(summary.patterns) patterns\t\(summary.examples) examples\t\(summary.frameBytes) bytes of frames")
+            }
+            // what recognition keeps: one vector a pattern (the store's values) and the frames
+            let patterns = summaries.reduce(0) { $0 + $1.patterns }, frames = summaries.reduce(0) { $0 + $1.frameBytes }
+            print("kept: \(patterns) vectors of \(store.dimension) values (\(store.encoding.rawValue)), \(frames) bytes of frames"
+                  + (patterns > 0 ? " (\(frames / patterns) a pattern)" : ""))
             print("\(summaries.reduce(0) { $0 + $1.patterns }) patterns of \(summaries.count) labels from \(summaries.reduce(0) { $0 + $1.examples }) examples")
         }
     }
