@@ -2,40 +2,49 @@ import Foundation
 
 /// More examples from one recording, for learning from few voices: the clip played faster or
 /// slower (which moves its pitch and formants with its pace, as a shorter or longer vocal tract
-/// would) and the clip with white noise at a signal-to-noise ratio. Seeded, so the same clip and
-/// settings always give the same variants.
+/// would), the clip at another pitch and the same length (played faster or slower, then brought
+/// back to its length by `TimeStretch`), and the clip with white noise at a signal-to-noise ratio.
+/// Seeded, so the same clip and settings always give the same variants.
 public struct Augmentation: Sendable, Equatable {
     /// Playback speed factors other than 1, e.g. 0.9 and 1.1.
     public var speeds: [Double]
+    /// Pitch shifts in semitones at the same length, e.g. −2 and 2.
+    public var pitchShifts: [Double]
     /// Signal-to-noise ratios (dB) of noisy copies of the original, e.g. 20.
     public var noiseRatios: [Double]
     /// Seed of the noise.
     public var seed: UInt64
 
-    /// Speeds 0.5…2 and ratios −10…60 dB are taken; throws `invalidConfiguration` otherwise.
-    public init(speeds: [Double] = [], noiseRatios: [Double] = [], seed: UInt64 = 1) throws(AudioError) {
+    /// Speeds 0.5…2, pitch shifts −12…12 semitones and ratios −10…60 dB are taken; throws
+    /// `invalidConfiguration` otherwise.
+    public init(speeds: [Double] = [], pitchShifts: [Double] = [], noiseRatios: [Double] = [], seed: UInt64 = 1) throws(AudioError) {
         for speed in speeds where !(0.5...2).contains(speed) {
             throw .invalidConfiguration("a speed factor must be 0.5…2, got \(speed)")
+        }
+        for shift in pitchShifts where !(-12...12).contains(shift) {
+            throw .invalidConfiguration("a pitch shift must be −12…12 semitones, got \(shift)")
         }
         for ratio in noiseRatios where !(-10...60).contains(ratio) {
             throw .invalidConfiguration("a signal-to-noise ratio must be −10…60 dB, got \(ratio)")
         }
         self.speeds = speeds.filter { $0 != 1 }
+        self.pitchShifts = pitchShifts.filter { $0 != 0 }
         self.noiseRatios = noiseRatios
         self.seed = seed
     }
 
     /// Variants made per clip.
-    public var count: Int { speeds.count + noiseRatios.count }
+    public var count: Int { speeds.count + pitchShifts.count + noiseRatios.count }
 
-    /// The variants of `clip` (not the clip itself): one per speed, then one per noise ratio.
+    /// The variants of `clip` (not the clip itself): one per speed, one per pitch shift, then
+    /// one per noise ratio.
     public func variants(of clip: AudioClip) throws(AudioError) -> [AudioClip] {
         var out: [AudioClip] = []
-        for speed in speeds {
-            // the samples read as if recorded at speed × the rate, brought back to the rate
-            let played = Int((Double(clip.sampleRate) * speed).rounded())
-            let resampler = try Resampler.shared(from: played, to: clip.sampleRate)
-            out.append(AudioClip(samples: resampler.process(clip.samples), sampleRate: clip.sampleRate))
+        for speed in speeds { out.append(try Self.played(clip, atSpeed: speed)) }
+        for shift in pitchShifts {
+            let factor = pow(2, shift / 12)
+            let faster = try Self.played(clip, atSpeed: factor)
+            out.append(AudioClip(samples: TimeStretch.stretch(faster.samples, by: factor, sampleRate: clip.sampleRate), sampleRate: clip.sampleRate))
         }
         guard !noiseRatios.isEmpty, !clip.samples.isEmpty else { return out }
         var power = 0.0
@@ -48,6 +57,16 @@ public struct Augmentation: Sendable, Equatable {
             out.append(AudioClip(samples: noisy, sampleRate: clip.sampleRate))
         }
         return out
+    }
+}
+
+extension Augmentation {
+    /// `clip` played `speed` times as fast: its samples read as if recorded at speed × the rate,
+    /// brought back to the rate.
+    static func played(_ clip: AudioClip, atSpeed speed: Double) throws(AudioError) -> AudioClip {
+        let played = Int((Double(clip.sampleRate) * speed).rounded())
+        let resampler = try Resampler.shared(from: played, to: clip.sampleRate)
+        return AudioClip(samples: resampler.process(clip.samples), sampleRate: clip.sampleRate)
     }
 }
 

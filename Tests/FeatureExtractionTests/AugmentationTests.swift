@@ -25,4 +25,22 @@ struct AugmentationTests {
         #expect(throws: AudioError.self) { try Augmentation(speeds: [3]) }
         #expect(throws: AudioError.self) { try Augmentation(noiseRatios: [.nan]) }
     }
+
+    @Test func aPitchShiftKeepsTheLengthAndMovesTheTone() throws {
+        let clip = AudioClip(samples: Signals.sine(frequency: 300, sampleRate: 16_000, seconds: 0.6), sampleRate: 16_000)
+        let variants = try Augmentation(pitchShifts: [4, -4]).variants(of: clip)
+        #expect(variants.count == 2)
+        func crossings(_ x: [Float]) -> Double { Double(zip(x, x.dropFirst()).filter { $0 < 0 && $1 >= 0 }.count) }
+        for (variant, shift) in zip(variants, [4.0, -4.0]) {
+            #expect(abs(variant.samples.count - clip.samples.count) <= 2)
+            // the tone's rate of rising zero crossings, away from the ends
+            let middle = Array(variant.samples[1_000..<(variant.samples.count - 1_000)])
+            let ratio = crossings(middle) / crossings(Array(clip.samples[1_000..<(clip.samples.count - 1_000)]))
+            #expect(abs(ratio - pow(2, shift / 12)) < 0.03, "shift \(shift): ratio \(ratio)")
+        }
+        #expect(throws: AudioError.self) { try Augmentation(pitchShifts: [13]) }
+        // a clip too short to stretch is only played faster or slower, never a crash
+        let short = AudioClip(samples: Array(clip.samples.prefix(500)), sampleRate: 16_000)
+        #expect(try Augmentation(pitchShifts: [2]).variants(of: short).count == 1)
+    }
 }

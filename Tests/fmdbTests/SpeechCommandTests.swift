@@ -163,11 +163,13 @@ import Testing
     @Test func augmentationLearnsVariantsAndBadValuesChangeNothing() throws {
         let store = temp.path("s")
         let low = try wav("low.wav", samples: word(frequency: 220, seed: 1))
-        let learned = try FMDBRunner.run(["learn", store, low, "--label", "low", "--augment-speeds", "0.9,1.1", "--augment-noise", "20", "--json"])
+        let learned = try FMDBRunner.run([
+            "learn", store, low, "--label", "low", "--augment-speeds", "0.9,1.1", "--augment-pitch", "-2,2", "--augment-noise", "20", "--json",
+        ])
         #expect(learned.status == 0, "\(learned.stderr)")
-        #expect(try learned.json()["examples"] as? Int == 4)
+        #expect(try learned.json()["examples"] as? Int == 6)
         let before = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
-        for bad in [["--augment-speeds", "3"], ["--augment-speeds", "fast"], ["--augment-noise", "100"]] {
+        for bad in [["--augment-speeds", "3"], ["--augment-speeds", "fast"], ["--augment-noise", "100"], ["--augment-pitch", "-20"]] {
             let refused = try FMDBRunner.run(["learn", store, low, "--label", "low"] + bad)
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("--augment") || refused.stderr.contains("must be"), "\(refused.stderr)")

@@ -41,6 +41,10 @@ extension FMDB {
         @Option(help: "Also learn each clip played at these speeds, e.g. 0.9,1.1 (0.5…2).")
         var augmentSpeeds: String?
 
+        // unconditional: the list may start with a minus sign
+        @Option(parsing: .unconditional, help: "Also learn each clip at these pitch shifts in semitones, same length, e.g. -2,2 (−12…12).")
+        var augmentPitch: String?
+
         @Option(help: "Also learn each clip with white noise at these signal-to-noise ratios in dB, e.g. 20 (−10…60).")
         var augmentNoise: String?
 
@@ -59,7 +63,9 @@ extension FMDB {
                 }
             }
             do {
-                return try Augmentation(speeds: try numbers(augmentSpeeds, "--augment-speeds"), noiseRatios: try numbers(augmentNoise, "--augment-noise"))
+                return try Augmentation(
+                    speeds: try numbers(augmentSpeeds, "--augment-speeds"), pitchShifts: try numbers(augmentPitch, "--augment-pitch"),
+                    noiseRatios: try numbers(augmentNoise, "--augment-noise"))
             } catch let error as AudioError {
                 throw ValidationError("\(error)")
             }
