@@ -99,7 +99,8 @@ import Testing
         #expect(try FMDBRunner.run(["patterns", store]).stdout.contains("1 patterns of 1 labels from 1 examples"))
     }
 
-    @Test func calibrationPrintsAReliabilityTable() throws {
+    /// A store taught three "words" of each of two labels, and a list of one held-out file of each.
+    func taughtStoreWithHeldOutList() throws -> (store: String, list: String, heldOut: [(String, String)]) {
         let store = temp.path("s")
         let low = try (0..<3).map { try wav("low\($0).wav", samples: word(frequency: 220, seed: $0)) }
         let high = try (0..<3).map { try wav("high\($0).wav", samples: word(frequency: 880, seed: $0)) }
@@ -108,20 +109,18 @@ import Testing
         let list = temp.path("held-out.tsv")
         let heldOut = [(try wav("c-low.wav", samples: word(frequency: 230, seed: 4)), "low"), (try wav("c-high.wav", samples: word(frequency: 860, seed: 4)), "high")]
         try heldOut.map { "\($0.0)\t\($0.1)" }.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        return (store, list, heldOut)
+    }
+
+    @Test func calibrationPrintsAReliabilityTable() throws {
+        let (store, list, _) = try taughtStoreWithHeldOutList()
         let result = try FMDBRunner.run(["calibrate", store, "--examples", list])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("stated confidence"))
     }
 
     @Test func theReportStatesTheCalibrationErrorAndChangesNothing() throws {
-        let store = temp.path("s")
-        let low = try (0..<3).map { try wav("low\($0).wav", samples: word(frequency: 220, seed: $0)) }
-        let high = try (0..<3).map { try wav("high\($0).wav", samples: word(frequency: 880, seed: $0)) }
-        try FMDBRunner.run(["learn", store] + low + ["--label", "low"])
-        try FMDBRunner.run(["learn", store] + high + ["--label", "high"])
-        let list = temp.path("held-out.tsv")
-        let heldOut = [(try wav("c-low.wav", samples: word(frequency: 230, seed: 4)), "low"), (try wav("c-high.wav", samples: word(frequency: 860, seed: 4)), "high")]
-        try heldOut.map { "\($0.0)\t\($0.1)" }.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let (store, list, heldOut) = try taughtStoreWithHeldOutList()
         let before = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
         let report = try FMDBRunner.run(["calibrate", store, "--examples", list, "--report", "--json"])
         #expect(report.status == 0, "\(report.stderr)")
