@@ -133,13 +133,13 @@ public final class PatternMemory: Sendable {
                             : .infinity
                     }
                 }
-                let bestAlignment = max(neighbours.compactMap(\.alignment).filter(\.isFinite).min() ?? 1, 1e-6)
+                let aligned = neighbours.compactMap(\.alignment).filter(\.isFinite)
+                let bestAlignment = max(aligned.min() ?? 1, 1e-6), worstAlignment = aligned.max() ?? bestAlignment
                 let nearestDistance = max(nearest.distance, 1e-6)
                 for index in neighbours.indices {
                     let relative = neighbours[index].distance / nearestDistance
                     // a pattern without frames cannot be aligned: it ranks as if its alignment were the worst seen
-                    let alignment = neighbours[index].alignment.flatMap { $0.isFinite ? $0 : nil }
-                        ?? (neighbours.compactMap(\.alignment).filter(\.isFinite).max() ?? bestAlignment)
+                    let alignment = neighbours[index].alignment.flatMap { $0.isFinite ? $0 : nil } ?? worstAlignment
                     costs[index] = alignment / bestAlignment + options.vectorWeight * relative
                 }
                 let order = neighbours.indices.sorted { costs[$0] < costs[$1] }

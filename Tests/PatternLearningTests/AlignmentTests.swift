@@ -82,6 +82,25 @@ struct AlignmentTests {
         #expect(unknown.confidence < 1)
     }
 
+    @Test func aPatternWithoutFramesRanksAsTheWorstAlignedOne() throws {
+        let store = try temporary.store(dimension: 4, metric: .l2)
+        let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: 0, neighbours: 3))
+        let rising = try FrameSequence(frames: Self.frames(30) { $0 }, dimension: 3)
+        let falling = try FrameSequence(frames: Self.frames(30) { 1 - $0 }, dimension: 3)
+        // the nearest vector has no frames (learned without them, or user data of another kind)
+        try memory.learn([
+            LabelledExample(features: [1, 0, 0, 0], label: "plain"),
+            LabelledExample(features: [1.1, 0, 0, 0], label: "rising", sequence: rising),
+            LabelledExample(features: [1.2, 0, 0, 0], label: "falling", sequence: falling),
+        ])
+        let answer = try memory.recognize([1, 0, 0, 0], sequence: try FrameSequence(frames: Self.frames(40) { $0 }, dimension: 3))
+        #expect(answer.label == "rising")
+        #expect(answer.neighbours.map(\.label) == ["rising", "plain", "falling"] || answer.neighbours.map(\.label) == ["rising", "falling", "plain"])
+        #expect(answer.neighbours.first { $0.label == "plain" }?.alignment == nil)
+        // without frames in the query, the vector decides as before
+        #expect(try memory.recognize([1, 0, 0, 0]).label == "plain")
+    }
+
     @Test func theReportMeasuresCalibrationWithoutChangingTheStore() throws {
         let report = CalibrationReport(answers: [(0.95, true), (0.95, true), (0.95, false), (0.15, false), (0.15, true)], binCount: 10)
         #expect(report.count == 5)
