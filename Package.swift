@@ -107,6 +107,7 @@ let package = Package(
             name: "FeatureServer",
             dependencies: [
                 "FeatureMemory",
+                "FeatureExtraction",
                 "LearningPipeline",
                 "FeatureCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import FeatureExtraction
 import FeatureMemory
 import Foundation
 import Hummingbird
@@ -5,7 +6,9 @@ import LearningPipeline
 
 extension API {
     /// `POST .../learn?label=L` and `POST .../recognize`: a WAV body through the same pipeline as
-    /// `fmdb learn` and `fmdb recognize` (MFCC features, the collection's normalization statistics).
+    /// `fmdb learn` and `fmdb recognize` (the extractor whose vectors the collection holds: `speech`
+    /// for 195 cosine values, with alignment of frames, or `mfcc` for 78; the collection's
+    /// normalization statistics).
     func registerAudio(on router: Router<BasicRequestContext>) {
         router.post("/v1/collections/:name/learn") { request, context in
             let name = try API.name(context)
@@ -14,11 +17,12 @@ extension API {
                 throw APIError.invalidField("label: give ?label= with 1…\(StoreOptions.maximumLabelBytes) UTF-8 bytes")
             }
             let started = ContinuousClock.now
-            let raw = try await API.clipFeatures(request, limit: maximumBodyBytes)
+            let clip = try await API.clip(request, limit: maximumBodyBytes)
             return try await registry.using(name) { collection in
                 let pipeline = try API.pipeline(for: collection)
+                let observation = try pipeline.observation(of: clip)
                 let summary = try await collection.writer.exclusive {
-                    try pipeline.learn([raw], labels: [label], in: collection.store, mergeRadius: 0)
+                    try pipeline.learn([observation], labels: [label], in: collection.store, mergeRadius: 0)
                 }
                 collection.metrics?.learned.increment()
                 collection.metrics?.learnDuration.record(ContinuousClock.now - started)
@@ -28,9 +32,10 @@ extension API {
         router.post("/v1/collections/:name/recognize") { request, context in
             let name = try API.name(context)
             let started = ContinuousClock.now
-            let raw = try await API.clipFeatures(request, limit: maximumBodyBytes)
+            let clip = try await API.clip(request, limit: maximumBodyBytes)
             return try await registry.using(name) { collection in
-                let answer = try API.pipeline(for: collection).recognize(raw, in: collection.store)
+                let pipeline = try API.pipeline(for: collection)
+                let answer = try pipeline.recognize(try pipeline.observation(of: clip), in: collection.store)
                 if let metrics = collection.metrics {
                     metrics.recognized.increment()
                     metrics.recognizeDuration.record(ContinuousClock.now - started)
@@ -44,22 +49,27 @@ extension API {
     /// Media types a clip may be sent as.
     static let audioTypes = ["audio/wav", "audio/x-wav", "audio/wave", "application/octet-stream"]
 
-    /// The raw MFCC features of the WAV body.
-    static func clipFeatures(_ request: Request, limit: Int) async throws -> [Float] {
+    /// The WAV body, decoded (before the collection is looked up, so a bad clip is a 400 whatever
+    /// the collection).
+    static func clip(_ request: Request, limit: Int) async throws -> AudioClip {
         try JSONBody.requireContentType(request, accepted: audioTypes)
         let buffer = try await JSONBody.collect(request, limit: min(limit, Limits.audioBytes))
         guard buffer.readableBytes > 0 else { throw APIError.invalidField("body: an empty clip") }
-        return try FeaturePipeline(.mfcc).features(ofBytes: Data(buffer: buffer))
+        return try AudioClip(wavData: Data(buffer: buffer))
     }
 
-    /// The MFCC pipeline, when the collection holds vectors of its kind.
+    /// The audio extractors a collection may hold the vectors of, in the order they are tried.
+    static let audioExtractors: [ExtractorChoice] = [.speech, .mfcc]
+
+    /// The pipeline of the audio extractor whose vectors the collection holds.
     static func pipeline(for collection: Collection) throws -> FeaturePipeline {
-        let pipeline = try FeaturePipeline(.mfcc)
-        guard collection.store.dimension == pipeline.dimension, collection.store.metric == pipeline.metric else {
-            throw APIError.conflict(
-                "\(collection.name) holds \(collection.store.dimension)-value \(collection.store.metric.rawValue) vectors; "
-                    + "learned clips are \(pipeline.dimension)-value \(pipeline.metric.rawValue) (create it with those)")
+        let pipelines = try audioExtractors.map { try FeaturePipeline($0) }
+        if let pipeline = pipelines.first(where: { collection.store.dimension == $0.dimension && collection.store.metric == $0.metric }) {
+            return pipeline
         }
-        return pipeline
+        let kinds = pipelines.map { "\($0.dimension)-value \($0.metric.rawValue) (\($0.choice.rawValue))" }.joined(separator: " or ")
+        throw APIError.conflict(
+            "\(collection.name) holds \(collection.store.dimension)-value \(collection.store.metric.rawValue) vectors; "
+                + "learned clips are \(kinds) (create it with one of those)")
     }
 }

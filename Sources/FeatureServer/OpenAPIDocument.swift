@@ -282,8 +282,10 @@ paths:
       operationId: learn
       summary: Learns a spoken clip (WAV) under a label, as `fmdb learn` does.
       description: |
-        The clip goes through the MFCC pipeline; the collection must hold vectors of that kind
-        (otherwise 409). Answered once the learned points are committed.
+        The clip goes through the pipeline of the kind of vectors the collection holds: `speech`
+        (195 cosine values; the point keeps the clip's frames, which recognition aligns) or
+        `mfcc` (78 cosine values); another kind is a 409. Answered once the learned points are
+        committed.
       parameters:
         - name: label
           in: query

@@ -75,6 +75,13 @@ public struct FeaturePipeline: Sendable {
         return try ([clip] + augmentation.variants(of: clip)).map { try observation(of: $0, with: mfcc) }
     }
 
+    /// The raw features of a decoded clip, with its frames when this extractor keeps them; audio
+    /// extractors only (wav2vec2 reads model outputs, which throws `invalidConfiguration`).
+    public func observation(of clip: AudioClip) throws -> Observation {
+        guard let mfcc else { throw AudioError.invalidConfiguration("the \(choice.rawValue) extractor reads model outputs, not audio") }
+        return try observation(of: clip, with: mfcc)
+    }
+
     /// The pooled features of `clip` and, for `speech`, its frames normalized per clip.
     func observation(of clip: AudioClip, with mfcc: MFCCExtractor) throws -> Observation {
         guard choice == .speech else { return Observation(features: try mfcc.features(from: clip), sequence: nil) }

@@ -47,6 +47,22 @@ struct AudioRouteTests {
         }
     }
 
+    @Test func aCollectionOfSpeechVectorsLearnsFramesAndAlignsThem() async throws {
+        try await withServer { _, client in
+            try await client.createCollection("words", dimension: 195, metric: "cosine")
+            for (label, frequency, seed) in [("low", 220.0, UInt64(1)), ("high", 2_600, 2), ("low", 230, 3), ("high", 2_500, 4)] {
+                let reply = try await Self.learn(client, "words", label: label, clip: SyntheticClips.tone(frequency: frequency, seed: seed))
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            for (label, frequency, seed) in [("low", 225.0, UInt64(9)), ("high", 2_550.0, 10)] {
+                let reply = try await Self.recognize(client, "words", clip: SyntheticClips.tone(frequency: frequency, seed: seed))
+                #expect(reply.status == 200, "\(reply.text)")
+                #expect(try reply.decode(Recognized.self).label == label, "\(reply.text)")
+            }
+            #expect(try await client.count("words") == 4)
+        }
+    }
+
     @Test func aCollectionOfAnotherKindRefusesLearningWith409() async throws {
         try await withServer { _, client in
             try await client.createCollection("text", dimension: 384, metric: "cosine")
@@ -57,7 +73,7 @@ struct AudioRouteTests {
                     #expect(reply.status == 409, "\(collection): \(reply.text)")
                     let error = try reply.apiError()
                     #expect(error.code == "conflict")
-                    #expect(error.message.contains("78"), "\(error.message)")
+                    #expect(error.message.contains("78") && error.message.contains("195"), "\(error.message)")
                 }
                 #expect(try await client.count(collection) == 0)
             }
