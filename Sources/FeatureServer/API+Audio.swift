@@ -61,15 +61,17 @@ extension API {
     /// The audio extractors a collection may hold the vectors of, in the order they are tried.
     static let audioExtractors: [ExtractorChoice] = [.speech, .mfcc]
 
-    /// The pipeline of the audio extractor whose vectors the collection holds.
+    /// The pipeline of the audio extractor whose vectors the collection holds (only that one is
+    /// built: an extractor's filterbank and FFT are made per request).
     static func pipeline(for collection: Collection) throws -> FeaturePipeline {
-        let pipelines = try audioExtractors.map { try FeaturePipeline($0) }
-        if let pipeline = pipelines.first(where: { collection.store.dimension == $0.dimension && collection.store.metric == $0.metric }) {
-            return pipeline
+        let store = collection.store
+        if let choice = audioExtractors.first(where: { $0.audioConfiguration?.dimension == store.dimension && $0.metric == store.metric }) {
+            return try FeaturePipeline(choice)
         }
-        let kinds = pipelines.map { "\($0.dimension)-value \($0.metric.rawValue) (\($0.choice.rawValue))" }.joined(separator: " or ")
+        let kinds = audioExtractors.map { "\($0.audioConfiguration?.dimension ?? 0)-value \($0.metric.rawValue) (\($0.rawValue))" }
+            .joined(separator: " or ")
         throw APIError.conflict(
-            "\(collection.name) holds \(collection.store.dimension)-value \(collection.store.metric.rawValue) vectors; "
+            "\(collection.name) holds \(store.dimension)-value \(store.metric.rawValue) vectors; "
                 + "learned clips are \(kinds) (create it with one of those)")
     }
 }

@@ -16,6 +16,19 @@ public enum ExtractorChoice: String, Sendable, CaseIterable {
     case baseline
     /// wav2vec 2.0 base hidden states (T × 768, from .npy files) mean-pooled, z-scored, L2-normalized, cosine.
     case wav2vec2
+
+    /// The MFCC parameters of an audio extractor; nil for wav2vec2, which reads model outputs.
+    public var audioConfiguration: MFCCConfiguration? {
+        switch self {
+        case .speech: .speech
+        case .mfcc: .default
+        case .baseline: .baseline
+        case .wav2vec2: nil
+        }
+    }
+
+    /// The metric a store of these vectors uses.
+    public var metric: Metric { self == .baseline ? .l2 : .cosine }
 }
 
 /// From a file to the vector a store keeps: extraction, then normalization with the running
@@ -28,17 +41,10 @@ public struct FeaturePipeline: Sendable {
 
     public init(_ choice: ExtractorChoice) throws {
         self.choice = choice
-        switch choice {
-        case .speech:
-            mfcc = try MFCCExtractor(configuration: .speech)
+        if let configuration = choice.audioConfiguration {
+            mfcc = try MFCCExtractor(configuration: configuration)
             adapter = nil
-        case .mfcc:
-            mfcc = try MFCCExtractor(configuration: .default)
-            adapter = nil
-        case .baseline:
-            mfcc = try MFCCExtractor(configuration: .baseline)
-            adapter = nil
-        case .wav2vec2:
+        } else {
             mfcc = nil
             adapter = try Wav2Vec2Adapter()
         }
@@ -48,7 +54,7 @@ public struct FeaturePipeline: Sendable {
     public var dimension: Int { mfcc?.dimension ?? adapter?.dimension ?? 0 }
 
     /// The metric a store of these vectors uses.
-    public var metric: Metric { choice == .baseline ? .l2 : .cosine }
+    public var metric: Metric { choice.metric }
 
     /// The attachment holding the normalization statistics.
     public var statisticsName: String { "zscore/\(choice.rawValue)" }
@@ -70,9 +76,9 @@ public struct FeaturePipeline: Sendable {
     /// only: wav2vec2 hidden states cannot be augmented here, which throws `invalidConfiguration`).
     public func observations(of path: String, augmentation: Augmentation) throws -> [Observation] {
         guard augmentation.count > 0 else { return [try observation(of: path)] }
-        guard let mfcc else { throw AudioError.invalidConfiguration("augmentation needs audio: the \(choice.rawValue) extractor reads model outputs") }
+        guard mfcc != nil else { throw AudioError.invalidConfiguration("augmentation needs audio: the \(choice.rawValue) extractor reads model outputs") }
         let clip = try AudioClip(contentsOf: URL(fileURLWithPath: path))
-        return try ([clip] + augmentation.variants(of: clip)).map { try observation(of: $0, with: mfcc) }
+        return try ([clip] + augmentation.variants(of: clip)).map(observation(of:))
     }
 
     /// The raw features of a decoded clip, with its frames when this extractor keeps them; audio

@@ -99,9 +99,7 @@ extension FMDB {
                 }
             }
             let store = try pipeline.open(location, create: true)
-            guard store.dimension == pipeline.dimension else {
-                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(pipeline.choice.rawValue) makes \(pipeline.dimension)")
-            }
+            try pipeline.checkFits(store)
             let summary = try pipeline.learn(observations, labels: labels, in: store, mergeRadius: mergeRadius)
             let taught = summary.labels.count == 1 ? "\"\(summary.labels[0])\"" : "\(summary.labels.count) labels"
             let (created, outcomes) = (summary.created, summary.examples)

@@ -70,9 +70,7 @@ extension FMDB {
         func run() throws {
             let pipeline = try FeaturePipeline(try location.extractor(extractor))
             let store = try location.open()
-            guard store.dimension == pipeline.dimension else {
-                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(pipeline.choice.rawValue) makes \(pipeline.dimension)")
-            }
+            try pipeline.checkFits(store)
             let statistics = try pipeline.statistics(in: store)
             var heldOut: [LabelledExample] = []
             for (file, label) in try ExampleList.read(examples) {

@@ -51,9 +51,7 @@ extension FMDB {
             var options = location.options(create: false)
             if noResultCache { options.resultCacheEntries = 0 }
             let store = try FeatureStore(at: location.url, options: options)
-            guard store.dimension == pipeline.dimension else {
-                throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(pipeline.choice.rawValue) makes \(pipeline.dimension)")
-            }
+            try pipeline.checkFits(store)
             let statistics = try pipeline.statistics(in: store)
             let memory = try PatternMemory(store: store, options: PatternOptions(mergeRadius: 0, neighbours: neighbours, minimumConfidence: minConfidence))
             var extraction: [Double] = [], recognition: [Double] = []

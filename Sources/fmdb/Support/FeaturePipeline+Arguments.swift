@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import FeatureMemory
 import Foundation
 import LearningPipeline
@@ -9,6 +10,13 @@ extension FeaturePipeline {
     /// Opens the store, creating it for these vectors when `create` and it is absent.
     func open(_ location: StoreArguments, create: Bool) throws -> FeatureStore {
         try FeatureStore(at: location.url, options: location.options(dimension: dimension, metric: metric, create: create))
+    }
+
+    /// Throws a message naming both sizes when `store` holds vectors of another size than these.
+    func checkFits(_ store: FeatureStore) throws {
+        guard store.dimension == dimension else {
+            throw CLIError("the store holds \(store.dimension)-value vectors; --extractor \(choice.rawValue) makes \(dimension)")
+        }
     }
 }
 
